@@ -1,0 +1,229 @@
+/* libgan: layers, the building blocks a model is stacked from. */
+#ifndef GAN_LAYER_H
+#define GAN_LAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gan/export.h>
+#include <gan/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * A layer. Create it with one of the gan_layer_*_create functions, then hand it to
+ * gan_model_add(), which takes ownership on success. A layer that was never added
+ * is freed with gan_layer_destroy().
+ *
+ * Shapes exclude the batch dimension: a flat feature vector is (F), an image is
+ * (C,H,W). Batches are stored row-major, NCHW, float32.
+ */
+typedef struct gan_layer gan_layer_t;
+
+/** Padding modes for Conv2D and Conv2DTranspose (the int32_t `padding` argument). */
+enum {
+    /** Conv2D: out = ceil(in/stride). Conv2DTranspose: out = in*stride. The total
+     *  padding is split as TensorFlow does: the extra row/column goes bottom/right. */
+    GAN_PADDING_SAME = 0,
+    /** No padding. Conv2D: out = floor((in-k)/stride)+1. Transpose: (in-1)*stride+k. */
+    GAN_PADDING_VALID = 1,
+    /** pad_top/pad_bottom/pad_left/pad_right of gan_conv_options_t, PyTorch style. */
+    GAN_PADDING_EXPLICIT = 2
+};
+
+/**
+ * Full settings of a Conv2D or Conv2DTranspose layer. Fill with gan_conv_options_init()
+ * (which also sets struct_size), then change the fields you need.
+ */
+typedef struct gan_conv_options {
+    size_t struct_size;       /**< sizeof(gan_conv_options_t), set by _init */
+    int32_t filters;          /**< output channels, >= 1 */
+    int32_t kernel_h;         /**< kernel height, >= 1 (default 5) */
+    int32_t kernel_w;         /**< kernel width, >= 1 (default 5) */
+    int32_t stride_h;         /**< vertical stride, >= 1 (default 1) */
+    int32_t stride_w;         /**< horizontal stride, >= 1 (default 1) */
+    int32_t padding;          /**< GAN_PADDING_* (default GAN_PADDING_SAME) */
+    int32_t pad_top;          /**< with GAN_PADDING_EXPLICIT: rows added above, >= 0 */
+    int32_t pad_bottom;       /**< with GAN_PADDING_EXPLICIT: rows added below, >= 0 */
+    int32_t pad_left;         /**< with GAN_PADDING_EXPLICIT: columns added left, >= 0 */
+    int32_t pad_right;        /**< with GAN_PADDING_EXPLICIT: columns added right, >= 0 */
+    int32_t output_padding_h; /**< Conv2DTranspose only: extra rows at the bottom, < stride_h */
+    int32_t output_padding_w; /**< Conv2DTranspose only: extra columns at the right, < stride_w */
+    int32_t use_bias;         /**< 1 to learn a per-filter bias (default), 0 for none */
+} gan_conv_options_t;
+
+/**
+ * @brief Fill @p opts with the defaults (filters 1, 5x5 kernel, stride 1, same padding,
+ *        bias on) and set its struct_size.
+ * @param opts the struct to fill.
+ * @param struct_size sizeof(*opts) as the caller was compiled with; must be at least
+ *        the size of version 1 of the struct.
+ * @return GAN_OK; GAN_E_INVALID_ARG if opts is NULL or struct_size is too small.
+ * Thread-safe.
+ */
+GAN_API gan_status gan_conv_options_init(gan_conv_options_t *opts, size_t struct_size);
+
+/**
+ * @brief Fully connected layer: y = x W^T + b, W of shape (units, in_features).
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param units output features, >= 1.
+ * @param use_bias true to learn a bias vector.
+ * Input must be rank 1 (F); put a Flatten first for images.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (units < 1),
+ *         GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_dense_create(gan_layer_t **out, int32_t units, bool use_bias);
+
+/**
+ * @brief 2-D convolution (cross-correlation, as in every DL framework) with a square
+ *        kernel, equal strides and bias. A stride of 2 is the DCGAN downsampler:
+ *        64x64 in gives 32x32 out with GAN_PADDING_SAME.
+ * @param out receives the new layer.
+ * @param filters output channels, >= 1.
+ * @param kernel kernel height and width, >= 1.
+ * @param stride stride in both directions, >= 1.
+ * @param padding GAN_PADDING_SAME or GAN_PADDING_VALID (explicit pads: use _create_ex).
+ * Input (C,H,W); weights (filters, C, kernel, kernel).
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_conv2d_create(gan_layer_t **out, int32_t filters,
+                                           int32_t kernel, int32_t stride,
+                                           int32_t padding);
+
+/**
+ * @brief 2-D convolution with every setting of gan_conv_options_t (rectangular kernels,
+ *        per-axis strides, explicit asymmetric padding, no bias). output_padding must be 0.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL, struct_size too small or unknown trailing
+ *         bytes set), GAN_E_OUT_OF_RANGE (a field outside its range), GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_layer_conv2d_create_ex(gan_layer_t **out,
+                                              const gan_conv_options_t *opts);
+
+/**
+ * @brief Transposed 2-D convolution (the gradient of Conv2D with respect to its input),
+ *        the DCGAN upsampler: 64x64 in gives 128x128 out with stride 2 and
+ *        GAN_PADDING_SAME. Weights (in_channels, filters, kernel, kernel) as in PyTorch.
+ * @param filters output channels, >= 1. Other parameters as gan_layer_conv2d_create().
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_conv2d_transpose_create(gan_layer_t **out, int32_t filters,
+                                                     int32_t kernel, int32_t stride,
+                                                     int32_t padding);
+
+/**
+ * @brief Transposed convolution with every setting of gan_conv_options_t. With explicit
+ *        padding the output is (in-1)*stride - pad_top - pad_bottom + kernel +
+ *        output_padding (PyTorch's formula).
+ * @return as gan_layer_conv2d_create_ex().
+ */
+GAN_API gan_status gan_layer_conv2d_transpose_create_ex(gan_layer_t **out,
+                                                        const gan_conv_options_t *opts);
+
+/**
+ * @brief Batch normalisation: per feature after Dense (input (F)), per channel after a
+ *        convolution (input (C,H,W)). y = gamma * (x - mean) / sqrt(var + epsilon) + beta.
+ *        Training mode normalises with the batch statistics (biased variance) and updates
+ *        running = (1 - momentum) * running + momentum * batch (unbiased variance), the
+ *        PyTorch convention; inference mode uses the running statistics.
+ * @param momentum in (0, 1]; PyTorch's default is 0.1 (Keras's 0.99 is 0.01 here).
+ * @param epsilon > 0; typically 1e-5.
+ * gamma is the GAN_PARAM_WEIGHT group (initialised to ones), beta GAN_PARAM_BIAS (zeros).
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_batchnorm_create(gan_layer_t **out, float momentum,
+                                              float epsilon);
+
+/**
+ * @brief Leaky ReLU: y = x for x > 0, alpha * x otherwise. DCGAN uses alpha = 0.2.
+ * @param alpha slope for negative inputs, finite and in [0, 1).
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_leaky_relu_create(gan_layer_t **out, float alpha);
+
+/** @brief ReLU: y = max(x, 0). @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. */
+GAN_API gan_status gan_layer_relu_create(gan_layer_t **out);
+
+/** @brief Tanh: the generator's last layer for images in [-1, 1].
+ *  @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. */
+GAN_API gan_status gan_layer_tanh_create(gan_layer_t **out);
+
+/** @brief Logistic sigmoid 1/(1+exp(-x)). Losses take logits, so a discriminator
+ *  normally ends without it. @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. */
+GAN_API gan_status gan_layer_sigmoid_create(gan_layer_t **out);
+
+/**
+ * @brief Inverted dropout: in training mode each element is zeroed with probability
+ *        @p rate and survivors are scaled by 1/(1-rate); in inference mode it is the
+ *        identity. Masks come from the model's seeded generator (see
+ *        gan_model_reseed()).
+ * @param rate in [0, 1).
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_dropout_create(gan_layer_t **out, float rate);
+
+/**
+ * @brief Reshape without copying semantics: the element count must match.
+ * @param dims the new shape without the batch dimension, e.g. {256, 7, 7}.
+ * @param ndim 1 to 4.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (ndim or a dimension
+ *         < 1), GAN_E_NO_MEMORY. A mismatched element count is reported by
+ *         gan_model_add() as GAN_E_SHAPE.
+ */
+GAN_API gan_status gan_layer_reshape_create(gan_layer_t **out, const int32_t *dims,
+                                            int32_t ndim);
+
+/** @brief Flatten (C,H,W) to (C*H*W). @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. */
+GAN_API gan_status gan_layer_flatten_create(gan_layer_t **out);
+
+/**
+ * @brief Embedding: class id -> learned vector of @p dim floats. Its input has shape (1)
+ *        and holds the class id as a float with an integral value; a value that is not
+ *        an integer in [0, num_classes) fails the forward pass with GAN_E_OUT_OF_RANGE.
+ *        Weights (num_classes, dim), initialised N(0, 1) by default.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_embedding_create(gan_layer_t **out, int32_t num_classes,
+                                              int32_t dim);
+
+/**
+ * @brief Label conditioning for conditional GANs: appends a code of each sample's class
+ *        label (the labels passed to gan_model_forward()) to the data flowing through.
+ *        After a flat input (F) the output is (F + K): the code is concatenated, as a
+ *        conditional generator does to its latent vector. After an image (C,H,W) the
+ *        output is (C + K, H, W): the code is added as K constant planes, as a
+ *        conditional discriminator does.
+ * @param num_classes number of classes, >= 1.
+ * @param embed_dim 0 for a one-hot code (K = num_classes, no parameters), or the size K
+ *        of a learned embedding (weights (num_classes, K), initialised N(0, 1)).
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_condition_create(gan_layer_t **out, int32_t num_classes,
+                                              int32_t embed_dim);
+
+/**
+ * @brief Free a layer that was never added to a model (or whose gan_model_add failed).
+ *        NULL is a no-op. Never call it on a layer a model owns.
+ */
+GAN_API void gan_layer_destroy(gan_layer_t *layer);
+
+/**
+ * @brief Name a layer for summaries and error messages (default: kind and index, e.g.
+ *        "conv2d_3"). The name is copied; at most 47 bytes are kept.
+ * @return GAN_OK; GAN_E_INVALID_ARG if layer or name is NULL or name is empty.
+ */
+GAN_API gan_status gan_layer_set_name(gan_layer_t *layer, const char *name);
+
+/** @brief The layer's name, owned by the layer; "" for NULL. */
+GAN_API const char *gan_layer_get_name(const gan_layer_t *layer);
+
+/** @brief The layer's kind ("dense", "conv2d", ...), a static string; "" for NULL. */
+GAN_API const char *gan_layer_get_kind(const gan_layer_t *layer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GAN_LAYER_H */

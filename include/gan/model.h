@@ -1,0 +1,235 @@
+/* libgan: sequential models built layer by layer, and their forward/backward passes. */
+#ifndef GAN_MODEL_H
+#define GAN_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gan/export.h>
+#include <gan/layer.h>
+#include <gan/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * A model: an input shape and a stack of layers, with one parameter arena, one gradient
+ * arena of the same layout, and activation memory sized for one batch size.
+ *
+ * Life cycle: gan_model_create() -> gan_model_add() for each layer (shapes are checked
+ * here) -> gan_model_build() (allocates and initialises) -> forward/backward as often as
+ * needed. Forward, backward and zero_grad never allocate.
+ *
+ * Thread safety: distinct models may be used from different threads at once; one model
+ * must not be used from two threads at the same time.
+ */
+typedef struct gan_model gan_model_t;
+
+/** Memory hooks for one model's arenas. Both functions must be set. */
+typedef struct gan_allocator {
+    size_t struct_size; /**< sizeof(gan_allocator_t) */
+    /** Return @p size bytes aligned to @p alignment (a power of two), or NULL. */
+    void *(*alloc)(void *user, size_t size, size_t alignment);
+    /** Release memory from alloc. Never called with NULL. */
+    void (*free)(void *user, void *ptr);
+    void *user; /**< passed to both */
+} gan_allocator_t;
+
+/** Creation settings; fill with gan_model_options_init(). */
+typedef struct gan_model_options {
+    size_t struct_size;               /**< sizeof(gan_model_options_t), set by _init */
+    uint64_t seed;                    /**< seeds initialisation and dropout (default 42) */
+    const gan_allocator_t *allocator; /**< NULL for the C library's; copied at create */
+    const char *name;                 /**< for summaries and errors (default "model"); copied */
+} gan_model_options_t;
+
+/**
+ * @brief Fill @p opts with defaults (seed 42, default allocator, name "model").
+ * @param struct_size sizeof(*opts) as the caller was compiled with.
+ * @return GAN_OK; GAN_E_INVALID_ARG if opts is NULL or struct_size is too small.
+ */
+GAN_API gan_status gan_model_options_init(gan_model_options_t *opts, size_t struct_size);
+
+/**
+ * @brief Create an empty model for inputs of the given shape (without the batch
+ *        dimension): {100} for a latent vector, {1, 28, 28} for an MNIST image.
+ * @param out receives the model; *out is set to NULL on failure.
+ * @param input_dims the shape, each dimension >= 1.
+ * @param ndim 1 to 4.
+ * @param opts NULL for the defaults.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL pointers, bad options struct),
+ *         GAN_E_OUT_OF_RANGE (ndim or a dimension), GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_model_create(gan_model_t **out, const int32_t *input_dims,
+                                    int32_t ndim, const gan_model_options_t *opts);
+
+/** @brief Free a model and every layer it owns. NULL is a no-op. */
+GAN_API void gan_model_destroy(gan_model_t *model);
+
+/**
+ * @brief Append a layer. Its input shape (the previous layer's output) is checked now.
+ * @param layer on GAN_OK the model owns it (do not destroy it); on failure the caller
+ *        still owns it.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL, or the layer already belongs to a model),
+ *         GAN_E_SHAPE (the layer does not fit; the message names the layer and both
+ *         shapes), GAN_E_STATE (the model is already built), GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_model_add(gan_model_t *model, gan_layer_t *layer);
+
+/**
+ * @brief Allocate the arenas for @p batch_size and initialise every parameter from the
+ *        model's seed. After this no layer can be added.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (batch_size < 1), GAN_E_STATE
+ *         (already built, or no layers), GAN_E_NO_MEMORY (the model is left unbuilt).
+ */
+GAN_API gan_status gan_model_build(gan_model_t *model, int32_t batch_size);
+
+/**
+ * @brief Re-size the activation memory for another batch size. Parameters, gradients
+ *        and running statistics are kept. A no-op when the size is unchanged.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_STATE (not built),
+ *         GAN_E_NO_MEMORY (the old size stays in force).
+ */
+GAN_API gan_status gan_model_set_batch_size(gan_model_t *model, int32_t batch_size);
+
+/** @brief The batch size the model is built for. @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE. */
+GAN_API gan_status gan_model_get_batch_size(const gan_model_t *model, int32_t *batch_size);
+
+/**
+ * @brief Forward pass of one batch.
+ * @param input (batch, input shape) floats, row-major NCHW; copied, so it may be reused
+ *        at once.
+ * @param labels batch class ids for models with a Condition layer, else NULL.
+ * @param batch must equal the built batch size.
+ * @param output if not NULL, receives the (batch, output shape) result, owned by the
+ *        model and valid until its next forward, set_batch_size or destroy.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL model/input, labels missing where needed),
+ *         GAN_E_STATE (not built), GAN_E_BATCH_SIZE, GAN_E_OUT_OF_RANGE (a label or an
+ *         embedding id outside [0, num_classes)), GAN_E_BACKEND (a user sgemm failed).
+ */
+GAN_API gan_status gan_model_forward(gan_model_t *model, const float *input,
+                                     const int32_t *labels, int32_t batch,
+                                     const float **output);
+
+/**
+ * @brief Backward pass for the last forward: gradients of a loss with respect to the
+ *        parameters are ADDED to the gradient arena (unless the model is frozen, see
+ *        gan_model_set_trainable()), and the gradient with respect to the input is
+ *        computed if asked for.
+ * @param doutput (batch, output shape): d loss / d output.
+ * @param dinput NULL to skip the input gradient (cheaper), or receives the
+ *        (batch, input shape) gradient, owned by the model, valid until its next
+ *        backward, set_batch_size or destroy.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE (no forward since build or batch
+ *         change), GAN_E_BACKEND.
+ */
+GAN_API gan_status gan_model_backward(gan_model_t *model, const float *doutput,
+                                      const float **dinput);
+
+/** @brief Set every parameter gradient to 0. @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE. */
+GAN_API gan_status gan_model_zero_grad(gan_model_t *model);
+
+/**
+ * @brief Training mode (default; BatchNorm uses batch statistics and updates running
+ *        ones, Dropout drops) or inference mode (running statistics, no dropout).
+ * @return GAN_OK; GAN_E_INVALID_ARG.
+ */
+GAN_API gan_status gan_model_set_training(gan_model_t *model, bool training);
+
+/** @brief Whether the model is in training mode. @return GAN_OK; GAN_E_INVALID_ARG. */
+GAN_API gan_status gan_model_get_training(const gan_model_t *model, bool *training);
+
+/**
+ * @brief Freeze (false) or unfreeze (true, default) the parameters. A frozen model still
+ *        back-propagates to its input but leaves its gradient arena untouched: what the
+ *        generator step needs of the discriminator.
+ * @return GAN_OK; GAN_E_INVALID_ARG.
+ */
+GAN_API gan_status gan_model_set_trainable(gan_model_t *model, bool trainable);
+
+/** @brief Whether the parameters are trainable. @return GAN_OK; GAN_E_INVALID_ARG. */
+GAN_API gan_status gan_model_get_trainable(const gan_model_t *model, bool *trainable);
+
+/**
+ * @brief Restart the model's run-time random streams (dropout masks) from @p seed, so
+ *        that a sequence of forward passes can be replayed exactly.
+ * @return GAN_OK; GAN_E_INVALID_ARG.
+ */
+GAN_API gan_status gan_model_reseed(gan_model_t *model, uint64_t seed);
+
+/** @brief Number of layers added so far. @return GAN_OK; GAN_E_INVALID_ARG. */
+GAN_API gan_status gan_model_get_layer_count(const gan_model_t *model, int32_t *count);
+
+/**
+ * @brief Borrow a layer (owned by the model) by index.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (index).
+ */
+GAN_API gan_status gan_model_get_layer(const gan_model_t *model, int32_t index,
+                                       gan_layer_t **layer);
+
+/**
+ * @brief Shape (without the batch dimension) of a layer's output; the model input's
+ *        is given by gan_model_get_input_shape().
+ * @param index layer index, or -1 for the last layer (the model output).
+ * @param dims receives up to 4 dimensions.
+ * @param ndim receives the rank.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (index; -1 with no layers).
+ */
+GAN_API gan_status gan_model_get_output_shape(const gan_model_t *model, int32_t index,
+                                              int32_t dims[4], int32_t *ndim);
+
+/** @brief Shape of the model input. @return GAN_OK; GAN_E_INVALID_ARG. */
+GAN_API gan_status gan_model_get_input_shape(const gan_model_t *model, int32_t dims[4],
+                                             int32_t *ndim);
+
+/**
+ * @brief Borrow a layer's output from the last forward pass (e.g. the features for
+ *        feature matching): (batch, shape of that layer's output).
+ * @param index layer index, or -1 for the last layer.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_STATE (no forward yet).
+ */
+GAN_API gan_status gan_model_get_layer_output(const gan_model_t *model, int32_t index,
+                                              const float **output);
+
+/** @brief Total number of trainable parameters. Valid before build. @return GAN_OK; GAN_E_INVALID_ARG. */
+GAN_API gan_status gan_model_get_param_count(const gan_model_t *model, size_t *count);
+
+/**
+ * @brief The parameter arena: every trainable parameter, layer after layer, each layer's
+ *        weights then bias, in the layouts documented per layer. Writable (e.g. to load
+ *        weights); owned by the model, valid until destroy.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE (not built).
+ */
+GAN_API gan_status gan_model_get_params(gan_model_t *model, float **params, size_t *count);
+
+/** @brief The gradient arena, laid out as the parameter arena. @return as _get_params. */
+GAN_API gan_status gan_model_get_grads(gan_model_t *model, float **grads, size_t *count);
+
+/**
+ * @brief Where a layer's parameters sit in the arenas.
+ * @param offset receives the index of the layer's first parameter in the arena.
+ * @param count receives its number of parameters (weights and bias).
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (index).
+ */
+GAN_API gan_status gan_model_get_layer_params(const gan_model_t *model, int32_t index,
+                                              size_t *offset, size_t *count);
+
+/**
+ * @brief Write a table like Keras's model.summary(): one row per layer with its name,
+ *        kind, output shape and parameter count, then the totals.
+ * @param buf receives the NUL-terminated text, truncated to @p size bytes (may be NULL
+ *        when size is 0).
+ * @param length if not NULL, receives the full length without the NUL, so a caller can
+ *        size the buffer with a first call.
+ * @return GAN_OK (also when truncated); GAN_E_INVALID_ARG.
+ */
+GAN_API gan_status gan_model_summary(const gan_model_t *model, char *buf, size_t size,
+                                     size_t *length);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GAN_MODEL_H */

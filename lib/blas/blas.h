@@ -1,0 +1,39 @@
+/* The matrix-product backend every layer goes through.
+ *
+ * One vtable per model: the build-time default (OpenBLAS, netlib CBLAS or the reference
+ * kernels) or a user's sgemm plugged in at run time. All products are row-major. */
+#ifndef GAN_BLAS_BLAS_H
+#define GAN_BLAS_BLAS_H
+
+#include <stdint.h>
+
+#include "gan/blas.h"
+
+typedef struct gan__blas {
+    const char *name;
+    gan_sgemm_fn sgemm;
+    void *user;
+} gan__blas;
+
+/* The backend chosen by the meson `blas` option. */
+void gan__blas_default(gan__blas *b);
+
+/* Plain C, always compiled: the fallback backend and the tests' oracle. */
+int gan__sgemm_reference(void *user, int32_t trans_a, int32_t trans_b, int32_t m,
+                         int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
+                         const float *b, int32_t ldb, float beta, float *c, int32_t ldc);
+
+#if defined(GAN_HAVE_CBLAS)
+/* cblas_sgemm of the library chosen at build time. */
+int gan__sgemm_cblas(void *user, int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
+                     int32_t k, float alpha, const float *a, int32_t lda, const float *b,
+                     int32_t ldb, float beta, float *c, int32_t ldc);
+#endif
+
+/* C(m,n) = alpha op(A) op(B) + beta C through @p b; a backend failure becomes
+ * GAN_E_BACKEND with a message giving the product's dimensions. */
+gan_status gan__gemm(const gan__blas *b, int32_t trans_a, int32_t trans_b, int32_t m,
+                     int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
+                     const float *bm, int32_t ldb, float beta, float *c, int32_t ldc);
+
+#endif

@@ -1,0 +1,61 @@
+/* Backend selection: the build-time default and the user's run-time sgemm. */
+#include "blas/blas.h"
+
+#include "core/error.h"
+#include "model.h"
+
+#ifndef GAN_BLAS_NAME
+#define GAN_BLAS_NAME "reference"
+#endif
+
+void gan__blas_default(gan__blas *b)
+{
+    b->name = GAN_BLAS_NAME;
+#if defined(GAN_HAVE_CBLAS)
+    b->sgemm = gan__sgemm_cblas;
+#else
+    b->sgemm = gan__sgemm_reference;
+#endif
+    b->user = NULL;
+}
+
+const char *gan_blas_default_backend(void)
+{
+    return GAN_BLAS_NAME;
+}
+
+gan_status gan__gemm(const gan__blas *b, int32_t trans_a, int32_t trans_b, int32_t m,
+                     int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
+                     const float *bm, int32_t ldb, float beta, float *c, int32_t ldc)
+{
+    int rc = b->sgemm(b->user, trans_a, trans_b, m, n, k, alpha, a, lda, bm, ldb, beta, c,
+                      ldc);
+    if (rc != 0)
+        return gan__fail(GAN_E_BACKEND, "%s sgemm (%s%s m=%d n=%d k=%d) returned %d",
+                         b->name, trans_a ? "T" : "N", trans_b ? "T" : "N", (int)m, (int)n,
+                         (int)k, rc);
+    return GAN_OK;
+}
+
+gan_status gan_model_set_sgemm(gan_model_t *model, gan_sgemm_fn fn, void *user)
+{
+    if (!model)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_model_set_sgemm: model is NULL");
+    if (!fn) {
+        gan__blas_default(&model->blas);
+    } else {
+        model->blas.name = "user";
+        model->blas.sgemm = fn;
+        model->blas.user = user;
+    }
+    return GAN_OK;
+}
+
+gan_status gan_model_get_backend(const gan_model_t *model, const char **name)
+{
+    if (!model || !name)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_model_get_backend: %s is NULL",
+                         model ? "name" : "model");
+    *name = model->blas.name;
+    return GAN_OK;
+}

@@ -1,0 +1,26 @@
+/* The one random generator: xoshiro256** seeded through splitmix64.
+ *
+ * uniform: the top 24 bits of a draw, times 2^-24, in [0, 1).
+ * normal: Box-Muller on two uniforms (the first mapped to (0, 1]); both values of a pair
+ * are used, the second kept in the state. This is the documented algorithm: the same
+ * seed gives the same numbers on every platform with IEEE float and a correct libm. */
+#ifndef GAN_CORE_RNG_H
+#define GAN_CORE_RNG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct gan__rng {
+    uint64_t s[4];
+    float spare_normal;
+    bool has_spare;
+} gan__rng;
+
+void gan__rng_seed(gan__rng *r, uint64_t seed);
+/* Seed an independent stream from a base seed and a stream id (e.g. a layer index). */
+void gan__rng_seed_stream(gan__rng *r, uint64_t seed, uint64_t stream);
+uint64_t gan__rng_next(gan__rng *r);
+float gan__rng_uniform(gan__rng *r);
+float gan__rng_normal(gan__rng *r);
+
+#endif

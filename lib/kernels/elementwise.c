@@ -1,0 +1,46 @@
+/* Per-channel and per-feature passes shared by layers. */
+#include "kernels/elementwise.h"
+
+#include <string.h>
+
+void gan__add_channel_bias(float *y, const float *b, int32_t n, int32_t c, size_t inner)
+{
+    for (int32_t i = 0; i < n; i++)
+        for (int32_t ch = 0; ch < c; ch++) {
+            float *row = y + ((size_t)i * c + ch) * inner;
+            const float bias = b[ch];
+            for (size_t k = 0; k < inner; k++)
+                row[k] += bias;
+        }
+}
+
+void gan__sum_channels(float *db, const float *dy, int32_t n, int32_t c, size_t inner)
+{
+    for (int32_t ch = 0; ch < c; ch++) {
+        double sum = 0.0;
+        for (int32_t i = 0; i < n; i++) {
+            const float *row = dy + ((size_t)i * c + ch) * inner;
+            for (size_t k = 0; k < inner; k++)
+                sum += row[k];
+        }
+        db[ch] += (float)sum;
+    }
+}
+
+void gan__channels_to_batch(float *dst, const float *src, int32_t n, int32_t c,
+                            size_t inner)
+{
+    for (int32_t i = 0; i < n; i++)
+        for (int32_t ch = 0; ch < c; ch++)
+            memcpy(dst + ((size_t)i * c + ch) * inner, src + ((size_t)ch * n + i) * inner,
+                   inner * sizeof *dst);
+}
+
+void gan__batch_to_channels(float *dst, const float *src, int32_t n, int32_t c,
+                            size_t inner)
+{
+    for (int32_t i = 0; i < n; i++)
+        for (int32_t ch = 0; ch < c; ch++)
+            memcpy(dst + ((size_t)ch * n + i) * inner, src + ((size_t)i * c + ch) * inner,
+                   inner * sizeof *dst);
+}

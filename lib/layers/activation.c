@@ -1,0 +1,157 @@
+/* Elementwise activations: LeakyReLU, ReLU, Tanh, Sigmoid. */
+#include <math.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "layers/layer.h"
+
+typedef struct gan__activation {
+    gan_layer_t base;
+    float alpha; /* LeakyReLU slope; 0 for ReLU */
+} gan__activation;
+
+static gan_status gan__same_shape(gan_layer_t *l)
+{
+    l->out = l->in;
+    return GAN_OK;
+}
+
+static size_t gan__count(const gan_layer_t *l, const gan__ctx *c)
+{
+    return (size_t)c->batch * gan__shape_size(&l->in);
+}
+
+static gan_status gan__leaky_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                     float *y)
+{
+    const float alpha = ((gan__activation *)l)->alpha;
+    size_t n = gan__count(l, c);
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] > 0.0f ? x[i] : alpha * x[i];
+    return GAN_OK;
+}
+
+static gan_status gan__leaky_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                      const float *y, const float *dy, float *dx)
+{
+    (void)y;
+    const float alpha = ((gan__activation *)l)->alpha;
+    size_t n = gan__count(l, c);
+    for (size_t i = 0; i < n; i++)
+        dx[i] = x[i] > 0.0f ? dy[i] : alpha * dy[i];
+    return GAN_OK;
+}
+
+static gan_status gan__tanh_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                    float *y)
+{
+    size_t n = gan__count(l, c);
+    for (size_t i = 0; i < n; i++)
+        y[i] = tanhf(x[i]);
+    return GAN_OK;
+}
+
+static gan_status gan__tanh_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                     const float *y, const float *dy, float *dx)
+{
+    (void)x;
+    size_t n = gan__count(l, c);
+    for (size_t i = 0; i < n; i++)
+        dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+    return GAN_OK;
+}
+
+static gan_status gan__sigmoid_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                       float *y)
+{
+    size_t n = gan__count(l, c);
+    for (size_t i = 0; i < n; i++) {
+        /* Split by sign so exp never overflows. */
+        if (x[i] >= 0.0f) {
+            y[i] = 1.0f / (1.0f + expf(-x[i]));
+        } else {
+            float e = expf(x[i]);
+            y[i] = e / (1.0f + e);
+        }
+    }
+    return GAN_OK;
+}
+
+static gan_status gan__sigmoid_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                        const float *y, const float *dy, float *dx)
+{
+    (void)x;
+    size_t n = gan__count(l, c);
+    for (size_t i = 0; i < n; i++)
+        dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+    return GAN_OK;
+}
+
+static void gan__leaky_describe(const gan_layer_t *l, char *buf, size_t size)
+{
+    snprintf(buf, size, "alpha=%g", (double)((const gan__activation *)l)->alpha);
+}
+
+static const gan__layer_ops gan__leaky_relu_ops = {
+    .kind = "leaky_relu",
+    .configure = gan__same_shape,
+    .forward = gan__leaky_forward,
+    .backward = gan__leaky_backward,
+    .describe = gan__leaky_describe,
+};
+
+static const gan__layer_ops gan__relu_ops = {
+    .kind = "relu",
+    .configure = gan__same_shape,
+    .forward = gan__leaky_forward,
+    .backward = gan__leaky_backward,
+};
+
+static const gan__layer_ops gan__tanh_ops = {
+    .kind = "tanh",
+    .configure = gan__same_shape,
+    .forward = gan__tanh_forward,
+    .backward = gan__tanh_backward,
+};
+
+static const gan__layer_ops gan__sigmoid_ops = {
+    .kind = "sigmoid",
+    .configure = gan__same_shape,
+    .forward = gan__sigmoid_forward,
+    .backward = gan__sigmoid_backward,
+};
+
+static gan_status gan__activation_create(gan_layer_t **out, const gan__layer_ops *ops,
+                                         float alpha, const char *who)
+{
+    gan_status st = gan__check_out(out, who);
+    if (st == GAN_OK)
+        st = gan__layer_alloc(out, sizeof(gan__activation), ops, who);
+    if (st == GAN_OK)
+        ((gan__activation *)*out)->alpha = alpha;
+    return st;
+}
+
+gan_status gan_layer_leaky_relu_create(gan_layer_t **out, float alpha)
+{
+    static const char who[] = "gan_layer_leaky_relu_create";
+    if (!(alpha >= 0.0f && alpha < 1.0f))
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: alpha %g is outside [0, 1)", who,
+                         (double)alpha);
+    return gan__activation_create(out, &gan__leaky_relu_ops, alpha, who);
+}
+
+gan_status gan_layer_relu_create(gan_layer_t **out)
+{
+    return gan__activation_create(out, &gan__relu_ops, 0.0f, "gan_layer_relu_create");
+}
+
+gan_status gan_layer_tanh_create(gan_layer_t **out)
+{
+    return gan__activation_create(out, &gan__tanh_ops, 0.0f, "gan_layer_tanh_create");
+}
+
+gan_status gan_layer_sigmoid_create(gan_layer_t **out)
+{
+    return gan__activation_create(out, &gan__sigmoid_ops, 0.0f, "gan_layer_sigmoid_create");
+}

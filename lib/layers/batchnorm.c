@@ -1,0 +1,197 @@
+/* Batch normalisation (Ioffe & Szegedy 2015), per feature or per channel.
+ *
+ * A (F) input is treated as (F channels, 1 pixel), a (C,H,W) input as C channels of H*W
+ * pixels, so one code path serves both. Running statistics follow PyTorch:
+ * running = (1 - momentum) running + momentum batch, with the unbiased batch variance. */
+#include <math.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "layers/layer.h"
+
+typedef struct gan__batchnorm {
+    gan_layer_t base;
+    float momentum, epsilon;
+    int32_t channels;
+    size_t pixels; /* per channel per sample */
+} gan__batchnorm;
+
+/* l->saved: xhat (N*C*pixels), then mean (C), then inv_std (C). */
+static size_t gan__bn_saved(const gan_layer_t *l, int32_t batch)
+{
+    const gan__batchnorm *b = (const gan__batchnorm *)l;
+    return (size_t)batch * b->channels * b->pixels + 2 * (size_t)b->channels;
+}
+
+/* l->state: running mean (C), then running variance (C). */
+static size_t gan__bn_state(const gan_layer_t *l)
+{
+    return 2 * (size_t)((const gan__batchnorm *)l)->channels;
+}
+
+static void gan__bn_reset(gan_layer_t *l)
+{
+    int32_t c = ((gan__batchnorm *)l)->channels;
+    for (int32_t i = 0; i < c; i++) {
+        l->state[i] = 0.0f;
+        l->state[c + i] = 1.0f;
+    }
+}
+
+static gan_status gan__bn_configure(gan_layer_t *l)
+{
+    gan__batchnorm *b = (gan__batchnorm *)l;
+    if (l->in.ndim != 1 && l->in.ndim != 3)
+        return gan__fail(GAN_E_SHAPE, "batchnorm expects (F) or (C,H,W), got %s",
+                         gan__shape_str(&l->in).s);
+    b->channels = l->in.d[0];
+    b->pixels = l->in.ndim == 3 ? (size_t)l->in.d[1] * (size_t)l->in.d[2] : 1;
+    l->out = l->in;
+    for (int g = 0; g < GAN__PARAM_GROUPS; g++) {
+        l->param[g].count = (size_t)b->channels;
+        l->param[g].fan_in = l->param[g].fan_out = b->channels;
+    }
+    return GAN_OK;
+}
+
+static gan_status gan__bn_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                  float *y)
+{
+    gan__batchnorm *b = (gan__batchnorm *)l;
+    const int32_t nc = b->channels, n = c->batch;
+    const size_t px = b->pixels, count = (size_t)n * px;
+    const float *gamma = l->param[GAN_PARAM_WEIGHT].value;
+    const float *beta = l->param[GAN_PARAM_BIAS].value;
+    float *xhat = l->saved;
+    float *mean = xhat + (size_t)n * nc * px;
+    float *inv_std = mean + nc;
+    float *run_mean = l->state, *run_var = l->state + nc;
+
+    for (int32_t ch = 0; ch < nc; ch++) {
+        double mu, var;
+        if (c->training) {
+            double sum = 0.0, sq = 0.0;
+            for (int32_t i = 0; i < n; i++) {
+                const float *row = x + ((size_t)i * nc + ch) * px;
+                for (size_t k = 0; k < px; k++)
+                    sum += row[k];
+            }
+            mu = sum / (double)count;
+            for (int32_t i = 0; i < n; i++) {
+                const float *row = x + ((size_t)i * nc + ch) * px;
+                for (size_t k = 0; k < px; k++) {
+                    double d = row[k] - mu;
+                    sq += d * d;
+                }
+            }
+            var = sq / (double)count;
+            double unbiased = count > 1 ? sq / (double)(count - 1) : var;
+            run_mean[ch] = (float)((1.0 - b->momentum) * run_mean[ch] + b->momentum * mu);
+            run_var[ch] = (float)((1.0 - b->momentum) * run_var[ch] + b->momentum * unbiased);
+        } else {
+            mu = run_mean[ch];
+            var = run_var[ch];
+        }
+        float m = (float)mu;
+        float s = (float)(1.0 / sqrt(var + b->epsilon));
+        mean[ch] = m;
+        inv_std[ch] = s;
+        for (int32_t i = 0; i < n; i++) {
+            size_t at = ((size_t)i * nc + ch) * px;
+            for (size_t k = 0; k < px; k++) {
+                float h = (x[at + k] - m) * s;
+                xhat[at + k] = h;
+                y[at + k] = gamma[ch] * h + beta[ch];
+            }
+        }
+    }
+    return GAN_OK;
+}
+
+static gan_status gan__bn_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                   const float *y, const float *dy, float *dx)
+{
+    (void)x;
+    (void)y;
+    gan__batchnorm *b = (gan__batchnorm *)l;
+    const int32_t nc = b->channels, n = c->batch;
+    const size_t px = b->pixels, count = (size_t)n * px;
+    const float *gamma = l->param[GAN_PARAM_WEIGHT].value;
+    const float *xhat = l->saved;
+    const float *inv_std = xhat + (size_t)n * nc * px + nc;
+
+    for (int32_t ch = 0; ch < nc; ch++) {
+        double sum_dy = 0.0, sum_dy_xhat = 0.0;
+        for (int32_t i = 0; i < n; i++) {
+            size_t at = ((size_t)i * nc + ch) * px;
+            for (size_t k = 0; k < px; k++) {
+                sum_dy += dy[at + k];
+                sum_dy_xhat += (double)dy[at + k] * xhat[at + k];
+            }
+        }
+        if (c->param_grads) {
+            l->param[GAN_PARAM_WEIGHT].grad[ch] += (float)sum_dy_xhat;
+            l->param[GAN_PARAM_BIAS].grad[ch] += (float)sum_dy;
+        }
+        if (!dx)
+            continue;
+        const float scale = gamma[ch] * inv_std[ch];
+        if (!c->training) { /* the statistics are constants: y is affine in x */
+            for (int32_t i = 0; i < n; i++) {
+                size_t at = ((size_t)i * nc + ch) * px;
+                for (size_t k = 0; k < px; k++)
+                    dx[at + k] = scale * dy[at + k];
+            }
+            continue;
+        }
+        const float mean_dy = (float)(sum_dy / (double)count);
+        const float mean_dy_xhat = (float)(sum_dy_xhat / (double)count);
+        for (int32_t i = 0; i < n; i++) {
+            size_t at = ((size_t)i * nc + ch) * px;
+            for (size_t k = 0; k < px; k++)
+                dx[at + k] = scale * (dy[at + k] - mean_dy - xhat[at + k] * mean_dy_xhat);
+        }
+    }
+    return GAN_OK;
+}
+
+static void gan__bn_describe(const gan_layer_t *l, char *buf, size_t size)
+{
+    const gan__batchnorm *b = (const gan__batchnorm *)l;
+    snprintf(buf, size, "m=%g eps=%g", (double)b->momentum, (double)b->epsilon);
+}
+
+static const gan__layer_ops gan__batchnorm_ops = {
+    .kind = "batchnorm",
+    .configure = gan__bn_configure,
+    .saved_floats = gan__bn_saved,
+    .state_floats = gan__bn_state,
+    .reset_state = gan__bn_reset,
+    .forward = gan__bn_forward,
+    .backward = gan__bn_backward,
+    .describe = gan__bn_describe,
+};
+
+gan_status gan_layer_batchnorm_create(gan_layer_t **out, float momentum, float epsilon)
+{
+    static const char who[] = "gan_layer_batchnorm_create";
+    gan_status st = gan__check_out(out, who);
+    if (st != GAN_OK)
+        return st;
+    if (!(momentum > 0.0f && momentum <= 1.0f))
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: momentum %g is outside (0, 1]", who,
+                         (double)momentum);
+    if (!(epsilon > 0.0f && isfinite(epsilon)))
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: epsilon %g must be finite and > 0", who,
+                         (double)epsilon);
+    st = gan__layer_alloc(out, sizeof(gan__batchnorm), &gan__batchnorm_ops, who);
+    if (st != GAN_OK)
+        return st;
+    gan__batchnorm *b = (gan__batchnorm *)*out;
+    b->momentum = momentum;
+    b->epsilon = epsilon;
+    b->base.param[GAN_PARAM_WEIGHT].present = true;
+    b->base.param[GAN_PARAM_WEIGHT].init_kind = GAN_INIT_ONES;
+    b->base.param[GAN_PARAM_BIAS].present = true;
+    return GAN_OK;
+}

@@ -1,0 +1,107 @@
+/* Conv2D as im2col + one GEMM per chunk of images; backward as GEMMs + col2im.
+ * Weights (filters, C, kh, kw) row-major, as PyTorch's Conv2d. */
+#include <string.h>
+
+#include "kernels/elementwise.h"
+#include "layers/conv_common.h"
+
+/* Workspace: the column buffer (rows, chunk*grid), then a (filters, chunk*grid) buffer
+ * for the channel-major GEMM result. A chunk of one image needs no such reordering. */
+static gan_status gan__conv2d_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                      float *y)
+{
+    gan__conv *cv = (gan__conv *)l;
+    const gan__conv_geom *g = &cv->geom;
+    const int32_t filters = cv->other_channels;
+    const int32_t rows = g->channels * g->kernel_h * g->kernel_w;
+    const size_t grid = (size_t)g->out_h * g->out_w;
+    const size_t in_size = gan__shape_size(&l->in), out_size = gan__shape_size(&l->out);
+    const int32_t chunk = gan__conv_chunk(cv, c->batch);
+    float *col = c->workspace;
+    float *tmp = col + (size_t)rows * chunk * grid;
+
+    for (int32_t n0 = 0; n0 < c->batch; n0 += chunk) {
+        const int32_t nb = c->batch - n0 < chunk ? c->batch - n0 : chunk;
+        const int32_t cols = (int32_t)(nb * grid);
+        for (int32_t j = 0; j < nb; j++)
+            gan__im2col(col + j * grid, (size_t)cols, x + (size_t)(n0 + j) * in_size, g);
+        float *target = nb == 1 ? y + (size_t)n0 * out_size : tmp;
+        gan_status st = gan__gemm(c->blas, 0, 0, filters, cols, rows, 1.0f,
+                                  l->param[GAN_PARAM_WEIGHT].value, rows, col, cols, 0.0f,
+                                  target, cols);
+        if (st != GAN_OK)
+            return st;
+        if (nb > 1)
+            gan__channels_to_batch(y + (size_t)n0 * out_size, tmp, nb, filters, grid);
+    }
+    if (l->param[GAN_PARAM_BIAS].present)
+        gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, c->batch, filters, grid);
+    return GAN_OK;
+}
+
+static gan_status gan__conv2d_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                       const float *y, const float *dy, float *dx)
+{
+    (void)y;
+    gan__conv *cv = (gan__conv *)l;
+    const gan__conv_geom *g = &cv->geom;
+    const int32_t filters = cv->other_channels;
+    const int32_t rows = g->channels * g->kernel_h * g->kernel_w;
+    const size_t grid = (size_t)g->out_h * g->out_w;
+    const size_t in_size = gan__shape_size(&l->in), out_size = gan__shape_size(&l->out);
+    const int32_t chunk = gan__conv_chunk(cv, c->batch);
+    float *col = c->workspace;
+    float *tmp = col + (size_t)rows * chunk * grid;
+
+    if (c->param_grads && l->param[GAN_PARAM_BIAS].present)
+        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, filters, grid);
+    for (int32_t n0 = 0; n0 < c->batch; n0 += chunk) {
+        const int32_t nb = c->batch - n0 < chunk ? c->batch - n0 : chunk;
+        const int32_t cols = (int32_t)(nb * grid);
+        const float *dyc = dy + (size_t)n0 * out_size; /* (filters, cols) when nb == 1 */
+        if (nb > 1) {
+            gan__batch_to_channels(tmp, dyc, nb, filters, grid);
+            dyc = tmp;
+        }
+        gan_status st = GAN_OK;
+        if (c->param_grads) { /* dW(filters, rows) += dy (filters, cols) col^T */
+            for (int32_t j = 0; j < nb; j++)
+                gan__im2col(col + j * grid, (size_t)cols, x + (size_t)(n0 + j) * in_size, g);
+            st = gan__gemm(c->blas, 0, 1, filters, rows, cols, 1.0f, dyc, cols, col, cols,
+                           1.0f, l->param[GAN_PARAM_WEIGHT].grad, rows);
+        }
+        if (st == GAN_OK && dx) { /* dcol(rows, cols) = W^T dy, folded back into dx */
+            st = gan__gemm(c->blas, 1, 0, rows, cols, filters, 1.0f,
+                           l->param[GAN_PARAM_WEIGHT].value, rows, dyc, cols, 0.0f, col,
+                           cols);
+            float *dxc = dx + (size_t)n0 * in_size;
+            memset(dxc, 0, (size_t)nb * in_size * sizeof *dxc);
+            for (int32_t j = 0; st == GAN_OK && j < nb; j++)
+                gan__col2im_add(dxc + (size_t)j * in_size, col + j * grid, (size_t)cols, g);
+        }
+        if (st != GAN_OK)
+            return st;
+    }
+    return GAN_OK;
+}
+
+static const gan__layer_ops gan__conv2d_ops = {
+    .kind = "conv2d",
+    .configure = gan__conv_configure,
+    .workspace_floats = gan__conv_workspace,
+    .forward = gan__conv2d_forward,
+    .backward = gan__conv2d_backward,
+    .describe = gan__conv_describe,
+};
+
+gan_status gan_layer_conv2d_create(gan_layer_t **out, int32_t filters, int32_t kernel,
+                                   int32_t stride, int32_t padding)
+{
+    return gan__conv_create_simple(out, filters, kernel, stride, padding, &gan__conv2d_ops,
+                                   false, "gan_layer_conv2d_create");
+}
+
+gan_status gan_layer_conv2d_create_ex(gan_layer_t **out, const gan_conv_options_t *opts)
+{
+    return gan__conv_create(out, opts, &gan__conv2d_ops, false, "gan_layer_conv2d_create_ex");
+}

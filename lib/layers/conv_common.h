@@ -1,0 +1,41 @@
+/* What Conv2D and Conv2DTranspose share: options, geometry, GEMM chunking. */
+#ifndef GAN_LAYERS_CONV_COMMON_H
+#define GAN_LAYERS_CONV_COMMON_H
+
+#include <stdbool.h>
+
+#include "kernels/im2col.h"
+#include "layers/layer.h"
+
+typedef struct gan__conv {
+    gan_layer_t base;
+    gan_conv_options_t opt;
+    bool transpose;
+    /* Conv2D: the input is the image and the output the grid. Conv2DTranspose: the
+     * output is the image and the input the grid (it is Conv2D's adjoint). */
+    gan__conv_geom geom;
+    int32_t other_channels; /* the grid side's channels: filters, or the transpose's C_in */
+} gan__conv;
+
+/* Create either kind from options (validated here). */
+gan_status gan__conv_create(gan_layer_t **out, const gan_conv_options_t *opts,
+                            const gan__layer_ops *ops, bool transpose, const char *who);
+
+/* Create from the short argument list of the public _create functions. */
+gan_status gan__conv_create_simple(gan_layer_t **out, int32_t filters, int32_t kernel,
+                                   int32_t stride, int32_t padding,
+                                   const gan__layer_ops *ops, bool transpose,
+                                   const char *who);
+
+gan_status gan__conv_configure(gan_layer_t *l);
+size_t gan__conv_workspace(const gan_layer_t *l, int32_t batch);
+void gan__conv_describe(const gan_layer_t *l, char *buf, size_t size);
+
+/* Images per GEMM for this batch: as many as fit a bounded column buffer, so that the
+ * products are large without the workspace growing with the batch. */
+int32_t gan__conv_chunk(const gan__conv *c, int32_t batch);
+
+/* Floats of the column buffer per image (rows x grid). */
+size_t gan__conv_col_floats(const gan__conv *c);
+
+#endif

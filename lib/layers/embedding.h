@@ -1,0 +1,17 @@
+/* Class-id lookups shared by Embedding and Condition. */
+#ifndef GAN_LAYERS_EMBEDDING_H
+#define GAN_LAYERS_EMBEDDING_H
+
+#include <stdint.h>
+
+#include "gan/layer.h"
+#include "gan/status.h"
+
+/* Check a class id; on failure the message names the sample and the range. */
+gan_status gan__check_class(int64_t id, int32_t sample, int32_t num_classes,
+                            const char *what);
+
+/* Default initialiser of embedding tables: N(0, 1), as PyTorch's nn.Embedding. */
+void gan__embedding_defaults(gan_layer_t *l);
+
+#endif

@@ -1,0 +1,85 @@
+/* The internal layer interface: a vtable per kind plus the fields every layer has. */
+#ifndef GAN_LAYERS_LAYER_H
+#define GAN_LAYERS_LAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blas/blas.h"
+#include "core/rng.h"
+#include "gan/init.h"
+#include "gan/layer.h"
+#include "tensor.h"
+
+/* What a forward or backward call may use besides its tensors. */
+typedef struct gan__ctx {
+    int32_t batch;
+    bool training;         /* BatchNorm batch statistics, dropout active */
+    bool param_grads;      /* accumulate parameter gradients (false when frozen) */
+    const gan__blas *blas;
+    float *workspace;      /* >= ops->workspace_floats(layer, batch) floats, scratch */
+    const int32_t *labels; /* batch class ids, or NULL */
+} gan__ctx;
+
+#define GAN__PARAM_GROUPS 2
+
+typedef struct gan__param {
+    bool present;     /* the layer has this group (fixed at create) */
+    size_t count;     /* set by configure */
+    float *value;     /* into the model's parameter arena, set by build */
+    float *grad;      /* same offset in the gradient arena */
+    int32_t init_kind;
+    float init_a, init_b;
+    int32_t fan_in, fan_out; /* for Glorot/He, set by configure */
+} gan__param;
+
+typedef struct gan__layer_ops {
+    const char *kind;
+    /* l->in is set: validate it, set l->out and every present param's count and fans.
+     * Report a mismatch with gan__fail; the model prefixes the layer's name. */
+    gan_status (*configure)(gan_layer_t *l);
+    /* Scratch needed by one forward or backward call; NULL means none. */
+    size_t (*workspace_floats)(const gan_layer_t *l, int32_t batch);
+    /* Per-batch memory kept from forward to backward (l->saved); NULL means none. */
+    size_t (*saved_floats)(const gan_layer_t *l, int32_t batch);
+    /* Persistent non-trainable state, e.g. running statistics (l->state); NULL: none. */
+    size_t (*state_floats)(const gan_layer_t *l);
+    void (*reset_state)(gan_layer_t *l);
+    /* y (batch, out) from x (batch, in). */
+    gan_status (*forward)(gan_layer_t *l, const gan__ctx *c, const float *x, float *y);
+    /* From dy (batch, out): add parameter gradients if c->param_grads; write dx
+     * (batch, in) unless it is NULL. x and y are the forward's tensors. */
+    gan_status (*backward)(gan_layer_t *l, const gan__ctx *c, const float *x,
+                           const float *y, const float *dy, float *dx);
+    /* Settings for the summary, e.g. "5x5/2 same"; NULL means none. */
+    void (*describe)(const gan_layer_t *l, char *buf, size_t size);
+    bool needs_labels;
+} gan__layer_ops;
+
+struct gan_layer {
+    const gan__layer_ops *ops;
+    char name[48];
+    bool named;       /* the user chose the name */
+    int32_t index;    /* position in its model, -1 while free */
+    gan__shape in, out;
+    gan__param param[GAN__PARAM_GROUPS];
+    float *state;     /* ops->state_floats floats in the model's state arena */
+    float *saved;     /* ops->saved_floats floats in the batch arena */
+    float *y;         /* (batch, out) output */
+    float *dy;        /* (batch, out) gradient of the output, written by the next layer */
+    gan__rng rng;     /* run-time stream (dropout masks) */
+};
+
+/* Allocate a zeroed layer of @p bytes (a struct that starts with gan_layer_t) and set the
+ * common defaults: weights N(0, 0.02), biases zeros. */
+gan_status gan__layer_alloc(gan_layer_t **out, size_t bytes, const gan__layer_ops *ops,
+                            const char *who);
+
+/* Fill a parameter group with its initialiser, drawing from @p rng. */
+void gan__param_init(gan__param *p, gan__rng *rng);
+
+/* Checks shared by the create functions. */
+gan_status gan__check_out(const void *out, const char *who);
+
+#endif
