@@ -1,0 +1,83 @@
+/* Helpers shared by the cmocka tests. */
+#include "test_util.h"
+
+#include <math.h>
+#include <string.h>
+
+void gt_expect_failure(gan_status got, gan_status want, const char *needle,
+                       const char *expr)
+{
+    if (got != want)
+        fail_msg("%s -> %d (%s), wanted %d (%s); message: %s", expr, (int)got,
+                 gan_status_string(got), (int)want, gan_status_string(want),
+                 gan_last_error());
+    const char *msg = gan_last_error();
+    if (!msg || !msg[0])
+        fail_msg("%s failed with an empty gan_last_error()", expr);
+    if (needle && !strstr(msg, needle))
+        fail_msg("%s: message \"%s\" does not mention \"%s\"", expr, msg, needle);
+}
+
+void gt_seed(gt_rng *r, uint64_t seed)
+{
+    r->state = seed * 6364136223846793005ull + 1442695040888963407ull;
+}
+
+double gt_uniform(gt_rng *r)
+{
+    r->state = r->state * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(r->state >> 11) * 0x1.0p-53;
+}
+
+void gt_fill(gt_rng *r, float *v, size_t n, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)(lo + (hi - lo) * gt_uniform(r));
+}
+
+void gt_fill_away_from_zero(gt_rng *r, float *v, size_t n, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++) {
+        float mag = (float)(lo + (hi - lo) * gt_uniform(r));
+        v[i] = gt_uniform(r) < 0.5 ? -mag : mag;
+    }
+}
+
+void gt_add_layer(gan_model_t *m, gan_status create_status, gan_layer_t *const *layer)
+{
+    GT_OK(create_status);
+    GT_OK(gan_model_add(m, *layer));
+}
+
+gan_model_t *gt_model(const int32_t *dims, int32_t ndim)
+{
+    gan_model_options_t o;
+    GT_OK(gan_model_options_init(&o, sizeof o));
+    o.seed = 1234;
+    o.name = "test";
+    gan_model_t *m = NULL;
+    GT_OK(gan_model_create(&m, dims, ndim, &o));
+    return m;
+}
+
+static size_t gt_shape_size(const int32_t dims[4], int32_t ndim)
+{
+    size_t n = 1;
+    for (int32_t i = 0; i < ndim; i++)
+        n *= (size_t)dims[i];
+    return n;
+}
+
+size_t gt_input_size(const gan_model_t *m)
+{
+    int32_t dims[4], ndim;
+    GT_OK(gan_model_get_input_shape(m, dims, &ndim));
+    return gt_shape_size(dims, ndim);
+}
+
+size_t gt_output_size(const gan_model_t *m)
+{
+    int32_t dims[4], ndim;
+    GT_OK(gan_model_get_output_shape(m, -1, dims, &ndim));
+    return gt_shape_size(dims, ndim);
+}

@@ -1,0 +1,50 @@
+/* Helpers shared by the cmocka tests (public API only). */
+#ifndef GAN_TEST_UTIL_H
+#define GAN_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <gan/gan.h>
+
+/* Assert GAN_OK, printing the status and gan_last_error() otherwise. */
+#define GT_OK(expr)                                                                  \
+    do {                                                                             \
+        gan_status gt_st_ = (expr);                                                  \
+        if (gt_st_ != GAN_OK)                                                        \
+            fail_msg("%s -> %d (%s): %s", #expr, (int)gt_st_,                        \
+                     gan_status_string(gt_st_), gan_last_error());                   \
+    } while (0)
+
+/* Assert a specific failure status and a non-empty message containing @p needle. */
+#define GT_FAILS(expr, status, needle) gt_expect_failure((expr), (status), (needle), #expr)
+
+void gt_expect_failure(gan_status got, gan_status want, const char *needle,
+                       const char *expr);
+
+/* Deterministic test data (independent of libgan's generator). */
+typedef struct gt_rng {
+    uint64_t state;
+} gt_rng;
+void gt_seed(gt_rng *r, uint64_t seed);
+double gt_uniform(gt_rng *r);                 /* [0, 1) */
+void gt_fill(gt_rng *r, float *v, size_t n, float lo, float hi);
+/* Values in +-[lo, hi]: away from 0, for inputs of kinked activations. */
+void gt_fill_away_from_zero(gt_rng *r, float *v, size_t n, float lo, float hi);
+
+/* Add a layer just created, failing the test on error: gt_add(m, gan_layer_x_create(&l,
+ * ...), l). The layer is read through its address after the create call has run. */
+#define gt_add(m, create_status, layer) gt_add_layer((m), (create_status), &(layer))
+void gt_add_layer(gan_model_t *m, gan_status create_status, gan_layer_t *const *layer);
+
+/* Create a model for the given input shape with seed 1234 and add nothing. */
+gan_model_t *gt_model(const int32_t *dims, int32_t ndim);
+
+/* Per-sample element count of a model's input or last layer's output. */
+size_t gt_input_size(const gan_model_t *m);
+size_t gt_output_size(const gan_model_t *m);
+
+#endif
