@@ -378,6 +378,7 @@ gan_status gan_model_forward(gan_model_t *m, const float *input, const int32_t *
         memcpy(m->labels, labels, (size_t)batch * sizeof *labels);
 
     gan__ctx ctx = gan__model_ctx(m, false);
+    m->forward_training = m->training;
     const float *x = m->input;
     for (int32_t i = 0; i < m->n_layers; i++) {
         gan_layer_t *l = m->layers[i];
@@ -424,6 +425,7 @@ gan_status gan_model_backward(gan_model_t *m, const float *doutput, const float 
             }
 
     gan__ctx ctx = gan__model_ctx(m, m->trainable);
+    ctx.training = m->forward_training; /* a mode change since then must not matter */
     const float *dy = doutput;
     for (int32_t i = m->n_layers - 1; i >= 0; i--) {
         gan_layer_t *l = m->layers[i];

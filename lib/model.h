@@ -20,6 +20,7 @@ struct gan_model {
     gan_layer_t **layers;
     int32_t n_layers, cap_layers;
     bool built, training, trainable, forward_done, needs_labels;
+    bool forward_training; /* the mode of the last forward, which backward differentiates */
     int32_t batch;
     gan__blas blas;
 

@@ -117,7 +117,9 @@ GAN_API gan_status gan_model_forward(gan_model_t *model, const float *input,
  * @brief Backward pass for the last forward: gradients of a loss with respect to the
  *        parameters are ADDED to the gradient arena (unless the model is frozen, see
  *        gan_model_set_trainable()), and the gradient with respect to the input is
- *        computed if asked for.
+ *        computed if asked for. It differentiates the function the last forward
+ *        computed: the training/inference mode of that forward applies, whatever the
+ *        mode is now.
  * @param doutput (batch, output shape): d loss / d output.
  * @param dinput NULL to skip the input gradient (cheaper), or receives the
  *        (batch, input shape) gradient, owned by the model, valid until its next

@@ -5,37 +5,29 @@
 #include "kernels/elementwise.h"
 #include "layers/conv_common.h"
 
-/* Workspace: the column buffer (rows, chunk*grid), then a (filters, chunk*grid) buffer
- * for the channel-major GEMM result. A chunk of one image needs no such reordering. */
 static gan_status gan__conv2d_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
                                       float *y)
 {
-    gan__conv *cv = (gan__conv *)l;
-    const gan__conv_geom *g = &cv->geom;
-    const int32_t filters = cv->other_channels;
-    const int32_t rows = g->channels * g->kernel_h * g->kernel_w;
-    const size_t grid = (size_t)g->out_h * g->out_w;
-    const size_t in_size = gan__shape_size(&l->in), out_size = gan__shape_size(&l->out);
-    const int32_t chunk = gan__conv_chunk(cv, c->batch);
-    float *col = c->workspace;
-    float *tmp = col + (size_t)rows * chunk * grid;
-
-    for (int32_t n0 = 0; n0 < c->batch; n0 += chunk) {
-        const int32_t nb = c->batch - n0 < chunk ? c->batch - n0 : chunk;
-        const int32_t cols = (int32_t)(nb * grid);
+    const gan__conv_pass p = gan__conv_pass_begin(l, c);
+    const int32_t filters = p.other;
+    for (int32_t n0 = 0; n0 < c->batch; n0 += p.chunk) {
+        const int32_t nb = gan__conv_chunk_at(&p, c->batch, n0);
+        const int32_t cols = (int32_t)(nb * p.grid);
         for (int32_t j = 0; j < nb; j++)
-            gan__im2col(col + j * grid, (size_t)cols, x + (size_t)(n0 + j) * in_size, g);
-        float *target = nb == 1 ? y + (size_t)n0 * out_size : tmp;
-        gan_status st = gan__gemm(c->blas, 0, 0, filters, cols, rows, 1.0f,
-                                  l->param[GAN_PARAM_WEIGHT].value, rows, col, cols, 0.0f,
+            gan__im2col(p.col + j * p.grid, (size_t)cols, x + (size_t)(n0 + j) * p.in_size,
+                        p.g);
+        /* y(filters, cols) = W(filters, rows) col; one image is already NCHW */
+        float *target = nb == 1 ? y + (size_t)n0 * p.out_size : p.tmp;
+        gan_status st = gan__gemm(c->blas, 0, 0, filters, cols, p.rows, 1.0f,
+                                  l->param[GAN_PARAM_WEIGHT].value, p.rows, p.col, cols, 0.0f,
                                   target, cols);
         if (st != GAN_OK)
             return st;
         if (nb > 1)
-            gan__channels_to_batch(y + (size_t)n0 * out_size, tmp, nb, filters, grid);
+            gan__channels_to_batch(y + (size_t)n0 * p.out_size, p.tmp, nb, filters, p.grid);
     }
     if (l->param[GAN_PARAM_BIAS].present)
-        gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, c->batch, filters, grid);
+        gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, c->batch, filters, p.grid);
     return GAN_OK;
 }
 
@@ -43,41 +35,35 @@ static gan_status gan__conv2d_backward(gan_layer_t *l, const gan__ctx *c, const 
                                        const float *y, const float *dy, float *dx)
 {
     (void)y;
-    gan__conv *cv = (gan__conv *)l;
-    const gan__conv_geom *g = &cv->geom;
-    const int32_t filters = cv->other_channels;
-    const int32_t rows = g->channels * g->kernel_h * g->kernel_w;
-    const size_t grid = (size_t)g->out_h * g->out_w;
-    const size_t in_size = gan__shape_size(&l->in), out_size = gan__shape_size(&l->out);
-    const int32_t chunk = gan__conv_chunk(cv, c->batch);
-    float *col = c->workspace;
-    float *tmp = col + (size_t)rows * chunk * grid;
-
+    const gan__conv_pass p = gan__conv_pass_begin(l, c);
+    const int32_t filters = p.other;
     if (c->param_grads && l->param[GAN_PARAM_BIAS].present)
-        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, filters, grid);
-    for (int32_t n0 = 0; n0 < c->batch; n0 += chunk) {
-        const int32_t nb = c->batch - n0 < chunk ? c->batch - n0 : chunk;
-        const int32_t cols = (int32_t)(nb * grid);
-        const float *dyc = dy + (size_t)n0 * out_size; /* (filters, cols) when nb == 1 */
+        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, filters, p.grid);
+    for (int32_t n0 = 0; n0 < c->batch; n0 += p.chunk) {
+        const int32_t nb = gan__conv_chunk_at(&p, c->batch, n0);
+        const int32_t cols = (int32_t)(nb * p.grid);
+        const float *dyc = dy + (size_t)n0 * p.out_size; /* (filters, cols) when nb == 1 */
         if (nb > 1) {
-            gan__batch_to_channels(tmp, dyc, nb, filters, grid);
-            dyc = tmp;
+            gan__batch_to_channels(p.tmp, dyc, nb, filters, p.grid);
+            dyc = p.tmp;
         }
         gan_status st = GAN_OK;
         if (c->param_grads) { /* dW(filters, rows) += dy (filters, cols) col^T */
             for (int32_t j = 0; j < nb; j++)
-                gan__im2col(col + j * grid, (size_t)cols, x + (size_t)(n0 + j) * in_size, g);
-            st = gan__gemm(c->blas, 0, 1, filters, rows, cols, 1.0f, dyc, cols, col, cols,
-                           1.0f, l->param[GAN_PARAM_WEIGHT].grad, rows);
+                gan__im2col(p.col + j * p.grid, (size_t)cols,
+                            x + (size_t)(n0 + j) * p.in_size, p.g);
+            st = gan__gemm(c->blas, 0, 1, filters, p.rows, cols, 1.0f, dyc, cols, p.col,
+                           cols, 1.0f, l->param[GAN_PARAM_WEIGHT].grad, p.rows);
         }
         if (st == GAN_OK && dx) { /* dcol(rows, cols) = W^T dy, folded back into dx */
-            st = gan__gemm(c->blas, 1, 0, rows, cols, filters, 1.0f,
-                           l->param[GAN_PARAM_WEIGHT].value, rows, dyc, cols, 0.0f, col,
+            st = gan__gemm(c->blas, 1, 0, p.rows, cols, filters, 1.0f,
+                           l->param[GAN_PARAM_WEIGHT].value, p.rows, dyc, cols, 0.0f, p.col,
                            cols);
-            float *dxc = dx + (size_t)n0 * in_size;
-            memset(dxc, 0, (size_t)nb * in_size * sizeof *dxc);
+            float *dxc = dx + (size_t)n0 * p.in_size;
+            memset(dxc, 0, (size_t)nb * p.in_size * sizeof *dxc);
             for (int32_t j = 0; st == GAN_OK && j < nb; j++)
-                gan__col2im_add(dxc + (size_t)j * in_size, col + j * grid, (size_t)cols, g);
+                gan__col2im_add(dxc + (size_t)j * p.in_size, p.col + j * p.grid,
+                                (size_t)cols, p.g);
         }
         if (st != GAN_OK)
             return st;

@@ -5,42 +5,40 @@
 #include "kernels/elementwise.h"
 #include "layers/conv_common.h"
 
-/* Workspace: the column buffer (rows, chunk*grid) with rows = filters*kh*kw, then a
- * (C_in, chunk*grid) buffer for inputs or input gradients in channel-major order. */
+/* The chunk of x starting at image n0 as (C_in, cols): in place for one image, else
+ * reordered into p->tmp. */
+static const float *gan__convt_input_chunk(const gan__conv_pass *p, const float *x,
+                                           int32_t n0, int32_t nb)
+{
+    const float *xc = x + (size_t)n0 * p->in_size;
+    if (nb == 1)
+        return xc;
+    gan__batch_to_channels(p->tmp, xc, nb, p->other, p->grid);
+    return p->tmp;
+}
+
 static gan_status gan__convt_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
                                      float *y)
 {
-    gan__conv *cv = (gan__conv *)l;
-    const gan__conv_geom *g = &cv->geom;
-    const int32_t in_c = cv->other_channels;
-    const int32_t rows = g->channels * g->kernel_h * g->kernel_w;
-    const size_t grid = (size_t)g->out_h * g->out_w;
-    const size_t in_size = gan__shape_size(&l->in), out_size = gan__shape_size(&l->out);
-    const int32_t chunk = gan__conv_chunk(cv, c->batch);
-    float *col = c->workspace;
-    float *tmp = col + (size_t)rows * chunk * grid;
-
-    memset(y, 0, (size_t)c->batch * out_size * sizeof *y);
-    for (int32_t n0 = 0; n0 < c->batch; n0 += chunk) {
-        const int32_t nb = c->batch - n0 < chunk ? c->batch - n0 : chunk;
-        const int32_t cols = (int32_t)(nb * grid);
-        const float *xc = x + (size_t)n0 * in_size; /* (C_in, cols) when nb == 1 */
-        if (nb > 1) {
-            gan__batch_to_channels(tmp, xc, nb, in_c, grid);
-            xc = tmp;
-        }
+    const gan__conv_pass p = gan__conv_pass_begin(l, c);
+    memset(y, 0, (size_t)c->batch * p.out_size * sizeof *y);
+    for (int32_t n0 = 0; n0 < c->batch; n0 += p.chunk) {
+        const int32_t nb = gan__conv_chunk_at(&p, c->batch, n0);
+        const int32_t cols = (int32_t)(nb * p.grid);
+        const float *xc = gan__convt_input_chunk(&p, x, n0, nb);
         /* col(rows, cols) = W^T (rows, C_in) x (C_in, cols) */
-        gan_status st = gan__gemm(c->blas, 1, 0, rows, cols, in_c, 1.0f,
-                                  l->param[GAN_PARAM_WEIGHT].value, rows, xc, cols, 0.0f,
-                                  col, cols);
+        gan_status st = gan__gemm(c->blas, 1, 0, p.rows, cols, p.other, 1.0f,
+                                  l->param[GAN_PARAM_WEIGHT].value, p.rows, xc, cols, 0.0f,
+                                  p.col, cols);
         if (st != GAN_OK)
             return st;
         for (int32_t j = 0; j < nb; j++)
-            gan__col2im_add(y + (size_t)(n0 + j) * out_size, col + j * grid, (size_t)cols, g);
+            gan__col2im_add(y + (size_t)(n0 + j) * p.out_size, p.col + j * p.grid,
+                            (size_t)cols, p.g);
     }
     if (l->param[GAN_PARAM_BIAS].present)
-        gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, c->batch, g->channels,
-                              (size_t)g->in_h * g->in_w);
+        gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, c->batch, p.g->channels,
+                              (size_t)p.g->in_h * p.g->in_w);
     return GAN_OK;
 }
 
@@ -48,41 +46,29 @@ static gan_status gan__convt_backward(gan_layer_t *l, const gan__ctx *c, const f
                                       const float *y, const float *dy, float *dx)
 {
     (void)y;
-    gan__conv *cv = (gan__conv *)l;
-    const gan__conv_geom *g = &cv->geom;
-    const int32_t in_c = cv->other_channels;
-    const int32_t rows = g->channels * g->kernel_h * g->kernel_w;
-    const size_t grid = (size_t)g->out_h * g->out_w;
-    const size_t in_size = gan__shape_size(&l->in), out_size = gan__shape_size(&l->out);
-    const int32_t chunk = gan__conv_chunk(cv, c->batch);
-    float *col = c->workspace;
-    float *tmp = col + (size_t)rows * chunk * grid;
-
+    const gan__conv_pass p = gan__conv_pass_begin(l, c);
     if (c->param_grads && l->param[GAN_PARAM_BIAS].present)
-        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, g->channels,
-                          (size_t)g->in_h * g->in_w);
-    for (int32_t n0 = 0; n0 < c->batch; n0 += chunk) {
-        const int32_t nb = c->batch - n0 < chunk ? c->batch - n0 : chunk;
-        const int32_t cols = (int32_t)(nb * grid);
+        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, p.g->channels,
+                          (size_t)p.g->in_h * p.g->in_w);
+    for (int32_t n0 = 0; n0 < c->batch; n0 += p.chunk) {
+        const int32_t nb = gan__conv_chunk_at(&p, c->batch, n0);
+        const int32_t cols = (int32_t)(nb * p.grid);
         for (int32_t j = 0; j < nb; j++)
-            gan__im2col(col + j * grid, (size_t)cols, dy + (size_t)(n0 + j) * out_size, g);
+            gan__im2col(p.col + j * p.grid, (size_t)cols, dy + (size_t)(n0 + j) * p.out_size,
+                        p.g);
         gan_status st = GAN_OK;
         if (c->param_grads) { /* dW(C_in, rows) += x (C_in, cols) dcol^T */
-            const float *xc = x + (size_t)n0 * in_size;
-            if (nb > 1) {
-                gan__batch_to_channels(tmp, xc, nb, in_c, grid);
-                xc = tmp;
-            }
-            st = gan__gemm(c->blas, 0, 1, in_c, rows, cols, 1.0f, xc, cols, col, cols, 1.0f,
-                           l->param[GAN_PARAM_WEIGHT].grad, rows);
+            const float *xc = gan__convt_input_chunk(&p, x, n0, nb);
+            st = gan__gemm(c->blas, 0, 1, p.other, p.rows, cols, 1.0f, xc, cols, p.col, cols,
+                           1.0f, l->param[GAN_PARAM_WEIGHT].grad, p.rows);
         }
         if (st == GAN_OK && dx) { /* dx(C_in, cols) = W (C_in, rows) dcol */
-            float *dxc = dx + (size_t)n0 * in_size;
-            st = gan__gemm(c->blas, 0, 0, in_c, cols, rows, 1.0f,
-                           l->param[GAN_PARAM_WEIGHT].value, rows, col, cols, 0.0f,
-                           nb == 1 ? dxc : tmp, cols);
+            float *dxc = dx + (size_t)n0 * p.in_size;
+            st = gan__gemm(c->blas, 0, 0, p.other, cols, p.rows, 1.0f,
+                           l->param[GAN_PARAM_WEIGHT].value, p.rows, p.col, cols, 0.0f,
+                           nb == 1 ? dxc : p.tmp, cols);
             if (st == GAN_OK && nb > 1)
-                gan__channels_to_batch(dxc, tmp, nb, in_c, grid);
+                gan__channels_to_batch(dxc, p.tmp, nb, p.other, p.grid);
         }
         if (st != GAN_OK)
             return st;

@@ -233,6 +233,23 @@ size_t gan__conv_workspace(const gan_layer_t *l, int32_t batch)
     return per_image * (size_t)gan__conv_chunk(c, batch);
 }
 
+gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c)
+{
+    const gan__conv *cv = (const gan__conv *)l;
+    gan__conv_pass p = {
+        .g = &cv->geom,
+        .other = cv->other_channels,
+        .rows = cv->geom.channels * cv->geom.kernel_h * cv->geom.kernel_w,
+        .chunk = gan__conv_chunk(cv, c->batch),
+        .grid = (size_t)cv->geom.out_h * cv->geom.out_w,
+        .in_size = gan__shape_size(&l->in),
+        .out_size = gan__shape_size(&l->out),
+        .col = c->workspace,
+    };
+    p.tmp = p.col + (size_t)p.rows * p.chunk * p.grid;
+    return p;
+}
+
 void gan__conv_describe(const gan_layer_t *l, char *buf, size_t size)
 {
     const gan__conv *c = (const gan__conv *)l;

@@ -38,4 +38,26 @@ int32_t gan__conv_chunk(const gan__conv *c, int32_t batch);
 /* Floats of the column buffer per image (rows x grid). */
 size_t gan__conv_col_floats(const gan__conv *c);
 
+/* What one forward or backward pass works with. The workspace holds the column buffer
+ * (rows, chunk*grid), then `tmp` (other_channels, chunk*grid) for tensors reordered
+ * between NCHW and the channel-major layout of the batched GEMMs. */
+typedef struct gan__conv_pass {
+    const gan__conv_geom *g;
+    int32_t other;     /* the grid side's channels */
+    int32_t rows;      /* g->channels * kh * kw */
+    int32_t chunk;     /* images per GEMM */
+    size_t grid;       /* grid points per image */
+    size_t in_size, out_size;
+    float *col, *tmp;
+} gan__conv_pass;
+
+gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c);
+
+/* Images in the chunk starting at image n0. */
+static inline int32_t gan__conv_chunk_at(const gan__conv_pass *p, int32_t batch,
+                                         int32_t n0)
+{
+    return batch - n0 < p->chunk ? batch - n0 : p->chunk;
+}
+
 #endif

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Install libgan into a temporary prefix and build the README's program against it
+# through pkg-config, as C11 and as C++17, the way a user's project does.
+# usage: check_install.sh SOURCE_DIR
+set -eu
+src=$(cd "$1" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+prefix="$work/prefix"
+meson setup "$work/build" "$src" --prefix "$prefix" -Dtests=disabled -Dexamples=disabled \
+    > "$work/setup.log" || { cat "$work/setup.log"; exit 1; }
+meson install -C "$work/build" > "$work/install.log" || { cat "$work/install.log"; exit 1; }
+pc=$(find "$prefix" -name libgan.pc)
+[ -n "$pc" ] || { echo "libgan.pc was not installed"; exit 1; }
+[ -f "$prefix/include/gan/gan.h" ] || { echo "headers not under include/gan/"; exit 1; }
+[ -f "$prefix/include/gan/version.h" ] || { echo "generated version.h not installed"; exit 1; }
+export PKG_CONFIG_PATH="$(dirname "$pc")"
+libdir=$(pkg-config --variable=libdir libgan)
+[ -e "$libdir/libgan.so.0" ] || { echo "libgan.so.0 not in $libdir"; exit 1; }
+soname=$(readelf -d "$libdir/libgan.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+[ "$soname" = "libgan.so.0" ] || { echo "SONAME is '$soname'"; exit 1; }
+
+# The README's example program, extracted from README.md.
+sed -n '/^```c$/,/^```$/p' "$src/README.md" | sed '1d;$d' > "$work/prog.c"
+cc -std=c11 -Wall -Wextra -Werror "$work/prog.c" -o "$work/prog_c" \
+    $(pkg-config --cflags --libs libgan)
+cp "$work/prog.c" "$work/prog.cpp"
+c++ -std=c++17 -Wall -Wextra -Werror "$work/prog.cpp" -o "$work/prog_cpp" \
+    $(pkg-config --cflags --libs libgan)
+LD_LIBRARY_PATH="$libdir" "$work/prog_c"
+LD_LIBRARY_PATH="$libdir" "$work/prog_cpp"
+echo "installed to $prefix: libgan.pc, include/gan/*.h, $soname; README program built"
+echo "and ran as C11 and C++17"
