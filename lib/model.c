@@ -1,12 +1,13 @@
 /* Sequential models: shapes checked at add, arenas at build, forward and backward. */
 #include "model.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "core/options.h"
+#include "core/text.h"
+#include "layers/spectral_norm.h"
 
 /* Offsets in the batch arena are rounded to whole cache lines. */
 #define GAN__FLOATS_PER_LINE (GAN__ALIGNMENT / sizeof(float))
@@ -152,15 +153,17 @@ static size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena,
         gan_layer_t *l = m->layers[i];
         size_t out_floats = gan__round_line((size_t)batch * gan__shape_size(&l->out));
         size_t saved = l->ops->saved_floats ? gan__round_line(l->ops->saved_floats(l, batch)) : 0;
-        size_t w = l->ops->workspace_floats ? l->ops->workspace_floats(l, batch) : 0;
+        size_t shadow = gan__round_line(gan__sn_shadow_floats(l));
+        size_t w = gan__sn_workspace_floats(l, batch);
         if (w > ws)
             ws = w;
         if (arena) {
             l->y = arena + at;
             l->dy = arena + at + out_floats;
             l->saved = saved ? arena + at + 2 * out_floats : NULL;
+            l->sn.w = shadow ? arena + at + 2 * out_floats + saved : NULL;
         }
-        at += 2 * out_floats + saved;
+        at += 2 * out_floats + saved + shadow;
     }
     ws = gan__round_line(ws);
     if (arena)
@@ -236,6 +239,11 @@ static void gan__model_free_params(gan_model_t *m)
     }
 }
 
+size_t gan__layer_state_floats(const gan_layer_t *l)
+{
+    return (l->ops->state_floats ? l->ops->state_floats(l) : 0) + gan__sn_state_floats(l);
+}
+
 static float *gan__alloc_floats(gan_model_t *m, size_t n)
 {
     size_t bytes;
@@ -263,7 +271,7 @@ gan_status gan_model_build(gan_model_t *m, int32_t batch_size)
         gan_layer_t *l = m->layers[i];
         for (int g = 0; g < GAN__PARAM_GROUPS; g++)
             n_params += l->param[g].present ? l->param[g].count : 0;
-        n_state += l->ops->state_floats ? l->ops->state_floats(l) : 0;
+        n_state += gan__layer_state_floats(l);
     }
     m->n_params = n_params;
     m->n_state = n_state;
@@ -293,10 +301,13 @@ gan_status gan_model_build(gan_model_t *m, int32_t batch_size)
             p_at += p->count;
             gan__param_init(p, &init_rng);
         }
-        if (l->ops->state_floats && l->ops->state_floats(l)) {
+        const size_t state_floats = gan__layer_state_floats(l);
+        if (state_floats) {
             l->state = m->state + s_at;
-            s_at += l->ops->state_floats(l);
-            l->ops->reset_state(l);
+            s_at += state_floats;
+            if (l->ops->reset_state)
+                l->ops->reset_state(l);
+            gan__sn_reset(l, m->seed);
         }
     }
     gan__model_seed_streams(m, m->seed);
@@ -310,7 +321,7 @@ gan_status gan_model_build(gan_model_t *m, int32_t batch_size)
     return GAN_OK;
 }
 
-static gan_status gan__require_built(const gan_model_t *m, const char *who)
+gan_status gan__require_built(const gan_model_t *m, const char *who)
 {
     if (!m)
         return gan__fail(GAN_E_INVALID_ARG, "%s: model is NULL", who);
@@ -382,7 +393,7 @@ gan_status gan_model_forward(gan_model_t *m, const float *input, const int32_t *
     const float *x = m->input;
     for (int32_t i = 0; i < m->n_layers; i++) {
         gan_layer_t *l = m->layers[i];
-        st = l->ops->forward(l, &ctx, x, l->y);
+        st = gan__sn_forward(l, &ctx, x, l->y);
         if (st != GAN_OK) {
             gan__error_prefix("%s: model '%s' layer %d '%s'", who, m->name, (int)i, l->name);
             return st;
@@ -403,9 +414,23 @@ static bool gan__layer_has_params(const gan_layer_t *l)
     return false;
 }
 
-gan_status gan_model_backward(gan_model_t *m, const float *doutput, const float **dinput)
+/* Resolve a layer index where -1 means the last layer. */
+static gan_status gan__layer_at(const gan_model_t *m, int32_t index, const char *who,
+                                gan_layer_t **l)
 {
-    static const char who[] = "gan_model_backward";
+    if (index == -1)
+        index = m->n_layers - 1;
+    if (index < 0 || index >= m->n_layers)
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: layer index %d is outside [0, %d) of "
+                         "model '%s'", who, (int)index, (int)m->n_layers, m->name);
+    *l = m->layers[index];
+    return GAN_OK;
+}
+
+/* Backward from the output of layer @p top down to the input. */
+static gan_status gan__model_backward(gan_model_t *m, int32_t top, const float *doutput,
+                                      const float **dinput, const char *who)
+{
     gan_status st = gan__require_built(m, who);
     if (st != GAN_OK)
         return st;
@@ -416,9 +441,9 @@ gan_status gan_model_backward(gan_model_t *m, const float *doutput, const float 
                          "through (since build or the last batch-size change)", who, m->name);
 
     /* Layer i must produce dx when anything below it needs a gradient. */
-    int32_t lowest_needing_dy = dinput ? 0 : m->n_layers;
+    int32_t lowest_needing_dy = dinput ? 0 : top + 1;
     if (m->trainable && !dinput)
-        for (int32_t i = 0; i < m->n_layers; i++)
+        for (int32_t i = 0; i <= top; i++)
             if (gan__layer_has_params(m->layers[i])) {
                 lowest_needing_dy = i + 1;
                 break;
@@ -427,7 +452,7 @@ gan_status gan_model_backward(gan_model_t *m, const float *doutput, const float 
     gan__ctx ctx = gan__model_ctx(m, m->trainable);
     ctx.training = m->forward_training; /* a mode change since then must not matter */
     const float *dy = doutput;
-    for (int32_t i = m->n_layers - 1; i >= 0; i--) {
+    for (int32_t i = top; i >= 0; i--) {
         gan_layer_t *l = m->layers[i];
         const float *x = i ? m->layers[i - 1]->y : m->input;
         float *dx = NULL;
@@ -435,7 +460,7 @@ gan_status gan_model_backward(gan_model_t *m, const float *doutput, const float 
             dx = i ? m->layers[i - 1]->dy : m->dinput;
         if (!dx && !(m->trainable && gan__layer_has_params(l)))
             break;
-        st = l->ops->backward(l, &ctx, x, l->y, dy, dx);
+        st = gan__sn_backward(l, &ctx, x, l->y, dy, dx);
         if (st != GAN_OK) {
             gan__error_prefix("%s: model '%s' layer %d '%s'", who, m->name, (int)i, l->name);
             return st;
@@ -445,6 +470,25 @@ gan_status gan_model_backward(gan_model_t *m, const float *doutput, const float 
     if (dinput)
         *dinput = m->dinput;
     return GAN_OK;
+}
+
+gan_status gan_model_backward(gan_model_t *m, const float *doutput, const float **dinput)
+{
+    return gan__model_backward(m, m ? m->n_layers - 1 : 0, doutput, dinput,
+                               "gan_model_backward");
+}
+
+gan_status gan_model_backward_from(gan_model_t *m, int32_t index, const float *doutput,
+                                   const float **dinput)
+{
+    static const char who[] = "gan_model_backward_from";
+    if (!m)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: model is NULL", who);
+    gan_layer_t *l = NULL;
+    gan_status st = gan__layer_at(m, index, who, &l);
+    if (st != GAN_OK)
+        return st;
+    return gan__model_backward(m, l->index, doutput, dinput, who);
 }
 
 gan_status gan_model_zero_grad(gan_model_t *m)
@@ -505,19 +549,6 @@ gan_status gan_model_get_layer_count(const gan_model_t *m, int32_t *count)
         return gan__fail(GAN_E_INVALID_ARG, "gan_model_get_layer_count: %s is NULL",
                          m ? "count" : "model");
     *count = m->n_layers;
-    return GAN_OK;
-}
-
-/* Resolve a layer index where -1 means the last layer. */
-static gan_status gan__layer_at(const gan_model_t *m, int32_t index, const char *who,
-                                gan_layer_t **l)
-{
-    if (index == -1)
-        index = m->n_layers - 1;
-    if (index < 0 || index >= m->n_layers)
-        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: layer index %d is outside [0, %d) of "
-                         "model '%s'", who, (int)index, (int)m->n_layers, m->name);
-    *l = m->layers[index];
     return GAN_OK;
 }
 
@@ -639,37 +670,6 @@ gan_status gan_model_get_layer_params(const gan_model_t *m, int32_t index, size_
     return GAN_OK;
 }
 
-/* snprintf into a buffer that may be too small, counting the full length. */
-typedef struct gan__text {
-    char *buf;
-    size_t size, length;
-} gan__text;
-
-static void gan__text_add(gan__text *t, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void gan__text_add(gan__text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *at = t->length < t->size ? t->buf + t->length : NULL;
-    size_t room = t->length < t->size ? t->size - t->length : 0;
-    int n = vsnprintf(at, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        t->length += (size_t)n;
-}
-
-static void gan__text_rule(gan__text *t, char c, int width)
-{
-    for (int i = 0; i < width; i++)
-        gan__text_add(t, "%c", c);
-    gan__text_add(t, "\n");
-}
-
 gan_status gan_model_summary(const gan_model_t *m, char *buf, size_t size, size_t *length)
 {
     if (!m || (!buf && size))
@@ -683,9 +683,7 @@ gan_status gan_model_summary(const gan_model_t *m, char *buf, size_t size, size_
             name_w = w;
     }
     const int width = 4 + 1 + name_w + 1 + 22 + 1 + 18 + 1 + 10;
-    gan__text t = {.buf = buf, .size = size, .length = 0};
-    if (size)
-        buf[0] = '\0';
+    gan__text t = gan__text_begin(buf, size);
     gan__text_add(&t, "Model: \"%s\"  input %s\n", m->name, gan__shape_str(&m->in).s);
     gan__text_rule(&t, '_', width);
     gan__text_add(&t, "%-4s %-*s %-22s %-18s %10s\n", "#", name_w, "Layer (type)", "Settings",
@@ -700,7 +698,7 @@ gan_status gan_model_summary(const gan_model_t *m, char *buf, size_t size, size_
             l->ops->describe(l, settings, sizeof settings);
         size_t n = gan__layer_param_count(l);
         total += n;
-        state += l->ops->state_floats ? l->ops->state_floats(l) : 0;
+        state += gan__layer_state_floats(l);
         gan__text_add(&t, "%-4d %-*s %-22s %-18s %10zu\n", (int)i, name_w, layer_col,
                       settings, gan__shape_str(&l->out).s, n);
     }
@@ -713,4 +711,16 @@ gan_status gan_model_summary(const gan_model_t *m, char *buf, size_t size, size_
     if (length)
         *length = t.length;
     return GAN_OK;
+}
+
+void gan__model_streams_save(const gan_model_t *m, gan__rng *dst)
+{
+    for (int32_t i = 0; i < m->n_layers; i++)
+        dst[i] = m->layers[i]->rng;
+}
+
+void gan__model_streams_restore(gan_model_t *m, const gan__rng *src)
+{
+    for (int32_t i = 0; i < m->n_layers; i++)
+        m->layers[i]->rng = src[i];
 }

@@ -34,4 +34,20 @@ struct gan_model {
     float *input, *dinput, *workspace;
 };
 
+/* Every layer's run-time random stream, n_layers entries: saved and restored so that a
+ * pass can be repeated with the same dropout masks. */
+void gan__model_streams_save(const gan_model_t *m, gan__rng *dst);
+void gan__model_streams_restore(gan_model_t *m, const gan__rng *src);
+
+/* Number of label classes the model's Condition layers expect (0: unconditional). */
+int32_t gan__model_classes(const gan_model_t *m);
+
+/* Floats of a layer's slice of the state arena: its kind's own state (ops->state_floats)
+ * and then spectral normalisation's u and v. */
+size_t gan__layer_state_floats(const gan_layer_t *l);
+
+/* GAN_E_INVALID_ARG for a NULL model, GAN_E_STATE for an unbuilt one, each message
+ * naming @p who; GAN_OK otherwise. */
+gan_status gan__require_built(const gan_model_t *m, const char *who);
+
 #endif

@@ -92,6 +92,11 @@ static gan_status build_dcgan_discriminator(counting *c, gan_model_t **out)
     ADD(gan_layer_flatten_create(&l));
     ADD(gan_layer_dense_create(&l, 1, true));
 #undef ADD
+    /* Spectrally normalised layers must not allocate in the step either. */
+    for (int32_t i = 4; i <= 6; i += 2)
+        if ((st = gan_model_get_layer(m, i, &l)) != GAN_OK ||
+            (st = gan_layer_set_spectral_norm(l, true)) != GAN_OK)
+            goto fail;
     if ((st = gan_model_build(m, 4)) != GAN_OK)
         goto fail;
     *out = m;

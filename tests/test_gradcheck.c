@@ -48,6 +48,7 @@ typedef struct gc_layer {
     int32_t dim;  /* Embedding dim; Condition embed_dim (0: one-hot) */
     float f;      /* LeakyReLU alpha; Dropout rate; BatchNorm momentum (0: 0.1) */
     bool no_bias; /* Dense, convolutions */
+    bool sn;      /* Dense, convolutions: spectral normalisation */
     struct { int32_t filters, kh, kw, sh, sw, padding; } k;
     struct { int32_t top, bottom, left, right; } pad;
     struct { int32_t h, w; } out_pad;
@@ -68,6 +69,7 @@ typedef struct gc_case {
     gc_input input;
     int32_t classes;  /* labels (Condition) or class ids (Embedding) in [0, classes) */
     bool inference;   /* warm the running statistics up, then check in inference mode */
+    bool cold;        /* with inference: no warm-up, spectral norms keep their first u, v */
     bool pin_batchnorm; /* make BatchNorm outputs keep away from the next kink */
     int32_t built_for;  /* build for this batch, then switch to `batch`; 0: batch */
 } gc_case;
@@ -206,7 +208,9 @@ static gc_run gc_setup(const gc_case *c)
     run.m = gt_model(c->in, gc_rank(c->in));
     for (int32_t i = 0; i < GC_MAX_LAYERS && c->layers[i].kind != GC_END; i++) {
         gan_layer_t *l = NULL;
-        const gan_status st = gc_layer_create(&c->layers[i], &l);
+        gan_status st = gc_layer_create(&c->layers[i], &l);
+        if (st == GAN_OK && c->layers[i].sn)
+            st = gan_layer_set_spectral_norm(l, true);
         gt_add(run.m, st, l);
     }
     GT_OK(gan_model_build(run.m, c->built_for ? c->built_for : c->batch));
@@ -233,8 +237,9 @@ static gc_run gc_setup(const gc_case *c)
     for (int32_t i = 0; i < c->batch; i++)
         run.labels[i] = c->classes ? (int32_t)(gt_uniform(&rng) * c->classes) : 0;
     if (c->inference) {
-        /* Running statistics away from their initial (0, 1), from shifted batches. */
-        for (int pass = 0; pass < 3; pass++) {
+        /* Running statistics away from their initial (0, 1), from shifted batches, and
+         * spectral normalisation's u and v a few power iterations on. */
+        for (int pass = 0; pass < (c->cold ? 0 : 3); pass++) {
             gt_fill(&rng, run.x, run.n_in, -0.5f, 2.5f);
             GT_OK(gan_model_forward(run.m, run.x, run.labels, c->batch, NULL));
         }
@@ -479,6 +484,33 @@ static const gc_case gc_cases[] = {
     {.name = "convT k1 s3 explicit output padding 2/1 (kernel < stride), one image",
      .in = {2, 3, 2}, .batch = 1,
      .layers = {{.kind = GC_CONV_T, .k = {3, 1, 1, 3, 3, EXPLICIT}, .out_pad = {2, 1}}}},
+
+    /* Spectral normalisation: W / (u^T W v) is a function of W only for fixed u and v,
+     * so these run in inference mode, with the u and v drawn at build (cold) or after
+     * three power iterations of training-mode passes. */
+    {.name = "dense sn, inference, first u and v", .in = {5}, .batch = 3,
+     .inference = true, .cold = true, .layers = {{.kind = GC_DENSE, .n = 4, .sn = true}}},
+    {.name = "dense sn without bias, inference after training passes", .in = {6},
+     .batch = 2, .inference = true,
+     .layers = {{.kind = GC_DENSE, .n = 3, .no_bias = true, .sn = true}}},
+    {.name = "conv sn k3 s1 same 5x4, inference, first u and v", .in = {2, 5, 4},
+     .batch = 2, .inference = true, .cold = true,
+     .layers = {{.kind = GC_CONV, .sn = true, .k = {3, 3, 3, 1, 1, SAME}}}},
+    {.name = "conv sn k4 s2 same 7x5, one image, inference after training passes",
+     .in = {2, 7, 5}, .batch = 1, .inference = true,
+     .layers = {{.kind = GC_CONV, .sn = true, .k = {2, 4, 4, 2, 2, SAME}}}},
+    {.name = "convT sn k3 s2 same 3x4, inference, first u and v", .in = {3, 3, 4},
+     .batch = 2, .inference = true, .cold = true,
+     .layers = {{.kind = GC_CONV_T, .sn = true, .k = {2, 3, 3, 2, 2, SAME}}}},
+    {.name = "convT sn k4 s2 same 4x3 no bias, inference after training passes",
+     .in = {2, 4, 3}, .batch = 3, .inference = true,
+     .layers = {{.kind = GC_CONV_T, .no_bias = true, .sn = true,
+                 .k = {2, 4, 4, 2, 2, SAME}}}},
+    {.name = "SN-GAN head: conv sn, flatten, dense sn, inference after training passes",
+     .in = {2, 6, 5}, .batch = 3, .inference = true,
+     .layers = {{.kind = GC_CONV, .sn = true, .k = {3, 3, 3, 2, 2, SAME}},
+                {.kind = GC_FLATTEN},
+                {.kind = GC_DENSE, .n = 2, .sn = true}}},
 
     /* BatchNorm */
     {.name = "batchnorm (F) training", .in = {4}, .batch = 5,

@@ -34,5 +34,9 @@
 #include <gan/init.h>
 #include <gan/model.h>
 #include <gan/blas.h>
+#include <gan/optim.h>
+#include <gan/loss.h>
+#include <gan/hacks.h>
+#include <gan/train.h>
 
 #endif /* GAN_GAN_H */

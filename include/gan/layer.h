@@ -204,6 +204,33 @@ GAN_API gan_status gan_layer_condition_create(gan_layer_t **out, int32_t num_cla
                                               int32_t embed_dim);
 
 /**
+ * @brief Spectral normalisation of the layer's weights (Miyato et al. 2018), as
+ *        torch.nn.utils.spectral_norm with one power iteration per update.
+ *
+ * The weight tensor is seen as the matrix W with dim 0 as rows and the other dimensions
+ * as columns, as it lies in memory: Dense (units, in_features), Conv2D
+ * (filters, C*kh*kw), Conv2DTranspose (C_in, filters*kh*kw). (PyTorch takes dim 1 for
+ * transposed convolutions: the (filters, C_in*kh*kw) matrix.) The layer computes with
+ * W / sigma, sigma = u^T W v. Each forward pass in training mode first runs one power
+ * iteration, v = W^T u / |W^T u|, u = W v / |W v|, so that sigma tracks the largest
+ * singular value of W; inference mode uses u and v as they are. Backward treats u and v
+ * as constants. The raw W stays in the parameter arena (what optimizers update) and
+ * the gradient arena holds gradients with respect to it.
+ *
+ * u (rows) and v (columns) are persistent non-trainable state, like BatchNorm's running
+ * statistics: drawn from N(0, 1) and normalised at build, from the model seed (the same
+ * seed gives the same vectors bit for bit), kept across gan_model_set_batch_size(), and
+ * counted in gan_model_summary() as non-trainable parameters.
+ *
+ * @param layer a Dense, Conv2D or Conv2DTranspose layer, free or added to a model that
+ *        is not built yet.
+ * @param enabled true to normalise, false (the default) not to.
+ * @return GAN_OK; GAN_E_INVALID_ARG (layer NULL, or of another kind), GAN_E_STATE (its
+ *         model is already built). Not thread-safe for one layer.
+ */
+GAN_API gan_status gan_layer_set_spectral_norm(gan_layer_t *layer, bool enabled);
+
+/**
  * @brief Free a layer that was never added to a model (or whose gan_model_add failed).
  *        NULL is a no-op. Never call it on a layer a model owns.
  */

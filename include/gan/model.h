@@ -130,6 +130,17 @@ GAN_API gan_status gan_model_forward(gan_model_t *model, const float *input,
 GAN_API gan_status gan_model_backward(gan_model_t *model, const float *doutput,
                                       const float **dinput);
 
+/**
+ * @brief Backward pass that starts at the output of layer @p index instead of the model
+ *        output (the layers above it are skipped): what feature matching needs, a loss
+ *        on an intermediate layer's features.
+ * @param index layer index, or -1 for the last layer (then it equals gan_model_backward).
+ * @param doutput (batch, that layer's output shape).
+ * @return as gan_model_backward(); GAN_E_OUT_OF_RANGE (index).
+ */
+GAN_API gan_status gan_model_backward_from(gan_model_t *model, int32_t index,
+                                           const float *doutput, const float **dinput);
+
 /** @brief Set every parameter gradient to 0. @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE. */
 GAN_API gan_status gan_model_zero_grad(gan_model_t *model);
 

@@ -2,6 +2,10 @@
 #include "core/rng.h"
 
 #include <math.h>
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "gan/hacks.h"
 
 static uint64_t gan__splitmix64(uint64_t *x)
 {
@@ -64,4 +68,29 @@ float gan__rng_normal(gan__rng *r)
     r->spare_normal = (float)(radius * sin(angle));
     r->has_spare = true;
     return (float)(radius * cos(angle));
+}
+
+gan_status gan_rng_create(gan_rng_t **out, uint64_t seed)
+{
+    if (!out)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_rng_create: out is NULL");
+    gan_rng_t *r = malloc(sizeof *r);
+    if (!r)
+        return gan__fail(GAN_E_NO_MEMORY, "gan_rng_create: out of memory");
+    gan__rng_seed(&r->r, seed);
+    *out = r;
+    return GAN_OK;
+}
+
+void gan_rng_destroy(gan_rng_t *rng)
+{
+    free(rng);
+}
+
+gan_status gan_rng_seed(gan_rng_t *rng, uint64_t seed)
+{
+    if (!rng)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_rng_seed: rng is NULL");
+    gan__rng_seed(&rng->r, seed);
+    return GAN_OK;
 }

@@ -16,6 +16,11 @@ typedef struct gan__rng {
     bool has_spare;
 } gan__rng;
 
+/* The public handle (gan/hacks.h) is this generator. */
+struct gan_rng {
+    gan__rng r;
+};
+
 void gan__rng_seed(gan__rng *r, uint64_t seed);
 /* Seed an independent stream from a base seed and a stream id (e.g. a layer index). */
 void gan__rng_seed_stream(gan__rng *r, uint64_t seed, uint64_t stream);

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "layers/embedding.h"
 #include "layers/layer.h"
+#include "model.h"
 
 typedef struct gan__condition {
     gan_layer_t base;
@@ -127,4 +128,15 @@ gan_status gan_layer_condition_create(gan_layer_t **out, int32_t num_classes,
     if (cd->learned)
         gan__embedding_defaults(&cd->base);
     return GAN_OK;
+}
+
+int32_t gan__model_classes(const gan_model_t *m)
+{
+    int32_t classes = 0;
+    for (int32_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->ops == &gan__condition_ops) {
+            int32_t c = ((const gan__condition *)m->layers[i])->num_classes;
+            classes = c > classes ? c : classes;
+        }
+    return classes;
 }

@@ -78,6 +78,7 @@ static const gan__layer_ops gan__conv2d_ops = {
     .forward = gan__conv2d_forward,
     .backward = gan__conv2d_backward,
     .describe = gan__conv_describe,
+    .spectral_norm = true,
 };
 
 gan_status gan_layer_conv2d_create(gan_layer_t **out, int32_t filters, int32_t kernel,

@@ -83,6 +83,7 @@ static const gan__layer_ops gan__conv2d_transpose_ops = {
     .forward = gan__convt_forward,
     .backward = gan__convt_backward,
     .describe = gan__conv_describe,
+    .spectral_norm = true,
 };
 
 gan_status gan_layer_conv2d_transpose_create(gan_layer_t **out, int32_t filters,

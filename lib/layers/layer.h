@@ -34,6 +34,14 @@ typedef struct gan__param {
     int32_t fan_in, fan_out; /* for Glorot/He, set by configure */
 } gan__param;
 
+/* Spectral normalisation of a layer's weights (layers/spectral_norm.c); zero when off. */
+typedef struct gan__spectral {
+    bool on;       /* chosen by gan_layer_set_spectral_norm before build */
+    float sigma;   /* u^T W v of the last forward, which its backward divides by */
+    float *u, *v;  /* (rows), (cols): persistent, behind the layer's own state */
+    float *w;      /* (rows, cols) W / sigma in the batch arena, valid after a forward */
+} gan__spectral;
+
 typedef struct gan__layer_ops {
     const char *kind;
     /* l->in is set: validate it, set l->out and every present param's count and fans.
@@ -55,6 +63,10 @@ typedef struct gan__layer_ops {
     /* Settings for the summary, e.g. "5x5/2 same"; NULL means none. */
     void (*describe)(const gan_layer_t *l, char *buf, size_t size);
     bool needs_labels;
+    /* The weights may be spectrally normalised: seen as a matrix of (dim 0, the rest)
+     * they are (count / fan_in, fan_in), PyTorch's fan_in being the product of the
+     * other dimensions. */
+    bool spectral_norm;
 } gan__layer_ops;
 
 struct gan_layer {
@@ -64,11 +76,13 @@ struct gan_layer {
     int32_t index;    /* position in its model, -1 while free */
     gan__shape in, out;
     gan__param param[GAN__PARAM_GROUPS];
-    float *state;     /* ops->state_floats floats in the model's state arena */
+    float *state;     /* ops->state_floats floats in the model's state arena, then
+                       * spectral normalisation's u and v */
     float *saved;     /* ops->saved_floats floats in the batch arena */
     float *y;         /* (batch, out) output */
     float *dy;        /* (batch, out) gradient of the output, written by the next layer */
     gan__rng rng;     /* run-time stream (dropout masks) */
+    gan__spectral sn;
 };
 
 /* Allocate a zeroed layer of @p bytes (a struct that starts with gan_layer_t) and set the

@@ -1,0 +1,346 @@
+/* One GAN training step: the discriminator update, then (every d_steps calls) the
+ * generator update(s) through the frozen discriminator. */
+#include <math.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "gan/loss.h"
+#include "train/labels.h"
+#include "train/latent.h"
+#include "train/trainer.h"
+
+#define GAN__WARN_GRAD_NORM 100.0
+#define GAN__WARN_SPREAD 0.1
+#define GAN__WARN_D_LOSS 1e-3
+
+/* Scores of one half of D's batch and what the step learns from them. */
+typedef struct gan__half {
+    double loss;
+    double mean;     /* mean D output: probability for BCE, raw score otherwise */
+    double raw_mean; /* mean raw score */
+    double correct;  /* share judged as what it is */
+    double floor;    /* the least loss the targets allow */
+} gan__half;
+
+static double gan__binary_entropy(double t)
+{
+    if (t <= 0.0 || t >= 1.0)
+        return 0.0;
+    return -(t * log(t) + (1.0 - t) * log(1.0 - t));
+}
+
+/* The discriminator's loss on n scores that should be judged real or fake. */
+static gan_status gan__d_loss(gan_trainer_t *t, const float *scores, float *targets,
+                              float *dscores, int32_t n, bool real, gan__half *out)
+{
+    gan_status st;
+    const float sign = real ? -1.0f : 1.0f;
+    switch (t->loss) {
+    case GAN_LOSS_BCE: {
+        float lo = real ? t->hacks.real_lo : t->hacks.fake_lo;
+        float hi = real ? t->hacks.real_hi : t->hacks.fake_hi;
+        gan__labels_fill(&t->rng, targets, n, lo, hi);
+        gan__labels_flip(&t->rng, targets, n, (float)t->hacks.value[GAN_HACK_FLIP_PROB]);
+        st = gan_loss_bce_logits(scores, targets, n, &out->loss, dscores);
+        out->floor = 0.0;
+        for (int32_t i = 0; i < n; i++)
+            out->floor += gan__binary_entropy(targets[i]) / n;
+        break;
+    }
+    case GAN_LOSS_LEAST_SQUARES:
+        st = gan_loss_least_squares(scores, real ? 1.0f : 0.0f, n, &out->loss, dscores);
+        out->floor = 0.0;
+        break;
+    case GAN_LOSS_HINGE:
+        st = gan_loss_hinge(scores, sign, n, &out->loss, dscores);
+        out->floor = 0.0;
+        break;
+    default:
+        st = gan_loss_wasserstein(scores, sign, n, &out->loss, dscores);
+        out->floor = -INFINITY;
+        break;
+    }
+    if (st != GAN_OK)
+        return st;
+    /* Judged real above: 0 for logits and hinge, 0.5 for least squares. */
+    const double threshold = t->loss == GAN_LOSS_LEAST_SQUARES ? 0.5 : 0.0;
+    double sum = 0.0, raw = 0.0, correct = 0.0;
+    for (int32_t i = 0; i < n; i++) {
+        double s = scores[i];
+        raw += s;
+        sum += t->loss == GAN_LOSS_BCE ? 1.0 / (1.0 + exp(-s)) : s;
+        correct += real ? s > threshold : s <= threshold;
+    }
+    out->mean = sum / n;
+    out->raw_mean = raw / n;
+    out->correct = correct / n;
+    return GAN_OK;
+}
+
+static float gan__noise_std(const gan_trainer_t *t)
+{
+    const double std = t->hacks.value[GAN_HACK_INSTANCE_NOISE];
+    const double steps = t->hacks.value[GAN_HACK_INSTANCE_NOISE_STEPS];
+    if (std <= 0.0)
+        return 0.0f;
+    if (steps <= 0.0)
+        return (float)std;
+    double left = 1.0 - (double)t->d_updates / steps;
+    return left > 0.0 ? (float)(std * left) : 0.0f;
+}
+
+/* Put B samples (and labels) into D's input at @p row, with instance noise; x may already
+ * be those rows. */
+static void gan__d_input(gan_trainer_t *t, int32_t row, const float *x, const int32_t *labels)
+{
+    float *dst = t->d_in + (size_t)row * t->image;
+    const size_t count = (size_t)t->batch * t->image;
+    if (dst != x)
+        memcpy(dst, x, count * sizeof *dst);
+    if (labels)
+        memcpy(t->d_labels + row, labels, (size_t)t->batch * sizeof *labels);
+    const float std = gan__noise_std(t);
+    if (std > 0.0f)
+        for (size_t k = 0; k < count; k++)
+            dst[k] += std * gan__rng_normal(&t->rng);
+}
+
+/* A fake batch from fresh latents (and uniformly drawn labels). */
+static gan_status gan__fake_batch(gan_trainer_t *t, const float **fake)
+{
+    gan__latent_fill(&t->rng, (int32_t)gan__hack_int(&t->hacks, GAN_HACK_LATENT), t->z,
+                     (size_t)t->batch * t->zdim);
+    for (int32_t i = 0; t->classes && i < t->batch; i++)
+        t->fake_labels[i] = (int32_t)(gan__rng_next(&t->rng) % (uint64_t)t->classes);
+    return gan_model_forward(t->g, t->z, t->classes ? t->fake_labels : NULL, t->batch, fake);
+}
+
+static void gan__feature_mean(const gan_trainer_t *t, const float *features, int32_t rows,
+                              float *mean)
+{
+    for (size_t j = 0; j < t->fm_size; j++) {
+        double s = 0.0;
+        for (int32_t i = 0; i < rows; i++)
+            s += features[(size_t)i * t->fm_size + j];
+        mean[j] = (float)(s / rows);
+    }
+}
+
+static gan_status gan__check_finite(double value, const char *what)
+{
+    if (!isfinite(value))
+        return gan__fail(GAN_E_NUMERIC, "gan_trainer_step: %s is %g; the update was skipped "
+                         "and the parameters are the last good ones", what, value);
+    return GAN_OK;
+}
+
+/* D's forward and backward on d_in: a real half, a fake half, or both (reals first). */
+static gan_status gan__d_pass(gan_trainer_t *t, gan__half *real, gan__half *fake)
+{
+    const float *scores;
+    gan_status st = gan_model_forward(t->d, t->d_in, t->classes ? t->d_labels : NULL,
+                                      t->mult * t->batch, &scores);
+    if (st != GAN_OK)
+        return st;
+    const int32_t b = t->batch;
+    if (real && (st = gan__d_loss(t, scores, t->targets, t->dscores, b, true, real)))
+        return st;
+    const int32_t at = real ? b : 0;
+    if (fake &&
+        (st = gan__d_loss(t, scores + at, t->targets + at, t->dscores + at, b, false, fake)))
+        return st;
+    if (real && t->fm_layer >= 0) {
+        const float *features;
+        if ((st = gan_model_get_layer_output(t->d, t->fm_layer, &features)) != GAN_OK)
+            return st;
+        gan__feature_mean(t, features, b, t->fm_real);
+    }
+    return gan_model_backward(t->d, t->dscores, NULL);
+}
+
+static gan_status gan__d_update(gan_trainer_t *t, const float *real, const int32_t *labels,
+                                gan_step_stats_t *s)
+{
+    gan_model_t *d = t->d;
+    const int32_t b = t->batch;
+    const int32_t *fake_labels = t->classes ? t->fake_labels : NULL;
+    gan__half hr = {0}, hf = {0};
+    gan_status st = gan_model_zero_grad(d);
+    const float *fake = NULL;
+    if (st == GAN_OK)
+        st = gan__fake_batch(t, &fake);
+    if (st != GAN_OK)
+        return st;
+    s->fake_spread = gan__batch_spread(fake, b, t->image) /
+                     fmax(gan__batch_spread(real, b, t->image), 1e-12);
+
+    /* Separate batches: reals, then fakes, at row 0. Combined: fakes at row b. */
+    const int32_t fake_row = t->mult == 2 ? b : 0;
+    float *fake_rows = t->d_in + (size_t)fake_row * t->image;
+    gan__d_input(t, 0, real, labels);
+    if (t->mult == 1)
+        st = gan__d_pass(t, &hr, NULL);
+    if (st == GAN_OK) {
+        memcpy(fake_rows, fake, (size_t)b * t->image * sizeof *fake);
+        if (fake_labels)
+            memcpy(t->d_labels + fake_row, fake_labels, (size_t)b * sizeof *fake_labels);
+        gan__replay_mix(t, fake_rows, fake_labels ? t->d_labels + fake_row : NULL, fake,
+                        fake_labels);
+        gan__d_input(t, fake_row, fake_rows, NULL);
+        st = gan__d_pass(t, t->mult == 2 ? &hr : NULL, &hf);
+    }
+    double penalty = 0.0;
+    if (st == GAN_OK && t->gp_x) /* G's output still holds the fakes: only D runs */
+        st = gan__gradient_penalty(t, real, fake, labels, &penalty);
+    if (st == GAN_OK)
+        st = gan__check_finite(hr.loss, "the discriminator's loss on reals");
+    if (st == GAN_OK)
+        st = gan__check_finite(hf.loss, "the discriminator's loss on fakes");
+    if (st == GAN_OK)
+        st = gan__check_finite(penalty, "the gradient penalty");
+    if (st == GAN_OK)
+        st = gan_model_grad_norm(d, &s->d_grad_norm);
+    if (st == GAN_OK)
+        st = gan_optimizer_step(t->d_opt);
+    if (st == GAN_OK && t->hacks.value[GAN_HACK_CLIP] > 0)
+        st = gan_model_clip_params(d, (float)t->hacks.value[GAN_HACK_CLIP]);
+    if (st != GAN_OK)
+        return st;
+    t->d_updates++;
+    s->d_loss_real = hr.loss;
+    s->d_loss_fake = hf.loss;
+    s->gradient_penalty = penalty;
+    s->d_loss = hr.loss + hf.loss + penalty;
+    s->d_real = hr.mean;
+    s->d_fake = hf.mean;
+    s->d_acc_real = hr.correct;
+    s->d_acc_fake = hf.correct;
+    s->wasserstein = hr.raw_mean - hf.raw_mean;
+    if (hr.loss + hf.loss - (hr.floor + hf.floor) < GAN__WARN_D_LOSS)
+        s->warnings |= GAN_WARN_D_LOSS_ZERO;
+    return GAN_OK;
+}
+
+/* G's loss on D's scores (or features) of the fakes in d_in, and its gradient into
+ * t->dfake, summed over the copies of a combined batch. */
+static gan_status gan__g_loss(gan_trainer_t *t, const float *scores, double *loss)
+{
+    const int32_t rows = t->mult * t->batch;
+    const float *dx;
+    gan_status st;
+    if (t->fm_layer >= 0) {
+        const float *features;
+        if ((st = gan_model_get_layer_output(t->d, t->fm_layer, &features)) != GAN_OK)
+            return st;
+        float *mean_fake = t->fm_grad; /* its first row, before it is overwritten */
+        gan__feature_mean(t, features, rows, mean_fake);
+        double sum = 0.0;
+        for (size_t j = 0; j < t->fm_size; j++) {
+            double diff = (double)t->fm_real[j] - mean_fake[j];
+            sum += diff * diff;
+            mean_fake[j] = (float)(-2.0 * diff / rows);
+        }
+        for (int32_t i = 1; i < rows; i++)
+            memcpy(t->fm_grad + (size_t)i * t->fm_size, t->fm_grad, t->fm_size * sizeof(float));
+        *loss = sum;
+        st = gan_model_backward_from(t->d, t->fm_layer, t->fm_grad, &dx);
+    } else {
+        switch (t->loss) {
+        case GAN_LOSS_BCE:
+            st = gan_loss_generator_bce((int32_t)gan__hack_int(&t->hacks, GAN_HACK_GENERATOR_LOSS),
+                                        scores, rows, loss, t->dscores);
+            break;
+        case GAN_LOSS_LEAST_SQUARES:
+            st = gan_loss_least_squares(scores, 1.0f, rows, loss, t->dscores);
+            break;
+        default: /* Wasserstein and hinge: -mean D(G(z)) */
+            st = gan_loss_wasserstein(scores, -1.0f, rows, loss, t->dscores);
+            break;
+        }
+        if (st == GAN_OK)
+            st = gan_model_backward(t->d, t->dscores, &dx);
+    }
+    if (st != GAN_OK)
+        return st;
+    const size_t n = (size_t)t->batch * t->image;
+    memcpy(t->dfake, dx, n * sizeof *dx);
+    for (int32_t c = 1; c < t->mult; c++)
+        for (size_t k = 0; k < n; k++)
+            t->dfake[k] += dx[c * n + k];
+    return GAN_OK;
+}
+
+static gan_status gan__g_update(gan_trainer_t *t, gan_step_stats_t *s)
+{
+    gan_model_t *g = t->g, *d = t->d;
+    const int32_t b = t->batch;
+    const float *fake, *scores;
+    gan_status st = gan_model_zero_grad(g);
+    if (st == GAN_OK)
+        st = gan__fake_batch(t, &fake);
+    if (st != GAN_OK)
+        return st;
+    for (int32_t c = 0; c < t->mult; c++) /* a combined batch holds the fakes twice */
+        gan__d_input(t, c * b, fake, t->classes ? t->fake_labels : NULL);
+    double loss = 0.0;
+    const bool trainable = d->trainable;
+    d->trainable = false; /* D's gradients stay as they are: only G learns here */
+    st = gan_model_forward(d, t->d_in, t->classes ? t->d_labels : NULL, t->mult * b, &scores);
+    if (st == GAN_OK)
+        st = gan__g_loss(t, scores, &loss);
+    d->trainable = trainable;
+    if (st == GAN_OK)
+        st = gan_model_backward(g, t->dfake, NULL);
+    if (st == GAN_OK)
+        st = gan__check_finite(loss, "the generator's loss");
+    if (st == GAN_OK)
+        st = gan_model_grad_norm(g, &s->g_grad_norm);
+    if (st == GAN_OK)
+        st = gan_optimizer_step(t->g_opt);
+    if (st != GAN_OK)
+        return st;
+    gan__ema_update(t);
+    t->g_updates++;
+    s->g_loss = loss;
+    s->g_updated = 1;
+    return GAN_OK;
+}
+
+gan_status gan_trainer_step(gan_trainer_t *t, const float *real, const int32_t *labels,
+                            int32_t batch, gan_step_stats_t *stats)
+{
+    static const char who[] = "gan_trainer_step";
+    if (!t || !real)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: %s is NULL", who, t ? "real" : "trainer");
+    if (batch != t->batch)
+        return gan__fail(GAN_E_BATCH_SIZE, "%s: the trainer runs batches of %d, got %d", who,
+                         (int)t->batch, (int)batch);
+    if (t->classes && !labels)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: the models are conditional and need the "
+                         "real batch's labels", who);
+    if (stats && stats->struct_size < sizeof(size_t))
+        return gan__fail(GAN_E_INVALID_ARG, "%s: set stats->struct_size first", who);
+    for (int32_t i = 0; t->classes && i < batch; i++)
+        if (labels[i] < 0 || labels[i] >= t->classes)
+            return gan__fail(GAN_E_OUT_OF_RANGE, "%s: label %d of sample %d is outside "
+                             "[0, %d)", who, (int)labels[i], (int)i, (int)t->classes);
+
+    gan_step_stats_t s = {.struct_size = sizeof s};
+    gan_status st = gan__d_update(t, real, t->classes ? labels : NULL, &s);
+    const int64_t d_steps = gan__hack_int(&t->hacks, GAN_HACK_D_STEPS);
+    if (st == GAN_OK && t->d_updates % (uint64_t)d_steps == 0)
+        for (int64_t k = 0; st == GAN_OK && k < gan__hack_int(&t->hacks, GAN_HACK_G_STEPS); k++)
+            st = gan__g_update(t, &s);
+    s.d_updates = t->d_updates;
+    s.g_updates = t->g_updates;
+    if (s.d_grad_norm > GAN__WARN_GRAD_NORM || s.g_grad_norm > GAN__WARN_GRAD_NORM)
+        s.warnings |= GAN_WARN_GRAD_EXPLODING;
+    if (s.fake_spread < GAN__WARN_SPREAD)
+        s.warnings |= GAN_WARN_COLLAPSE;
+    if (stats) {
+        size_t size = stats->struct_size < sizeof s ? stats->struct_size : sizeof s;
+        memcpy(stats, &s, size);
+        stats->struct_size = size;
+    }
+    return st;
+}

@@ -1,0 +1,262 @@
+/* The trainer's life cycle, its buffers, and sampling from the generator. */
+#include "train/trainer.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "train/latent.h"
+
+static gan_status gan__check_pair(const gan_model_t *g, const gan_model_t *d, size_t *image,
+                                  const char *who)
+{
+    if (!g->built || !d->built)
+        return gan__fail(GAN_E_STATE, "%s: model '%s' is not built", who,
+                         g->built ? d->name : g->name);
+    const gan__shape *out = &g->layers[g->n_layers - 1]->out;
+    if (!gan__shape_equal(out, &d->in))
+        return gan__fail(GAN_E_SHAPE, "%s: generator '%s' makes %s, discriminator '%s' "
+                         "takes %s", who, g->name, gan__shape_str(out).s, d->name,
+                         gan__shape_str(&d->in).s);
+    const gan__shape *score = &d->layers[d->n_layers - 1]->out;
+    if (gan__shape_size(score) != 1)
+        return gan__fail(GAN_E_SHAPE, "%s: discriminator '%s' must output one score per "
+                         "sample, it outputs %s", who, d->name, gan__shape_str(score).s);
+    if (gan__model_classes(g) != gan__model_classes(d))
+        return gan__fail(GAN_E_INVALID_ARG, "%s: generator conditions on %d classes, "
+                         "discriminator on %d", who, (int)gan__model_classes(g),
+                         (int)gan__model_classes(d));
+    *image = gan__shape_size(&d->in);
+    return GAN_OK;
+}
+
+static void gan__trainer_free(gan_trainer_t *t)
+{
+    void *blocks[] = {t->z, t->fake_labels, t->d_labels, t->d_in, t->targets, t->dscores,
+                      t->dfake, t->fm_real, t->fm_grad, t->ema, t->swap, t->pool,
+                      t->pool_labels, t->gp_x, t->gp_v, t->d_streams};
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
+        gan__free(&t->alloc, blocks[i]);
+    gan__allocator alloc = t->alloc;
+    gan__free(&alloc, t);
+}
+
+/* Allocate count*unit bytes into *slot; false on failure. count 0 leaves NULL. */
+static bool gan__trainer_take(gan_trainer_t *t, void *slot, size_t count, size_t unit)
+{
+    size_t bytes;
+    if (count == 0)
+        return true;
+    void *p = gan__mul_size(count, unit, &bytes) ? gan__alloc(&t->alloc, bytes) : NULL;
+    memcpy(slot, &p, sizeof p);
+    return p != NULL;
+}
+
+static gan_status gan__trainer_buffers(gan_trainer_t *t)
+{
+    const size_t b = (size_t)t->batch, db = (size_t)t->mult * b;
+    const bool ema = t->hacks.value[GAN_HACK_EMA_DECAY] > 0;
+    const bool gp = t->hacks.value[GAN_HACK_GP_WEIGHT] > 0;
+    const size_t pool = (size_t)t->pool_size;
+    bool ok = gan__trainer_take(t, &t->z, b * (size_t)t->zdim, sizeof(float)) &&
+              gan__trainer_take(t, &t->fake_labels, b, sizeof(int32_t)) &&
+              gan__trainer_take(t, &t->d_labels, db, sizeof(int32_t)) &&
+              gan__trainer_take(t, &t->d_in, db * t->image, sizeof(float)) &&
+              gan__trainer_take(t, &t->targets, db, sizeof(float)) &&
+              gan__trainer_take(t, &t->dscores, db, sizeof(float)) &&
+              gan__trainer_take(t, &t->dfake, b * t->image, sizeof(float)) &&
+              gan__trainer_take(t, &t->fm_real, t->fm_size, sizeof(float)) &&
+              gan__trainer_take(t, &t->fm_grad, db * t->fm_size, sizeof(float)) &&
+              gan__trainer_take(t, &t->ema, ema ? t->g->n_params : 0, sizeof(float)) &&
+              gan__trainer_take(t, &t->swap, ema ? t->g->n_params : 0, sizeof(float)) &&
+              gan__trainer_take(t, &t->pool, pool * t->image, sizeof(float)) &&
+              gan__trainer_take(t, &t->pool_labels, pool, sizeof(int32_t)) &&
+              gan__trainer_take(t, &t->gp_x, gp ? b * t->image : 0, sizeof(float)) &&
+              gan__trainer_take(t, &t->gp_v, gp ? b * t->image : 0, sizeof(float)) &&
+              gan__trainer_take(t, &t->d_streams, (size_t)t->d->n_layers, sizeof(gan__rng));
+    if (!ok)
+        return gan__fail(GAN_E_NO_MEMORY, "gan_trainer_create: cannot allocate the "
+                         "trainer's buffers (batch %d, replay pool %lld)", (int)t->batch,
+                         (long long)t->pool_size);
+    if (ema)
+        memcpy(t->ema, t->g->params, t->g->n_params * sizeof *t->ema);
+    return GAN_OK;
+}
+
+gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *d,
+                              gan_optimizer_t *g_opt, gan_optimizer_t *d_opt,
+                              const gan_hacks_t *hacks)
+{
+    static const char who[] = "gan_trainer_create";
+    if (!out || !g || !d || !g_opt || !d_opt)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: %s is NULL", who,
+                         !out ? "out" : !g ? "generator" : !d ? "discriminator"
+                                                   : !g_opt ? "g_opt" : "d_opt");
+    *out = NULL;
+    if (g == d)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: generator and discriminator are the same "
+                         "model", who);
+    if (gan__optimizer_model(g_opt) != g || gan__optimizer_model(d_opt) != d)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: %s optimizer was created for another model",
+                         who, gan__optimizer_model(g_opt) != g ? "the generator's"
+                                                               : "the discriminator's");
+    size_t image = 0;
+    gan_status st = gan__check_pair(g, d, &image, who);
+    if (st != GAN_OK)
+        return st;
+    gan_hacks_t config;
+    if (hacks) {
+        config = *hacks;
+    } else {
+        gan_hacks_t *defaults;
+        if ((st = gan_hacks_create(&defaults)) != GAN_OK)
+            return st;
+        config = *defaults;
+        gan_hacks_destroy(defaults);
+    }
+    const bool combined = config.value[GAN_HACK_SEPARATE_BATCHES] == 0;
+    const int32_t fm_layer = (int32_t)gan__hack_int(&config, GAN_HACK_FEATURE_MATCHING_LAYER);
+    if (fm_layer >= d->n_layers)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: feature-matching layer %d is outside "
+                         "discriminator '%s' (%d layers)", who, (int)fm_layer, d->name,
+                         (int)d->n_layers);
+    if (combined && config.value[GAN_HACK_GP_WEIGHT] > 0)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: the gradient penalty needs separate real "
+                         "and fake batches (GAN_HACK_SEPARATE_BATCHES = 1)", who);
+    if (combined && (int64_t)g->batch * 2 > INT32_MAX / 2)
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: batch %d is too large", who, (int)g->batch);
+
+    gan_trainer_t *t = gan__alloc(&g->alloc, sizeof *t);
+    if (!t)
+        return gan__fail(GAN_E_NO_MEMORY, "%s: cannot allocate the trainer", who);
+    *t = (gan_trainer_t){
+        .g = g, .d = d, .g_opt = g_opt, .d_opt = d_opt, .hacks = config, .alloc = g->alloc,
+        .batch = g->batch, .mult = combined ? 2 : 1,
+        .zdim = (int32_t)gan__shape_size(&g->in), .classes = gan__model_classes(g),
+        .image = image, .loss = (int32_t)gan__hack_int(&config, GAN_HACK_LOSS),
+        .fm_layer = fm_layer,
+        .fm_size = fm_layer >= 0 ? gan__shape_size(&d->layers[fm_layer]->out) : 0,
+        .pool_size = gan__hack_int(&config, GAN_HACK_REPLAY_SIZE),
+    };
+    gan__rng_seed(&t->rng, (uint64_t)gan__hack_int(&config, GAN_HACK_SEED));
+    st = gan__trainer_buffers(t);
+    if (st == GAN_OK && d->batch != t->mult * t->batch)
+        st = gan_model_set_batch_size(d, t->mult * t->batch);
+    if (st != GAN_OK) {
+        gan__trainer_free(t);
+        return st;
+    }
+    *out = t;
+    return GAN_OK;
+}
+
+void gan_trainer_destroy(gan_trainer_t *t)
+{
+    if (t)
+        gan__trainer_free(t);
+}
+
+void gan__ema_update(gan_trainer_t *t)
+{
+    if (!t->ema)
+        return;
+    const float decay = (float)t->hacks.value[GAN_HACK_EMA_DECAY];
+    const float *p = t->g->params;
+    for (size_t i = 0; i < t->g->n_params; i++)
+        t->ema[i] = decay * t->ema[i] + (1.0f - decay) * p[i];
+}
+
+double gan__batch_spread(const float *x, int32_t n, size_t size)
+{
+    if (n < 2)
+        return 0.0;
+    double total = 0.0;
+    for (size_t j = 0; j < size; j++) {
+        double sum = 0.0, sq = 0.0;
+        for (int32_t i = 0; i < n; i++) {
+            double v = x[(size_t)i * size + j];
+            sum += v;
+            sq += v * v;
+        }
+        double mean = sum / n, var = sq / n - mean * mean;
+        total += var > 0 ? sqrt(var) : 0.0;
+    }
+    return total / (double)size;
+}
+
+gan_status gan_trainer_sample_latent(gan_trainer_t *t, int32_t n, float *z)
+{
+    static const char who[] = "gan_trainer_sample_latent";
+    if (!t || !z)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: %s is NULL", who, t ? "z" : "trainer");
+    if (n < 1)
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: n %d must be >= 1", who, (int)n);
+    gan__latent_fill(&t->rng, (int32_t)gan__hack_int(&t->hacks, GAN_HACK_LATENT), z,
+                     (size_t)n * (size_t)t->zdim);
+    return GAN_OK;
+}
+
+gan_status gan_trainer_get_latent_dim(const gan_trainer_t *t, int32_t *dim)
+{
+    if (!t || !dim)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_trainer_get_latent_dim: %s is NULL",
+                         t ? "dim" : "trainer");
+    *dim = t->zdim;
+    return GAN_OK;
+}
+
+/* Forward G in inference mode over n latents, a batch at a time. */
+static gan_status gan__generate_batches(gan_trainer_t *t, const float *z, const int32_t *labels,
+                                        int32_t n, float *images)
+{
+    const size_t out = gan__shape_size(&t->g->layers[t->g->n_layers - 1]->out);
+    for (int32_t n0 = 0; n0 < n; n0 += t->batch) {
+        const int32_t nb = n - n0 < t->batch ? n - n0 : t->batch;
+        memcpy(t->z, z + (size_t)n0 * t->zdim, (size_t)nb * t->zdim * sizeof *t->z);
+        memset(t->z + (size_t)nb * t->zdim, 0, (size_t)(t->batch - nb) * t->zdim * sizeof *t->z);
+        if (labels) {
+            memcpy(t->fake_labels, labels + n0, (size_t)nb * sizeof *labels);
+            memset(t->fake_labels + nb, 0, (size_t)(t->batch - nb) * sizeof *labels);
+        }
+        const float *y;
+        gan_status st = gan_model_forward(t->g, t->z, labels ? t->fake_labels : NULL,
+                                          t->batch, &y);
+        if (st != GAN_OK)
+            return st;
+        memcpy(images + (size_t)n0 * out, y, (size_t)nb * out * sizeof *y);
+    }
+    return GAN_OK;
+}
+
+gan_status gan_trainer_generate(gan_trainer_t *t, const float *z, const int32_t *labels,
+                                int32_t n, bool use_ema, float *images)
+{
+    static const char who[] = "gan_trainer_generate";
+    if (!t || !z || !images)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: %s is NULL", who,
+                         !t ? "trainer" : !z ? "z" : "images");
+    if (n < 1)
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: n %d must be >= 1", who, (int)n);
+    if (t->classes && !labels)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: the generator is conditional and needs "
+                         "labels", who);
+    if (use_ema && !t->ema)
+        return gan__fail(GAN_E_STATE, "%s: EMA is off (GAN_HACK_EMA_DECAY = 0)", who);
+    for (int32_t i = 0; labels && i < n; i++)
+        if (labels[i] < 0 || labels[i] >= t->classes)
+            return gan__fail(GAN_E_OUT_OF_RANGE, "%s: label %d of sample %d is outside "
+                             "[0, %d)", who, (int)labels[i], (int)i, (int)t->classes);
+    gan_model_t *g = t->g;
+    const size_t bytes = g->n_params * sizeof(float);
+    if (use_ema) {
+        memcpy(t->swap, g->params, bytes);
+        memcpy(g->params, t->ema, bytes);
+    }
+    const bool training = g->training;
+    g->training = false;
+    gan_status st = gan__generate_batches(t, z, labels ? labels : NULL, n, images);
+    g->training = training;
+    if (use_ema)
+        memcpy(g->params, t->swap, bytes);
+    return st;
+}

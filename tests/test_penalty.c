@@ -1,0 +1,147 @@
+/* White-box: the WGAN-GP penalty's parameter gradient (a finite-difference
+ * Hessian-vector product) against central differences of the penalty value. */
+#include "test_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train/trainer.h"
+
+enum { B = 6, IN = 3, LATENT = 2 };
+
+/* Smooth models, so that finite differences of a gradient norm are meaningful. */
+static gan_model_t *tanh_mlp(int32_t in, int32_t out, int32_t batch, uint64_t seed)
+{
+    const int32_t dims[1] = {in};
+    gan_model_options_t o;
+    GT_OK(gan_model_options_init(&o, sizeof o));
+    o.seed = seed;
+    gan_model_t *m = NULL;
+    GT_OK(gan_model_create(&m, dims, 1, &o));
+    gan_layer_t *l;
+    gt_add(m, gan_layer_dense_create(&l, 8, true), l);
+    GT_OK(gan_layer_set_init(l, GAN_PARAM_WEIGHT, GAN_INIT_NORMAL, 0, 0.7f));
+    gt_add(m, gan_layer_tanh_create(&l), l);
+    gt_add(m, gan_layer_dense_create(&l, 8, true), l);
+    GT_OK(gan_layer_set_init(l, GAN_PARAM_WEIGHT, GAN_INIT_NORMAL, 0, 0.7f));
+    gt_add(m, gan_layer_tanh_create(&l), l);
+    gt_add(m, gan_layer_dense_create(&l, out, true), l);
+    GT_OK(gan_layer_set_init(l, GAN_PARAM_WEIGHT, GAN_INIT_NORMAL, 0, 0.7f));
+    GT_OK(gan_model_build(m, batch));
+    return m;
+}
+
+static double penalty_at(gan_trainer_t *t, const gan__rng *rng, const float *real,
+                         const float *fake)
+{
+    double p = 0;
+    t->rng = *rng; /* the same interpolation draws every time */
+    GT_OK(gan__gradient_penalty(t, real, fake, NULL, &p));
+    return p;
+}
+
+static void test_penalty_gradient_matches_finite_differences(void **state)
+{
+    (void)state;
+    gan_model_t *g = tanh_mlp(LATENT, IN, B, 1), *d = tanh_mlp(IN, 1, B, 2);
+    gan_optimizer_t *go, *dopt;
+    GT_OK(gan_optimizer_sgd_create(&go, g, 0.1f, 0.0f, false));
+    GT_OK(gan_optimizer_sgd_create(&dopt, d, 0.1f, 0.0f, false));
+    gan_hacks_t *h;
+    GT_OK(gan_hacks_create(&h));
+    GT_OK(gan_hacks_set(h, GAN_HACK_LOSS, GAN_LOSS_WASSERSTEIN));
+    GT_OK(gan_hacks_set(h, GAN_HACK_GP_WEIGHT, 10));
+    gan_trainer_t *t;
+    GT_OK(gan_trainer_create(&t, g, d, go, dopt, h));
+
+    gt_rng r;
+    gt_seed(&r, 77);
+    float real[B * IN], fake[B * IN];
+    gt_fill(&r, real, B * IN, -1, 1);
+    gt_fill(&r, fake, B * IN, -1, 1);
+    const gan__rng rng = t->rng;
+
+    float *params, *grads;
+    size_t n;
+    GT_OK(gan_model_get_params(d, &params, &n));
+    GT_OK(gan_model_get_grads(d, &grads, &n));
+    GT_OK(gan_model_zero_grad(d));
+    double p0 = penalty_at(t, &rng, real, fake);
+    assert_true(p0 > 0.01); /* the check would be vacuous otherwise */
+    float *analytic = malloc(n * sizeof *analytic);
+    memcpy(analytic, grads, n * sizeof *analytic);
+
+    double worst = 0, largest = 0;
+    const float eps = 1e-2f;
+    for (size_t k = 0; k < n; k++) {
+        const float saved = params[k];
+        params[k] = saved + eps;
+        double up = penalty_at(t, &rng, real, fake);
+        params[k] = saved - eps;
+        double down = penalty_at(t, &rng, real, fake);
+        params[k] = saved;
+        double numeric = (up - down) / (2 * eps);
+        double err = fabs(numeric - analytic[k]) / (1e-2 + fabs(numeric));
+        if (err > worst)
+            worst = err;
+        if (fabs(numeric) > largest)
+            largest = fabs(numeric);
+        if (err > 0.05)
+            fail_msg("parameter %zu: analytic %g, numeric %g", k, (double)analytic[k], numeric);
+    }
+    print_message("penalty %g: %zu parameters, worst relative error %.3g, largest "
+                  "gradient %.3g\n", p0, n, worst, largest);
+    assert_true(largest > 0.1);
+    free(analytic);
+    gan_trainer_destroy(t);
+    gan_hacks_destroy(h);
+    gan_optimizer_destroy(go);
+    gan_optimizer_destroy(dopt);
+    gan_model_destroy(g);
+    gan_model_destroy(d);
+}
+
+/* A zero input gradient gives a finite penalty (lambda * 1) and no NaN anywhere. */
+static void test_penalty_with_zero_gradient_is_finite(void **state)
+{
+    (void)state;
+    gan_model_t *g = tanh_mlp(LATENT, IN, B, 3), *d = tanh_mlp(IN, 1, B, 4);
+    float *params;
+    size_t n;
+    GT_OK(gan_model_get_params(d, &params, &n));
+    memset(params, 0, n * sizeof *params); /* D is constant: grad_x D = 0 */
+    gan_optimizer_t *go, *dopt;
+    GT_OK(gan_optimizer_sgd_create(&go, g, 0.1f, 0.0f, false));
+    GT_OK(gan_optimizer_sgd_create(&dopt, d, 0.1f, 0.0f, false));
+    gan_hacks_t *h;
+    GT_OK(gan_hacks_create(&h));
+    GT_OK(gan_hacks_set(h, GAN_HACK_LOSS, GAN_LOSS_WASSERSTEIN));
+    GT_OK(gan_hacks_set(h, GAN_HACK_GP_WEIGHT, 10));
+    gan_trainer_t *t;
+    GT_OK(gan_trainer_create(&t, g, d, go, dopt, h));
+    float real[B * IN] = {0}, fake[B * IN] = {0};
+    double p = -1;
+    GT_OK(gan_model_zero_grad(d));
+    GT_OK(gan__gradient_penalty(t, real, fake, NULL, &p));
+    assert_float_equal(p, 10.0, 1e-4);
+    float *grads;
+    GT_OK(gan_model_get_grads(d, &grads, &n));
+    for (size_t k = 0; k < n; k++)
+        assert_true(isfinite(grads[k]));
+    gan_trainer_destroy(t);
+    gan_hacks_destroy(h);
+    gan_optimizer_destroy(go);
+    gan_optimizer_destroy(dopt);
+    gan_model_destroy(g);
+    gan_model_destroy(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_penalty_gradient_matches_finite_differences),
+        cmocka_unit_test(test_penalty_with_zero_gradient_is_finite),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
