@@ -11,7 +11,8 @@
 enum { B = 6, IN = 3, LATENT = 2 };
 
 /* Smooth models, so that finite differences of a gradient norm are meaningful. */
-static gan_model_t *tanh_mlp(int32_t in, int32_t out, int32_t batch, uint64_t seed)
+static gan_model_t *tanh_mlp(int32_t in, int32_t out, int32_t batch, uint64_t seed,
+                             bool spectral_norm)
 {
     const int32_t dims[1] = {in};
     gan_model_options_t o;
@@ -23,7 +24,10 @@ static gan_model_t *tanh_mlp(int32_t in, int32_t out, int32_t batch, uint64_t se
     gt_add(m, gan_layer_dense_create(&l, 8, true), l);
     GT_OK(gan_layer_set_init(l, GAN_PARAM_WEIGHT, GAN_INIT_NORMAL, 0, 0.7f));
     gt_add(m, gan_layer_tanh_create(&l), l);
-    gt_add(m, gan_layer_dense_create(&l, 8, true), l);
+    GT_OK(gan_layer_dense_create(&l, 8, true));
+    if (spectral_norm) /* its training forwards move u and v: the penalty must not */
+        GT_OK(gan_layer_set_spectral_norm(l, true));
+    gt_add(m, GAN_OK, l);
     GT_OK(gan_layer_set_init(l, GAN_PARAM_WEIGHT, GAN_INIT_NORMAL, 0, 0.7f));
     gt_add(m, gan_layer_tanh_create(&l), l);
     gt_add(m, gan_layer_dense_create(&l, out, true), l);
@@ -41,10 +45,9 @@ static double penalty_at(gan_trainer_t *t, const gan__rng *rng, const float *rea
     return p;
 }
 
-static void test_penalty_gradient_matches_finite_differences(void **state)
+static void check_penalty_gradient(bool spectral_norm)
 {
-    (void)state;
-    gan_model_t *g = tanh_mlp(LATENT, IN, B, 1), *d = tanh_mlp(IN, 1, B, 2);
+    gan_model_t *g = tanh_mlp(LATENT, IN, B, 1, false), *d = tanh_mlp(IN, 1, B, 2, spectral_norm);
     gan_optimizer_t *go, *dopt;
     GT_OK(gan_optimizer_sgd_create(&go, g, 0.1f, 0.0f, false));
     GT_OK(gan_optimizer_sgd_create(&dopt, d, 0.1f, 0.0f, false));
@@ -54,6 +57,10 @@ static void test_penalty_gradient_matches_finite_differences(void **state)
     GT_OK(gan_hacks_set(h, GAN_HACK_GP_WEIGHT, 10));
     gan_trainer_t *t;
     GT_OK(gan_trainer_create(&t, g, d, go, dopt, h));
+    /* With spectral norm, a training forward's power iteration makes u, v functions of W,
+     * which its gradient (like torch's) treats as constants: compare in inference mode. */
+    if (spectral_norm)
+        GT_OK(gan_model_set_training(d, false));
 
     gt_rng r;
     gt_seed(&r, 77);
@@ -102,11 +109,57 @@ static void test_penalty_gradient_matches_finite_differences(void **state)
     gan_model_destroy(d);
 }
 
+static void test_penalty_gradient_matches_finite_differences(void **state)
+{
+    (void)state;
+    check_penalty_gradient(false);
+}
+
+static void test_penalty_gradient_with_spectral_norm(void **state)
+{
+    (void)state;
+    check_penalty_gradient(true);
+}
+
+/* In training mode the penalty's extra passes leave D's state (spectral-norm vectors,
+ * running statistics) exactly as they found it. */
+static void test_penalty_leaves_state_untouched(void **state)
+{
+    (void)state;
+    gan_model_t *g = tanh_mlp(LATENT, IN, B, 5, false), *d = tanh_mlp(IN, 1, B, 6, true);
+    gan_optimizer_t *go, *dopt;
+    GT_OK(gan_optimizer_sgd_create(&go, g, 0.1f, 0.0f, false));
+    GT_OK(gan_optimizer_sgd_create(&dopt, d, 0.1f, 0.0f, false));
+    gan_hacks_t *h;
+    GT_OK(gan_hacks_create(&h));
+    GT_OK(gan_hacks_set(h, GAN_HACK_GP_WEIGHT, 10));
+    gan_trainer_t *t;
+    GT_OK(gan_trainer_create(&t, g, d, go, dopt, h));
+    gt_rng r;
+    gt_seed(&r, 78);
+    float real[B * IN], fake[B * IN];
+    gt_fill(&r, real, B * IN, -1, 1);
+    gt_fill(&r, fake, B * IN, -1, 1);
+    assert_true(d->n_state > 0);
+    float *before = malloc(d->n_state * sizeof *before);
+    memcpy(before, d->state, d->n_state * sizeof *before);
+    double p = 0;
+    GT_OK(gan__gradient_penalty(t, real, fake, NULL, &p));
+    assert_memory_equal(before, d->state, d->n_state * sizeof *before);
+    free(before);
+    gan_trainer_destroy(t);
+    gan_hacks_destroy(h);
+    gan_optimizer_destroy(go);
+    gan_optimizer_destroy(dopt);
+    gan_model_destroy(g);
+    gan_model_destroy(d);
+}
+
 /* A zero input gradient gives a finite penalty (lambda * 1) and no NaN anywhere. */
 static void test_penalty_with_zero_gradient_is_finite(void **state)
 {
     (void)state;
-    gan_model_t *g = tanh_mlp(LATENT, IN, B, 3), *d = tanh_mlp(IN, 1, B, 4);
+    gan_model_t *g = tanh_mlp(LATENT, IN, B, 3, false), *d = tanh_mlp(IN, 1, B, 4, false);
     float *params;
     size_t n;
     GT_OK(gan_model_get_params(d, &params, &n));
@@ -141,6 +194,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_penalty_gradient_matches_finite_differences),
+        cmocka_unit_test(test_penalty_gradient_with_spectral_norm),
+        cmocka_unit_test(test_penalty_leaves_state_untouched),
         cmocka_unit_test(test_penalty_with_zero_gradient_is_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

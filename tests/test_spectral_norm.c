@@ -374,8 +374,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         SN_EACH_PROBE("largest singular value is 1", test_largest_singular_value_is_one),
         cmocka_unit_test(test_modes),
-        SN_EACH_PROBE("u and v survive set_batch_size", test_vectors_survive_set_batch_size),
-        SN_EACH_PROBE("u and v follow the seed", test_vectors_follow_the_seed),
+        SN_EACH_PROBE("u, v survive set_batch_size", test_vectors_survive_set_batch_size),
+        SN_EACH_PROBE("u, v follow the seed", test_vectors_follow_the_seed),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_summary_counts_the_vectors),
     };

@@ -247,7 +247,8 @@ typedef struct gan__layer_rec {
     char settings[GAN__CKPT_MAX_TEXT + 1]; /* the summary's settings, e.g. "rate=0.3" */
     gan__shape in, out;
     uint64_t groups[GAN__PARAM_GROUPS]; /* weights, bias (0 when absent) */
-    uint64_t state;                     /* floats in the model's state arena */
+    uint64_t state;    /* floats in the model's state arena, spectral norm's u, v included */
+    bool spectral;     /* spectrally normalised weights */
 } gan__layer_rec;
 
 static void gan__layer_rec_of(const gan_layer_t *l, gan__layer_rec *r)
@@ -261,7 +262,8 @@ static void gan__layer_rec_of(const gan_layer_t *l, gan__layer_rec *r)
     r->out = l->out;
     for (int g = 0; g < GAN__PARAM_GROUPS; g++)
         r->groups[g] = l->param[g].present ? l->param[g].count : 0;
-    r->state = l->ops->state_floats ? l->ops->state_floats(l) : 0;
+    r->state = gan__layer_state_floats(l);
+    r->spectral = l->sn.on;
 }
 
 /* What differs between two records, or NULL. Names are not compared: renaming a layer
@@ -272,6 +274,7 @@ static const char *gan__layer_rec_diff(const gan__layer_rec *a, const gan__layer
            : !gan__shape_equal(&a->in, &b->in) ? "input shape"
            : !gan__shape_equal(&a->out, &b->out) ? "output shape"
            : strcmp(a->settings, b->settings) ? "settings"
+           : a->spectral != b->spectral ? "spectral normalisation"
            : a->groups[0] != b->groups[0] ? "weight count"
            : a->groups[1] != b->groups[1] ? "bias count"
            : a->state != b->state ? "state size" : NULL;
@@ -284,9 +287,10 @@ typedef struct gan__rec_text {
 static gan__rec_text gan__layer_rec_str(const gan__layer_rec *r)
 {
     gan__rec_text t;
-    snprintf(t.s, sizeof t.s, "%.31s '%.47s' %s -> %s [%.63s] with %llu+%llu parameters and %llu "
-             "state", r->kind, r->name, gan__shape_str(&r->in).s, gan__shape_str(&r->out).s,
-             r->settings, (unsigned long long)r->groups[0], (unsigned long long)r->groups[1],
+    snprintf(t.s, sizeof t.s, "%.31s '%.47s' %s -> %s [%.63s]%s with %llu+%llu parameters "
+             "and %llu state", r->kind, r->name, gan__shape_str(&r->in).s,
+             gan__shape_str(&r->out).s, r->settings, r->spectral ? " spectral-normalised" : "",
+             (unsigned long long)r->groups[0], (unsigned long long)r->groups[1],
              (unsigned long long)r->state);
     return t;
 }
@@ -310,6 +314,7 @@ static void gan__put_model(gan__sink *s, const gan_model_t *m)
         for (int g = 0; g < GAN__PARAM_GROUPS; g++)
             gan__sink_u64(s, r.groups[g]);
         gan__sink_u64(s, r.state);
+        gan__sink_u32(s, r.spectral);
         gan__sink_rng(s, &m->layers[i]->rng);
     }
     gan__sink_floats(s, m->params, m->n_params);
@@ -615,12 +620,14 @@ static gan_status gan__get_layer(gan__load *c, gan_model_t *m, int32_t i, uint32
     for (int g = 0; g < GAN__PARAM_GROUPS; g++)
         rec.groups[g] = gan__read_u64(&c->r);
     rec.state = gan__read_u64(&c->r);
-    ok = gan__read_rng(&c->r, &rng) && ok;
+    const uint32_t spectral = gan__read_u32(&c->r);
+    rec.spectral = spectral == 1;
+    ok = gan__read_rng(&c->r, &rng) && ok && spectral <= 1;
     if (c->r.short_read)
         return gan__fail_short(c);
     if (!ok)
-        return gan__fail(GAN_E_FORMAT, "%s layer %d '%s' has a malformed shape or random "
-                         "state", c->what, (int)i, rec.name);
+        return gan__fail(GAN_E_FORMAT, "%s layer %d '%s' has a malformed shape, flag or "
+                         "random state", c->what, (int)i, rec.name);
     if (i >= m->n_layers)
         return gan__fail(GAN_E_FORMAT, "the checkpoint's %s has %u layers, this model %d: "
                          "the first extra one is layer %d, %s", c->what,

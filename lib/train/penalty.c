@@ -5,7 +5,10 @@
  * With v_i = lambda * 2 (||g_i|| - 1) / ||g_i|| / B * g_i (g_i = grad_x D(x_hat_i)) it is
  * grad_theta <grad_x D(x_hat), v>, which a central difference of two ordinary backward
  * passes gives: (grad_theta D(x_hat + h v) - grad_theta D(x_hat - h v)) / 2h. Both passes
- * add into the gradient arena with weights +-1/2h, and replay the same dropout masks. */
+ * add into the gradient arena with weights +-1/2h. Every pass starts from the same dropout
+ * streams and the same state arena (BatchNorm running statistics, spectral-norm vectors,
+ * which a training forward updates), and the state is put back afterwards: the penalty
+ * leaves no trace but its gradient. */
 #include <math.h>
 #include <string.h>
 
@@ -16,11 +19,18 @@
 /* Inside the square root, so a zero gradient gives no NaN. */
 #define GAN__PENALTY_EPS 1e-12
 
+static void gan__penalty_restore(gan_trainer_t *t)
+{
+    gan__model_streams_restore(t->d, t->d_streams);
+    if (t->d->n_state)
+        memcpy(t->d->state, t->d_state, t->d->n_state * sizeof *t->d_state);
+}
+
 static gan_status gan__penalty_pass(gan_trainer_t *t, const float *x, const int32_t *labels,
                                     float weight, const float **dx)
 {
     gan_model_t *d = t->d;
-    gan__model_streams_restore(d, t->d_streams);
+    gan__penalty_restore(t);
     gan_status st = gan_model_forward(d, x, labels, t->batch, NULL);
     for (int32_t i = 0; i < t->batch; i++)
         t->dscores[i] = weight;
@@ -46,6 +56,8 @@ gan_status gan__gradient_penalty(gan_trainer_t *t, const float *real, const floa
     }
     gan_model_t *d = t->d;
     gan__model_streams_save(d, t->d_streams);
+    if (d->n_state)
+        memcpy(t->d_state, d->state, d->n_state * sizeof *t->d_state);
 
     /* g = grad_x sum_i D(x_hat_i), parameters untouched. */
     const float *g;
@@ -70,14 +82,14 @@ gan_status gan__gradient_penalty(gan_trainer_t *t, const float *real, const floa
         }
     }
     *penalty = lambda * sum / b;
-    if (!(vmax > 0.0f) || !isfinite(vmax))
-        return GAN_OK; /* no gradient, or a non-finite one the caller's checks report */
-
-    const float h = GAN__PENALTY_STEP * fmaxf(scale, 1.0f) / vmax;
-    for (int side = 1; side >= -1 && st == GAN_OK; side -= 2) {
-        for (size_t k = 0; k < (size_t)b * image; k++)
-            t->d_in[k] = t->gp_x[k] + (float)side * h * t->gp_v[k];
-        st = gan__penalty_pass(t, t->d_in, labels, (float)side / (2.0f * h), NULL);
+    if (vmax > 0.0f && isfinite(vmax)) { /* else no gradient, or one the caller reports */
+        const float h = GAN__PENALTY_STEP * fmaxf(scale, 1.0f) / vmax;
+        for (int side = 1; side >= -1 && st == GAN_OK; side -= 2) {
+            for (size_t k = 0; k < (size_t)b * image; k++)
+                t->d_in[k] = t->gp_x[k] + (float)side * h * t->gp_v[k];
+            st = gan__penalty_pass(t, t->d_in, labels, (float)side / (2.0f * h), NULL);
+        }
     }
+    gan__penalty_restore(t);
     return st;
 }

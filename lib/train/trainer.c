@@ -34,7 +34,7 @@ static void gan__trainer_free(gan_trainer_t *t)
 {
     void *blocks[] = {t->z, t->fake_labels, t->d_labels, t->d_in, t->targets, t->dscores,
                       t->dfake, t->fm_real, t->fm_grad, t->ema, t->swap, t->pool,
-                      t->pool_labels, t->gp_x, t->gp_v, t->d_streams};
+                      t->pool_labels, t->gp_x, t->gp_v, t->d_streams, t->d_state};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
         gan__free(&t->alloc, blocks[i]);
     gan__allocator alloc = t->alloc;
@@ -73,7 +73,8 @@ static gan_status gan__trainer_buffers(gan_trainer_t *t)
               gan__trainer_take(t, &t->pool_labels, pool, sizeof(int32_t)) &&
               gan__trainer_take(t, &t->gp_x, gp ? b * t->image : 0, sizeof(float)) &&
               gan__trainer_take(t, &t->gp_v, gp ? b * t->image : 0, sizeof(float)) &&
-              gan__trainer_take(t, &t->d_streams, (size_t)t->d->n_layers, sizeof(gan__rng));
+              gan__trainer_take(t, &t->d_streams, (size_t)t->d->n_layers, sizeof(gan__rng)) &&
+              gan__trainer_take(t, &t->d_state, gp ? t->d->n_state : 0, sizeof(float));
     if (!ok)
         return gan__fail(GAN_E_NO_MEMORY, "gan_trainer_create: cannot allocate the "
                          "trainer's buffers (batch %d, replay pool %lld)", (int)t->batch,

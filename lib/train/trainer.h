@@ -44,6 +44,8 @@ struct gan_trainer {
     int64_t pool_size, pool_count;
     float *gp_x, *gp_v; /* (B, image) each; NULL without a penalty */
     gan__rng *d_streams; /* D's n_layers streams, saved around penalty passes */
+    float *d_state;      /* D's state arena (running statistics, spectral-norm vectors),
+                          * likewise: the penalty's extra passes must leave no trace */
 };
 
 /* Per-pixel spread (std across the batch, averaged over pixels). */
