@@ -43,21 +43,11 @@ static const char *in_dir(char *buf, size_t size, const char *name)
     return buf;
 }
 
-static gan_model_t *new_model(int32_t in, uint64_t seed)
-{
-    const int32_t dims[1] = {in};
-    gan_model_options_t o;
-    GT_OK(gan_model_options_init(&o, sizeof o));
-    o.seed = seed;
-    gan_model_t *m = NULL;
-    GT_OK(gan_model_create(&m, dims, 1, &o));
-    return m;
-}
-
 /* G: Dense, BatchNorm, ReLU, [Dropout], Dense, Tanh. */
 static gan_model_t *generator(const rig_spec *s)
 {
-    gan_model_t *m = new_model(LATENT, s->seed);
+    const int32_t dims[1] = {LATENT};
+    gan_model_t *m = gt_model_seeded(dims, 1, s->seed);
     gan_layer_t *l;
     gt_add(m, gan_layer_dense_create(&l, s->g_hidden, true), l);
     gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
@@ -74,7 +64,8 @@ static gan_model_t *generator(const rig_spec *s)
  * Dropout, Dense(1), [Dense(1)]. */
 static gan_model_t *discriminator(const rig_spec *s)
 {
-    gan_model_t *m = new_model(IMAGE, s->seed + 1);
+    const int32_t dims[1] = {IMAGE};
+    gan_model_t *m = gt_model_seeded(dims, 1, s->seed + 1);
     gan_layer_t *l;
     GT_OK(gan_layer_dense_create(&l, 32, true));
     GT_OK(gan_layer_set_spectral_norm(l, s->d_spectral));
@@ -128,11 +119,7 @@ static void rig_create(rig *r, const rig_spec *s)
 
 static void rig_destroy(rig *r)
 {
-    gan_trainer_destroy(r->t);
-    gan_optimizer_destroy(r->g_opt);
-    gan_optimizer_destroy(r->d_opt);
-    gan_model_destroy(r->g);
-    gan_model_destroy(r->d);
+    gt_gan_destroy(r->t, r->g_opt, r->d_opt, r->g, r->d);
 }
 
 /* Train up to data position @p end; batch p's reals are a function of p alone, which is
@@ -149,6 +136,21 @@ static void train_to(rig *r, uint64_t end)
         GT_OK(gan_trainer_step(r->t, x, NULL, BATCH, NULL));
         GT_OK(gan_trainer_set_data_position(r->t, pos + 1));
     }
+}
+
+static void rig_trained(rig *r, const rig_spec *s, uint64_t steps)
+{
+    rig_create(r, s);
+    train_to(r, steps);
+}
+
+/* A checkpoint of the base rig after @p steps. */
+static void save_trained(const char *path, uint64_t steps)
+{
+    rig r;
+    rig_trained(&r, &base_spec, steps);
+    GT_OK(gan_trainer_save(r.t, path));
+    rig_destroy(&r);
 }
 
 /* Both parameter arenas, concatenated, in a malloc'ed block of *n floats. */
@@ -273,15 +275,9 @@ static void test_exact_resume(void **state)
     in_dir(resumed, sizeof resumed, "resumed");
 
     rig a;
-    rig_create(&a, &base_spec);
-    train_to(&a, 20);
+    rig_trained(&a, &base_spec, 20);
     GT_OK(gan_trainer_save(a.t, straight));
-
-    rig b;
-    rig_create(&b, &base_spec);
-    train_to(&b, 10);
-    GT_OK(gan_trainer_save(b.t, half));
-    rig_destroy(&b);
+    save_trained(half, 10);
 
     rig_spec other = base_spec;
     other.seed = 77;
@@ -334,8 +330,7 @@ static void test_flags_and_position(void **state)
     char path[512];
     in_dir(path, sizeof path, "flags");
     rig a, b;
-    rig_create(&a, &base_spec);
-    train_to(&a, 2);
+    rig_trained(&a, &base_spec, 2);
     GT_OK(gan_trainer_set_data_position(a.t, UINT64_C(12345678901234)));
     GT_OK(gan_model_set_training(a.g, false));
     GT_OK(gan_model_set_trainable(a.d, false));
@@ -380,16 +375,11 @@ static void test_damaged_files(void **state)
     in_dir(bad, sizeof bad, "bad");
     in_dir(before, sizeof before, "before");
     in_dir(after, sizeof after, "after");
-    rig src, victim;
-    rig_create(&src, &base_spec);
-    train_to(&src, 3);
-    GT_OK(gan_trainer_save(src.t, good));
-    rig_destroy(&src);
-
+    save_trained(good, 3);
     rig_spec other = base_spec;
     other.seed = 5;
-    rig_create(&victim, &other);
-    train_to(&victim, 2);
+    rig victim;
+    rig_trained(&victim, &other, 2);
     GT_OK(gan_trainer_save(victim.t, before));
     size_t n, size;
     float *params = params_copy(&victim, &n);
@@ -461,11 +451,7 @@ static void test_mismatch(void **state)
     (void)state;
     char good[512];
     in_dir(good, sizeof good, "good");
-    rig src;
-    rig_create(&src, &base_spec);
-    train_to(&src, 1);
-    GT_OK(gan_trainer_save(src.t, good));
-    rig_destroy(&src);
+    save_trained(good, 1);
 
     static const struct {
         rig_spec spec;
@@ -506,8 +492,7 @@ static void test_atomic_save(void **state)
     in_dir(probe, sizeof probe, "probe");
     snprintf(lost, sizeof lost, "%s/no/such/dir/ckpt", dir);
     rig r;
-    rig_create(&r, &base_spec);
-    train_to(&r, 2);
+    rig_trained(&r, &base_spec, 2);
     GT_OK(gan_trainer_save(r.t, path));
     size_t n;
     float *saved = params_copy(&r, &n);

@@ -51,13 +51,28 @@ void gt_add_layer(gan_model_t *m, gan_status create_status, gan_layer_t *const *
 
 gan_model_t *gt_model(const int32_t *dims, int32_t ndim)
 {
+    return gt_model_seeded(dims, ndim, 1234);
+}
+
+gan_model_t *gt_model_seeded(const int32_t *dims, int32_t ndim, uint64_t seed)
+{
     gan_model_options_t o;
     GT_OK(gan_model_options_init(&o, sizeof o));
-    o.seed = 1234;
+    o.seed = seed;
     o.name = "test";
     gan_model_t *m = NULL;
     GT_OK(gan_model_create(&m, dims, ndim, &o));
     return m;
+}
+
+void gt_gan_destroy(gan_trainer_t *trainer, gan_optimizer_t *g_opt, gan_optimizer_t *d_opt,
+                    gan_model_t *g, gan_model_t *d)
+{
+    gan_trainer_destroy(trainer);
+    gan_optimizer_destroy(g_opt);
+    gan_optimizer_destroy(d_opt);
+    gan_model_destroy(g);
+    gan_model_destroy(d);
 }
 
 static size_t gt_shape_size(const int32_t dims[4], int32_t ndim)

@@ -42,6 +42,12 @@ void gt_add_layer(gan_model_t *m, gan_status create_status, gan_layer_t *const *
 
 /* Create a model for the given input shape with seed 1234 and add nothing. */
 gan_model_t *gt_model(const int32_t *dims, int32_t ndim);
+/* The same with another seed. */
+gan_model_t *gt_model_seeded(const int32_t *dims, int32_t ndim, uint64_t seed);
+
+/* Destroy a trainer, then its optimizers, then its models (each may be NULL). */
+void gt_gan_destroy(gan_trainer_t *trainer, gan_optimizer_t *g_opt, gan_optimizer_t *d_opt,
+                    gan_model_t *g, gan_model_t *d);
 
 /* Per-sample element count of a model's input or last layer's output. */
 size_t gt_input_size(const gan_model_t *m);
