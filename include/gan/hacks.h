@@ -77,7 +77,7 @@ enum {
      *  -1 (default) off. */
     GAN_HACK_FEATURE_MATCHING_LAYER = 11,
     /** Decay of the exponential moving average of the generator's weights used for
-     *  sampling (Yazıcı et al. 2019), e.g. 0.999; 0 (default) off; range [0, 1). */
+     *  sampling (Yazıcı et al. 2019), e.g. 0.999; 0 (default) off; range [0, 0.999999]. */
     GAN_HACK_EMA_DECAY = 12,
     /** WGAN-GP gradient-penalty weight lambda (Gulrajani et al. 2017 use 10); 0
      *  (default) off; range [0, 1e6]. */
@@ -160,7 +160,8 @@ GAN_API gan_status gan_latent_sample(gan_rng_t *rng, int32_t distribution, int32
 /**
  * @brief Spherical linear interpolation between two latent points (White 2016): the
  *        path a Gaussian latent space prefers over a straight line. t = 0 gives a,
- *        t = 1 gives b; nearly parallel points fall back to linear interpolation.
+ *        t = 1 gives b; nearly parallel or opposite points fall back to linear
+ *        interpolation (for opposite points the midpoint is then the origin).
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL); GAN_E_OUT_OF_RANGE (dim < 1, t not finite).
  */
 GAN_API gan_status gan_latent_slerp(const float *a, const float *b, int32_t dim, float t,

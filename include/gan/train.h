@@ -74,15 +74,15 @@ typedef struct gan_step_stats {
 
 /**
  * @brief Create a trainer.
- * @param generator, discriminator built models; in combined-batch mode D is re-sized to
- *        twice G's batch here.
+ * @param generator, discriminator built models; D is re-sized here to G's batch size
+ *        (twice that with combined batches).
  * @param g_opt, d_opt optimizers created for exactly these models.
  * @param hacks the configuration, copied; NULL for the defaults.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, an optimizer of another model, a feature
  *         layer index outside D, a penalty with combined batches, a latent dimension or
  *         label classes that G and D disagree on), GAN_E_STATE (a model not built),
  *         GAN_E_SHAPE (G's output is not D's input, or D's output is not one score),
- *         GAN_E_NO_MEMORY.
+ *         GAN_E_OUT_OF_RANGE (a batch too large to double), GAN_E_NO_MEMORY.
  */
 GAN_API gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *generator,
                                       gan_model_t *discriminator, gan_optimizer_t *g_opt,
@@ -96,11 +96,13 @@ GAN_API void gan_trainer_destroy(gan_trainer_t *trainer);
  *        fake batches, targets smoothed and flipped as configured, instance noise,
  *        replayed fakes, gradient penalty, clipping after the update), then — on every
  *        d_steps-th call — g_steps generator updates through the frozen D (with feature
- *        matching if configured) followed by the EMA update.
+ *        matching if configured) followed by the EMA update. Both models run in
+ *        training mode during the step; the modes they had are restored afterwards.
  * @param real (batch, D's input shape) images, scaled to [-1, 1] for a tanh generator.
  * @param labels batch class ids for conditional models, else NULL.
  * @param batch must equal G's batch size.
- * @param stats NULL, or filled (set its struct_size first).
+ * @param stats NULL, or filled when the step succeeds (set its struct_size first); left
+ *        as it was on failure.
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_BATCH_SIZE, GAN_E_OUT_OF_RANGE (a label);
  *         GAN_E_NUMERIC when a loss or a gradient is NaN or infinite: the update that
  *         saw it is skipped, so the parameters stay the last good ones (the message says
@@ -115,7 +117,8 @@ GAN_API gan_status gan_trainer_step(gan_trainer_t *trainer, const float *real,
  *        statistics, no dropout), with the EMA weights or the raw generator. The
  *        generator's mode and weights are restored afterwards.
  * @param z (n, latent dimension) latents, e.g. one fixed batch to watch progress.
- * @param labels n class ids for a conditional generator, else NULL.
+ * @param labels n class ids for a conditional generator; ignored (may be NULL) for an
+ *        unconditional one.
  * @param n any number >= 1 (processed in batches of G's size).
  * @param use_ema true for the EMA weights (GAN_E_STATE if EMA is off).
  * @param images receives (n, G's output shape).

@@ -40,16 +40,21 @@ static const gan__hack_spec gan__hack_specs[GAN__HACK_COUNT] = {
 
 static const char *const gan__loss_names[] = {"bce", "wasserstein", "hinge", "least_squares"};
 
+void gan__hacks_defaults(gan_hacks_t *h)
+{
+    *h = (gan_hacks_t){.real_lo = 0.9f, .real_hi = 0.9f};
+    for (int i = 0; i < GAN__HACK_COUNT; i++)
+        h->value[i] = gan__hack_specs[i].fallback;
+}
+
 gan_status gan_hacks_create(gan_hacks_t **out)
 {
     if (!out)
         return gan__fail(GAN_E_INVALID_ARG, "gan_hacks_create: out is NULL");
-    gan_hacks_t *h = calloc(1, sizeof *h);
+    gan_hacks_t *h = malloc(sizeof *h);
     if (!h)
         return gan__fail(GAN_E_NO_MEMORY, "gan_hacks_create: out of memory");
-    for (int i = 0; i < GAN__HACK_COUNT; i++)
-        h->value[i] = gan__hack_specs[i].fallback;
-    h->real_lo = h->real_hi = 0.9f;
+    gan__hacks_defaults(h);
     *out = h;
     return GAN_OK;
 }
@@ -84,8 +89,8 @@ gan_status gan_hacks_set(gan_hacks_t *hacks, int32_t key, double value)
         return st;
     const gan__hack_spec *s = &gan__hack_specs[key];
     if (!(value >= s->lo && value <= s->hi))
-        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: %s = %g is outside [%g, %g]", who, s->name,
-                         value, s->lo, s->hi);
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: %s = %.17g is outside [%g, %g]", who,
+                         s->name, value, s->lo, s->hi);
     if (s->integer && value != floor(value))
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: %s = %g must be an integer", who, s->name,
                          value);

@@ -11,6 +11,9 @@ struct gan_hacks {
     float real_lo, real_hi, fake_lo, fake_hi;
 };
 
+/* Every setting at its default. */
+void gan__hacks_defaults(gan_hacks_t *h);
+
 /* A setting as an int (for the integer keys). */
 static inline int64_t gan__hack_int(const gan_hacks_t *h, int32_t key)
 {

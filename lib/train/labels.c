@@ -9,7 +9,7 @@
 void gan__labels_fill(gan__rng *rng, float *labels, int32_t n, float lo, float hi)
 {
     for (int32_t i = 0; i < n; i++)
-        labels[i] = lo == hi ? lo : lo + (hi - lo) * gan__rng_uniform(rng);
+        labels[i] = lo == hi ? lo : (float)(lo + ((double)hi - lo) * gan__rng_uniform(rng));
 }
 
 int32_t gan__labels_flip(gan__rng *rng, float *labels, int32_t n, float p)

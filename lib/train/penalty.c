@@ -39,6 +39,32 @@ static gan_status gan__penalty_pass(gan_trainer_t *t, const float *x, const int3
     return st;
 }
 
+/* The penalty's value from g = grad_x D(x_hat), and v (t->gp_v) with its largest
+ * magnitude (t->gp_vmax). */
+static void gan__penalty_value(gan_trainer_t *t, const float *g, float lambda,
+                               double *penalty)
+{
+    const size_t image = t->image;
+    const int32_t b = t->batch;
+    double sum = 0.0;
+    float vmax = 0.0f;
+    for (int32_t i = 0; i < b; i++) {
+        const float *gi = g + (size_t)i * image;
+        double sq = 0.0;
+        for (size_t j = 0; j < image; j++)
+            sq += (double)gi[j] * gi[j];
+        double norm = sqrt(sq + GAN__PENALTY_EPS);
+        sum += (norm - 1.0) * (norm - 1.0);
+        float c = (float)(lambda * 2.0 * (norm - 1.0) / norm / b);
+        for (size_t j = 0; j < image; j++) {
+            t->gp_v[(size_t)i * image + j] = c * gi[j];
+            vmax = fmaxf(vmax, fabsf(c * gi[j]));
+        }
+    }
+    *penalty = lambda * sum / b;
+    t->gp_vmax = vmax;
+}
+
 gan_status gan__gradient_penalty(gan_trainer_t *t, const float *real, const float *fake,
                                  const int32_t *labels, double *penalty)
 {
@@ -61,28 +87,14 @@ gan_status gan__gradient_penalty(gan_trainer_t *t, const float *real, const floa
 
     /* g = grad_x sum_i D(x_hat_i), parameters untouched. */
     const float *g;
+    const bool trainable = d->trainable; /* a caller's frozen D stays frozen */
     d->trainable = false;
     gan_status st = gan__penalty_pass(t, t->gp_x, labels, 1.0f, &g);
-    d->trainable = true;
-    if (st != GAN_OK)
-        return st;
-    double sum = 0.0;
-    float vmax = 0.0f;
-    for (int32_t i = 0; i < b; i++) {
-        const float *gi = g + (size_t)i * image;
-        double sq = 0.0;
-        for (size_t j = 0; j < image; j++)
-            sq += (double)gi[j] * gi[j];
-        double norm = sqrt(sq + GAN__PENALTY_EPS);
-        sum += (norm - 1.0) * (norm - 1.0);
-        float c = (float)(lambda * 2.0 * (norm - 1.0) / norm / b);
-        for (size_t j = 0; j < image; j++) {
-            t->gp_v[(size_t)i * image + j] = c * gi[j];
-            vmax = fmaxf(vmax, fabsf(c * gi[j]));
-        }
-    }
-    *penalty = lambda * sum / b;
-    if (vmax > 0.0f && isfinite(vmax)) { /* else no gradient, or one the caller reports */
+    d->trainable = trainable;
+    if (st == GAN_OK)
+        gan__penalty_value(t, g, lambda, penalty);
+    const float vmax = st == GAN_OK ? t->gp_vmax : 0.0f;
+    if (vmax > 0.0f && isfinite(vmax)) { /* else no gradient to add */
         const float h = GAN__PENALTY_STEP * fmaxf(scale, 1.0f) / vmax;
         for (int side = 1; side >= -1 && st == GAN_OK; side -= 2) {
             for (size_t k = 0; k < (size_t)b * image; k++)

@@ -11,8 +11,8 @@ void gan__replay_mix(gan_trainer_t *t, float *rows, int32_t *row_labels, const f
         return;
     const size_t row = t->image * sizeof(float);
     const float fraction = (float)t->hacks.value[GAN_HACK_REPLAY_FRACTION];
-    /* Replay only once the pool holds at least a batch, so early batches stay fresh. */
-    if (t->pool_count >= t->batch)
+    /* Replay only once the pool is full or holds a batch, so early batches stay fresh. */
+    if (t->pool_count >= (t->pool_size < t->batch ? t->pool_size : t->batch))
         for (int32_t i = 0; i < t->batch; i++) {
             if (gan__rng_uniform(&t->rng) >= fraction)
                 continue;

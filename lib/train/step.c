@@ -325,22 +325,30 @@ gan_status gan_trainer_step(gan_trainer_t *t, const float *real, const int32_t *
             return gan__fail(GAN_E_OUT_OF_RANGE, "%s: label %d of sample %d is outside "
                              "[0, %d)", who, (int)labels[i], (int)i, (int)t->classes);
 
+    /* A training step trains: batch statistics and dropout, whatever mode a caller left
+     * the models in (e.g. after sampling); their modes are put back afterwards. */
+    const bool g_training = t->g->training, d_training = t->d->training;
+    t->g->training = t->d->training = true;
     gan_step_stats_t s = {.struct_size = sizeof s};
     gan_status st = gan__d_update(t, real, t->classes ? labels : NULL, &s);
     const int64_t d_steps = gan__hack_int(&t->hacks, GAN_HACK_D_STEPS);
     if (st == GAN_OK && t->d_updates % (uint64_t)d_steps == 0)
         for (int64_t k = 0; st == GAN_OK && k < gan__hack_int(&t->hacks, GAN_HACK_G_STEPS); k++)
             st = gan__g_update(t, &s);
+    t->g->training = g_training;
+    t->d->training = d_training;
+    if (st != GAN_OK)
+        return st; /* stats are written only for a complete step */
     s.d_updates = t->d_updates;
     s.g_updates = t->g_updates;
     if (s.d_grad_norm > GAN__WARN_GRAD_NORM || s.g_grad_norm > GAN__WARN_GRAD_NORM)
         s.warnings |= GAN_WARN_GRAD_EXPLODING;
-    if (s.fake_spread < GAN__WARN_SPREAD)
+    if (t->batch >= 2 && s.fake_spread < GAN__WARN_SPREAD) /* one sample has no spread */
         s.warnings |= GAN_WARN_COLLAPSE;
     if (stats) {
         size_t size = stats->struct_size < sizeof s ? stats->struct_size : sizeof s;
         memcpy(stats, &s, size);
         stats->struct_size = size;
     }
-    return st;
+    return GAN_OK;
 }

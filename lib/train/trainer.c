@@ -41,13 +41,17 @@ static void gan__trainer_free(gan_trainer_t *t)
     gan__free(&alloc, t);
 }
 
-/* Allocate count*unit bytes into *slot; false on failure. count 0 leaves NULL. */
-static bool gan__trainer_take(gan_trainer_t *t, void *slot, size_t count, size_t unit)
+/* Allocate rows*cols elements of unit bytes into *slot; false on failure or overflow.
+ * An empty block leaves NULL. */
+static bool gan__trainer_take(gan_trainer_t *t, void *slot, size_t rows, size_t cols,
+                              size_t unit)
 {
-    size_t bytes;
-    if (count == 0)
+    size_t count, bytes;
+    if (rows == 0 || cols == 0)
         return true;
-    void *p = gan__mul_size(count, unit, &bytes) ? gan__alloc(&t->alloc, bytes) : NULL;
+    void *p = NULL;
+    if (gan__mul_size(rows, cols, &count) && gan__mul_size(count, unit, &bytes))
+        p = gan__alloc(&t->alloc, bytes);
     memcpy(slot, &p, sizeof p);
     return p != NULL;
 }
@@ -58,23 +62,23 @@ static gan_status gan__trainer_buffers(gan_trainer_t *t)
     const bool ema = t->hacks.value[GAN_HACK_EMA_DECAY] > 0;
     const bool gp = t->hacks.value[GAN_HACK_GP_WEIGHT] > 0;
     const size_t pool = (size_t)t->pool_size;
-    bool ok = gan__trainer_take(t, &t->z, b * (size_t)t->zdim, sizeof(float)) &&
-              gan__trainer_take(t, &t->fake_labels, b, sizeof(int32_t)) &&
-              gan__trainer_take(t, &t->d_labels, db, sizeof(int32_t)) &&
-              gan__trainer_take(t, &t->d_in, db * t->image, sizeof(float)) &&
-              gan__trainer_take(t, &t->targets, db, sizeof(float)) &&
-              gan__trainer_take(t, &t->dscores, db, sizeof(float)) &&
-              gan__trainer_take(t, &t->dfake, b * t->image, sizeof(float)) &&
-              gan__trainer_take(t, &t->fm_real, t->fm_size, sizeof(float)) &&
-              gan__trainer_take(t, &t->fm_grad, db * t->fm_size, sizeof(float)) &&
-              gan__trainer_take(t, &t->ema, ema ? t->g->n_params : 0, sizeof(float)) &&
-              gan__trainer_take(t, &t->swap, ema ? t->g->n_params : 0, sizeof(float)) &&
-              gan__trainer_take(t, &t->pool, pool * t->image, sizeof(float)) &&
-              gan__trainer_take(t, &t->pool_labels, pool, sizeof(int32_t)) &&
-              gan__trainer_take(t, &t->gp_x, gp ? b * t->image : 0, sizeof(float)) &&
-              gan__trainer_take(t, &t->gp_v, gp ? b * t->image : 0, sizeof(float)) &&
-              gan__trainer_take(t, &t->d_streams, (size_t)t->d->n_layers, sizeof(gan__rng)) &&
-              gan__trainer_take(t, &t->d_state, gp ? t->d->n_state : 0, sizeof(float));
+    bool ok = gan__trainer_take(t, &t->z, b, (size_t)t->zdim, sizeof(float)) &&
+              gan__trainer_take(t, &t->fake_labels, b, 1, sizeof(int32_t)) &&
+              gan__trainer_take(t, &t->d_labels, db, 1, sizeof(int32_t)) &&
+              gan__trainer_take(t, &t->d_in, db, t->image, sizeof(float)) &&
+              gan__trainer_take(t, &t->targets, db, 1, sizeof(float)) &&
+              gan__trainer_take(t, &t->dscores, db, 1, sizeof(float)) &&
+              gan__trainer_take(t, &t->dfake, b, t->image, sizeof(float)) &&
+              gan__trainer_take(t, &t->fm_real, t->fm_size, 1, sizeof(float)) &&
+              gan__trainer_take(t, &t->fm_grad, db, t->fm_size, sizeof(float)) &&
+              gan__trainer_take(t, &t->ema, ema ? t->g->n_params : 0, 1, sizeof(float)) &&
+              gan__trainer_take(t, &t->swap, ema ? t->g->n_params : 0, 1, sizeof(float)) &&
+              gan__trainer_take(t, &t->pool, pool, t->image, sizeof(float)) &&
+              gan__trainer_take(t, &t->pool_labels, pool, 1, sizeof(int32_t)) &&
+              gan__trainer_take(t, &t->gp_x, gp ? b : 0, t->image, sizeof(float)) &&
+              gan__trainer_take(t, &t->gp_v, gp ? b : 0, t->image, sizeof(float)) &&
+              gan__trainer_take(t, &t->d_streams, (size_t)t->d->n_layers, 1, sizeof(gan__rng)) &&
+              gan__trainer_take(t, &t->d_state, gp ? t->d->n_state : 0, 1, sizeof(float));
     if (!ok)
         return gan__fail(GAN_E_NO_MEMORY, "gan_trainer_create: cannot allocate the "
                          "trainer's buffers (batch %d, replay pool %lld)", (int)t->batch,
@@ -106,15 +110,10 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
     if (st != GAN_OK)
         return st;
     gan_hacks_t config;
-    if (hacks) {
+    if (hacks)
         config = *hacks;
-    } else {
-        gan_hacks_t *defaults;
-        if ((st = gan_hacks_create(&defaults)) != GAN_OK)
-            return st;
-        config = *defaults;
-        gan_hacks_destroy(defaults);
-    }
+    else
+        gan__hacks_defaults(&config);
     const bool combined = config.value[GAN_HACK_SEPARATE_BATCHES] == 0;
     const int32_t fm_layer = (int32_t)gan__hack_int(&config, GAN_HACK_FEATURE_MATCHING_LAYER);
     if (fm_layer >= d->n_layers)
@@ -238,7 +237,9 @@ gan_status gan_trainer_generate(gan_trainer_t *t, const float *z, const int32_t 
                          !t ? "trainer" : !z ? "z" : "images");
     if (n < 1)
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: n %d must be >= 1", who, (int)n);
-    if (t->classes && !labels)
+    if (!t->classes)
+        labels = NULL; /* an unconditional generator ignores labels, as the step does */
+    else if (!labels)
         return gan__fail(GAN_E_INVALID_ARG, "%s: the generator is conditional and needs "
                          "labels", who);
     if (use_ema && !t->ema)

@@ -43,6 +43,7 @@ struct gan_trainer {
     int32_t *pool_labels;
     int64_t pool_size, pool_count;
     float *gp_x, *gp_v; /* (B, image) each; NULL without a penalty */
+    float gp_vmax;      /* largest |v| of the last penalty */
     gan__rng *d_streams; /* D's n_layers streams, saved around penalty passes */
     float *d_state;      /* D's state arena (running statistics, spectral-norm vectors),
                           * likewise: the penalty's extra passes must leave no trace */
