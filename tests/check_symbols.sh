@@ -1,6 +1,7 @@
 #!/bin/sh
 # The shared library exports exactly the symbols the version script lists, nothing else.
-# usage: check_symbols.sh LIBGAN_SO LIBGAN_MAP
+# usage: check_symbols.sh LIBRARY_SO VERSION_SCRIPT (libgan.so with lib/libgan.map,
+# libgan-io.so with lib/io/libgan-io.map; a node name is not a symbol)
 set -eu
 lib=$1
 map=$2

@@ -193,6 +193,19 @@ static void test_user_sgemm_is_used_and_restorable(void **state)
     gan_model_destroy(m);
 }
 
+static void test_thread_count(void **state)
+{
+    (void)state;
+    GT_FAILS(gan_blas_set_num_threads(0), GAN_E_OUT_OF_RANGE, "0 threads");
+    GT_FAILS(gan_blas_set_num_threads(5000), GAN_E_OUT_OF_RANGE, "5000 threads");
+    GT_OK(gan_blas_set_num_threads(2));
+    check_backend(gan__sgemm_reference, "reference after a thread change");
+    gan__blas b;
+    gan__blas_default(&b);
+    check_backend(b.sgemm, "default with 2 threads");
+    GT_OK(gan_blas_set_num_threads(1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_default_backend),
         cmocka_unit_test(test_loaded_blas_library),
         cmocka_unit_test(test_user_sgemm_is_used_and_restorable),
+        cmocka_unit_test(test_thread_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

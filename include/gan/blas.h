@@ -39,6 +39,17 @@ GAN_API gan_status gan_model_set_sgemm(gan_model_t *model, gan_sgemm_fn fn, void
  */
 GAN_API gan_status gan_model_get_backend(const gan_model_t *model, const char **name);
 
+/**
+ * @brief Set how many threads the built-in BLAS backend uses for matrix products.
+ *        With OpenBLAS this calls openblas_set_num_threads, which is process-wide (the
+ *        library has one thread pool); netlib and the reference kernels are
+ *        single-threaded and ignore it. Call it before training, not while other threads
+ *        run products.
+ * @param threads >= 1.
+ * @return GAN_OK; GAN_E_OUT_OF_RANGE (threads < 1 or > 1024).
+ */
+GAN_API gan_status gan_blas_set_num_threads(int32_t threads);
+
 /** @brief Name of the backend chosen when the library was built (meson option `blas`). */
 GAN_API const char *gan_blas_default_backend(void);
 

@@ -30,6 +30,9 @@ int gan__sgemm_cblas(void *user, int32_t trans_a, int32_t trans_b, int32_t m, in
                      int32_t ldb, float beta, float *c, int32_t ldc);
 #endif
 
+/* The build-time backend's thread count (the only vendor thread control). */
+void gan__blas_threads(int32_t threads);
+
 /* C(m,n) = alpha op(A) op(B) + beta C through @p b; a backend failure becomes
  * GAN_E_BACKEND with a message giving the product's dimensions. */
 gan_status gan__gemm(const gan__blas *b, int32_t trans_a, int32_t trans_b, int32_t m,

@@ -3,6 +3,19 @@
 
 #include GAN_CBLAS_HEADER
 
+#if defined(GAN_BLAS_OPENBLAS)
+void openblas_set_num_threads(int num_threads);
+#endif
+
+void gan__blas_threads(int32_t threads)
+{
+#if defined(GAN_BLAS_OPENBLAS)
+    openblas_set_num_threads(threads);
+#else
+    (void)threads; /* netlib is single-threaded */
+#endif
+}
+
 int gan__sgemm_cblas(void *user, int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
                      int32_t k, float alpha, const float *a, int32_t lda, const float *b,
                      int32_t ldb, float beta, float *c, int32_t ldc)

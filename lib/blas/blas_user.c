@@ -19,6 +19,17 @@ void gan__blas_default(gan__blas *b)
     b->user = NULL;
 }
 
+gan_status gan_blas_set_num_threads(int32_t threads)
+{
+    if (threads < 1 || threads > 1024)
+        return gan__fail(GAN_E_OUT_OF_RANGE, "gan_blas_set_num_threads: %d threads is "
+                         "outside [1, 1024]", (int)threads);
+#if defined(GAN_HAVE_CBLAS)
+    gan__blas_threads(threads);
+#endif
+    return GAN_OK;
+}
+
 const char *gan_blas_default_backend(void)
 {
     return GAN_BLAS_NAME;

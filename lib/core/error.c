@@ -1,6 +1,8 @@
 /* Per-thread error message. */
 #include "core/error.h"
 
+#include "gan/extend.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,11 +11,29 @@
 
 static _Thread_local char gan__error_text[GAN__ERROR_CAP];
 
+static void gan__error_format(const char *fmt, va_list ap)
+{
+    if (fmt)
+        vsnprintf(gan__error_text, sizeof gan__error_text, fmt, ap);
+    else
+        gan__error_text[0] = '\0';
+}
+
 gan_status gan__fail(gan_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(gan__error_text, sizeof gan__error_text, fmt, ap);
+    gan__error_format(fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+/* gan__fail for libraries built on libgan, which cannot reach the internal one. */
+gan_status gan_set_error(gan_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gan__error_format(fmt, ap);
     va_end(ap);
     return status;
 }
