@@ -1,5 +1,5 @@
-/* dcgan_models: build the MNIST DCGAN generator and discriminator, print their summaries
- * and time forward/backward passes of G -> D, as a user's program would. */
+/* dcgan_models: build the MNIST DCGAN generator and discriminator (common/models.c), print
+ * their summaries and time forward/backward passes of G -> D. Needs no data. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include <gan/gan.h>
+
+#include "common/models.h"
 
 #define CHECK(call)                                                                   \
     do {                                                                              \
@@ -17,80 +19,6 @@
             goto fail;                                                                \
         }                                                                             \
     } while (0)
-
-/* Append a freshly created layer; on failure the layer is still ours to free. */
-static gan_status add(gan_model_t *m, gan_status created, gan_layer_t *const *layer)
-{
-    if (created != GAN_OK)
-        return created;
-    gan_status st = gan_model_add(m, *layer);
-    if (st != GAN_OK)
-        gan_layer_destroy(*layer);
-    return st;
-}
-#define ADD(m, create) CHECK(add((m), (create), &l))
-
-static gan_status make_model(gan_model_t **out, const int32_t *dims, int32_t ndim,
-                             const char *name, uint64_t seed)
-{
-    gan_model_options_t o;
-    gan_model_options_init(&o, sizeof o);
-    o.name = name;
-    o.seed = seed;
-    return gan_model_create(out, dims, ndim, &o);
-}
-
-/* G: Dense(100 -> 7*7*256, no bias) -> BN -> LeakyReLU -> Reshape -> ConvT(128, 5, 1) ->
- * BN -> LeakyReLU -> ConvT(64, 5, 2) -> BN -> LeakyReLU -> ConvT(1, 5, 2) -> Tanh */
-static gan_status build_generator(gan_model_t **out, uint64_t seed)
-{
-    const int32_t latent[1] = {100}, planes[3] = {256, 7, 7};
-    gan_model_t *g = NULL;
-    gan_layer_t *l;
-    CHECK(make_model(&g, latent, 1, "generator", seed));
-    ADD(g, gan_layer_dense_create(&l, 7 * 7 * 256, false));
-    ADD(g, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f));
-    ADD(g, gan_layer_leaky_relu_create(&l, 0.2f));
-    ADD(g, gan_layer_reshape_create(&l, planes, 3));
-    const int32_t filters[3] = {128, 64, 1}, strides[3] = {1, 2, 2};
-    for (int i = 0; i < 3; i++) {
-        ADD(g, gan_layer_conv2d_transpose_create(&l, filters[i], 5, strides[i],
-                                                 GAN_PADDING_SAME));
-        if (i == 2)
-            break;
-        ADD(g, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f));
-        ADD(g, gan_layer_leaky_relu_create(&l, 0.2f));
-    }
-    ADD(g, gan_layer_tanh_create(&l));
-    *out = g;
-    return GAN_OK;
-fail:
-    gan_model_destroy(g);
-    return GAN_E_INVALID_ARG;
-}
-
-/* D: Conv(64, 5, 2) -> LeakyReLU -> Dropout(0.3) -> Conv(128, 5, 2) -> LeakyReLU ->
- * Dropout(0.3) -> Flatten -> Dense(1) logit */
-static gan_status build_discriminator(gan_model_t **out, uint64_t seed)
-{
-    const int32_t image[3] = {1, 28, 28};
-    gan_model_t *d = NULL;
-    gan_layer_t *l;
-    CHECK(make_model(&d, image, 3, "discriminator", seed));
-    const int32_t filters[2] = {64, 128};
-    for (int i = 0; i < 2; i++) {
-        ADD(d, gan_layer_conv2d_create(&l, filters[i], 5, 2, GAN_PADDING_SAME));
-        ADD(d, gan_layer_leaky_relu_create(&l, 0.2f));
-        ADD(d, gan_layer_dropout_create(&l, 0.3f));
-    }
-    ADD(d, gan_layer_flatten_create(&l));
-    ADD(d, gan_layer_dense_create(&l, 1, true));
-    *out = d;
-    return GAN_OK;
-fail:
-    gan_model_destroy(d);
-    return GAN_E_INVALID_ARG;
-}
 
 static int print_summary(const gan_model_t *m)
 {
@@ -158,8 +86,9 @@ int main(int argc, char **argv)
     gan_model_t *g = NULL, *d = NULL;
     float *z = NULL, *dlogits = NULL;
     const float *fake, *logits, *dfake, *dz;
-    CHECK(build_generator(&g, seed));
-    CHECK(build_discriminator(&d, seed + 1));
+    const ex_config config = {.seed = seed};
+    CHECK(ex_dcgan_generator(&config, 0, &g));
+    CHECK(ex_dcgan_discriminator(&config, 0, true, &d));
     CHECK(gan_model_build(g, (int32_t)batch));
     CHECK(gan_model_build(d, (int32_t)batch));
     if (print_summary(g) || print_summary(d))

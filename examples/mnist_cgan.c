@@ -11,17 +11,16 @@ static gan_status build(const ex_config *c, int32_t classes, gan_model_t **g, ga
     return st;
 }
 
+static int settings(ex_config *c)
+{
+    c->conditional = true;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    ex_config c;
-    if (ex_config_init(&c, "mnist_cgan"))
-        return 1;
-    c.conditional = true;
-    int rc = ex_parse(&c, argc, argv,
-                      "Train a conditional DCGAN on MNIST: --samples N writes N digits with\n"
-                      "balanced classes, --labels-out their labels.");
-    if (rc == 0)
-        rc = ex_run(&c, build);
-    ex_config_free(&c);
-    return rc < 0 ? 0 : rc;
+    return ex_main(argc, argv, "mnist_cgan",
+                   "Train a conditional DCGAN on MNIST: --samples N writes N digits with\n"
+                   "balanced classes, --labels-out their labels.",
+                   settings, build);
 }

@@ -14,14 +14,8 @@ static gan_status build(const ex_config *c, int32_t classes, gan_model_t **g, ga
 
 int main(int argc, char **argv)
 {
-    ex_config c;
-    if (ex_config_init(&c, "mnist_dcgan"))
-        return 1;
-    int rc = ex_parse(&c, argc, argv,
-                      "Train the MNIST DCGAN (Radford et al. 2016) and write sample grids,\n"
-                      "metrics.csv, a loss curve and a checkpoint to --out.");
-    if (rc == 0)
-        rc = ex_run(&c, build);
-    ex_config_free(&c);
-    return rc < 0 ? 0 : rc;
+    return ex_main(argc, argv, "mnist_dcgan",
+                   "Train the MNIST DCGAN (Radford et al. 2016) and write sample grids,\n"
+                   "metrics.csv, a loss curve and a checkpoint to --out.",
+                   NULL, build);
 }

@@ -11,16 +11,15 @@ static gan_status build(const ex_config *c, int32_t classes, gan_model_t **g, ga
     return st;
 }
 
+static int settings(ex_config *c)
+{
+    c->epochs = 20;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    ex_config c;
-    if (ex_config_init(&c, "mnist_gan"))
-        return 1;
-    c.epochs = 20;
-    int rc = ex_parse(&c, argc, argv,
-                      "Train the plain MLP GAN (Goodfellow et al. 2014) on MNIST digits.");
-    if (rc == 0)
-        rc = ex_run(&c, build);
-    ex_config_free(&c);
-    return rc < 0 ? 0 : rc;
+    return ex_main(argc, argv, "mnist_gan",
+                   "Train the plain MLP GAN (Goodfellow et al. 2014) on MNIST digits.",
+                   settings, build);
 }

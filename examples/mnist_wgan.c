@@ -13,25 +13,20 @@ static gan_status build(const ex_config *c, int32_t classes, gan_model_t **g, ga
     return st;
 }
 
+static int settings(ex_config *c)
+{
+    c->lr_g = c->lr_d = 1e-4f;
+    c->beta2 = 0.9f;
+    c->epochs = 10;
+    return gan_hacks_set(c->hacks, GAN_HACK_LOSS, GAN_LOSS_WASSERSTEIN) != GAN_OK ||
+           gan_hacks_set(c->hacks, GAN_HACK_GP_WEIGHT, 10) != GAN_OK ||
+           gan_hacks_set(c->hacks, GAN_HACK_D_STEPS, 5) != GAN_OK;
+}
+
 int main(int argc, char **argv)
 {
-    ex_config c;
-    if (ex_config_init(&c, "mnist_wgan"))
-        return 1;
-    c.lr_g = c.lr_d = 1e-4f;
-    c.beta2 = 0.9f;
-    c.epochs = 10;
-    if (gan_hacks_set(c.hacks, GAN_HACK_LOSS, GAN_LOSS_WASSERSTEIN) != GAN_OK ||
-        gan_hacks_set(c.hacks, GAN_HACK_GP_WEIGHT, 10) != GAN_OK ||
-        gan_hacks_set(c.hacks, GAN_HACK_D_STEPS, 5) != GAN_OK) {
-        ex_config_free(&c);
-        return 1;
-    }
-    int rc = ex_parse(&c, argc, argv,
-                      "Train a Wasserstein GAN on MNIST (WGAN-GP by default; weight clipping\n"
-                      "with --gp 0 --clip 0.01 --rmsprop).");
-    if (rc == 0)
-        rc = ex_run(&c, build);
-    ex_config_free(&c);
-    return rc < 0 ? 0 : rc;
+    return ex_main(argc, argv, "mnist_wgan",
+                   "Train a Wasserstein GAN on MNIST (WGAN-GP by default; weight clipping\n"
+                   "with --gp 0 --clip 0.01 --rmsprop).",
+                   settings, build);
 }

@@ -29,5 +29,24 @@ c++ -std=c++17 -Wall -Wextra -Werror "$work/prog.cpp" -o "$work/prog_cpp" \
     $(pkg-config --cflags --libs libgan)
 LD_LIBRARY_PATH="$libdir" "$work/prog_c"
 LD_LIBRARY_PATH="$libdir" "$work/prog_cpp"
-echo "installed to $prefix: libgan.pc, include/gan/*.h, $soname; README program built"
-echo "and ran as C11 and C++17"
+
+# libgan-io through its own pkg-config name: write a 2x2 grid of one 1x2x2 image.
+cat > "$work/io.c" <<'PROG'
+#include <gan/gan.h>
+#include <gan/io.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+    const float image[4] = {-1.0f, 1.0f, 0.0f, 0.5f};
+    if (argc < 2 || gan_png_write_grid(argv[1], image, 1, 1, 2, 2, 1, 1) != GAN_OK) {
+        fprintf(stderr, "%s\n", gan_last_error());
+        return 1;
+    }
+    return 0;
+}
+PROG
+cc -std=c11 -Wall -Wextra -Werror "$work/io.c" -o "$work/io" $(pkg-config --cflags --libs libgan-io)
+LD_LIBRARY_PATH="$libdir" "$work/io" "$work/grid.png"
+[ -s "$work/grid.png" ] || { echo "libgan-io wrote no PNG"; exit 1; }
+echo "installed to $prefix: libgan.pc, libgan-io.pc, include/gan/*.h, $soname; README"
+echo "program built and ran as C11 and C++17; a libgan-io program wrote a PNG"

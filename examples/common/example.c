@@ -178,8 +178,10 @@ static bool ex_hack(ex_config *c, int32_t key, double value)
 
 static bool ex_hack_arg(ex_config *c, int32_t key, const char *arg)
 {
-    float v;
-    if (!ex_float(arg, &v)) {
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end) {
         fprintf(stderr, "%s: '%s' is not a number\n", c->program, arg);
         return false;
     }
@@ -279,26 +281,6 @@ int ex_parse(ex_config *c, int argc, char **argv, const char *description)
 }
 
 /* ------------------------------------------------------------------ helpers */
-
-gan_status ex_add(gan_model_t *m, gan_status created, gan_layer_t *const *layer)
-{
-    if (created != GAN_OK)
-        return created;
-    gan_status st = gan_model_add(m, *layer);
-    if (st != GAN_OK)
-        gan_layer_destroy(*layer);
-    return st;
-}
-
-gan_status ex_model(gan_model_t **out, const int32_t *dims, int32_t ndim, const char *name,
-                    uint64_t seed)
-{
-    gan_model_options_t o;
-    gan_model_options_init(&o, sizeof o);
-    o.name = name;
-    o.seed = seed;
-    return gan_model_create(out, dims, ndim, &o);
-}
 
 static double ex_now(void)
 {
@@ -651,4 +633,21 @@ int ex_run(ex_config *c, ex_build_fn build)
     free(r->grid_labels);
     free(r->curve);
     return rc;
+}
+
+int ex_main(int argc, char **argv, const char *program, const char *description,
+            int (*settings)(ex_config *c), ex_build_fn build)
+{
+    ex_config c;
+    if (ex_config_init(&c, program))
+        return 1;
+    int rc = settings && settings(&c) ? 1 : 0;
+    if (rc)
+        fprintf(stderr, "%s: %s\n", program, gan_last_error());
+    if (rc == 0)
+        rc = ex_parse(&c, argc, argv, description);
+    if (rc == 0)
+        rc = ex_run(&c, build);
+    ex_config_free(&c);
+    return rc < 0 ? 0 : rc;
 }

@@ -39,6 +39,11 @@ int ex_parse(ex_config *c, int argc, char **argv, const char *description);
 /* Train and write every output; returns the process exit status. */
 int ex_run(ex_config *c, ex_build_fn build);
 
+/* A whole example: defaults, the example's own settings (may be NULL; nonzero fails),
+ * flags, the run. Returns the process exit status. */
+int ex_main(int argc, char **argv, const char *program, const char *description,
+            int (*settings)(ex_config *c), ex_build_fn build);
+
 /* Append a layer just created, freeing it if the add fails. Use it as
  * EX_ADD(m, gan_layer_x_create(&l, ...), l): the layer is read after the call. */
 gan_status ex_add(gan_model_t *m, gan_status created, gan_layer_t *const *layer);

@@ -1,5 +1,35 @@
-/* The examples' networks. */
+/* The examples' networks and the helpers that build them. */
 #include "common/models.h"
+
+gan_status ex_add(gan_model_t *m, gan_status created, gan_layer_t *const *layer)
+{
+    if (created != GAN_OK)
+        return created;
+    gan_status st = gan_model_add(m, *layer);
+    if (st != GAN_OK)
+        gan_layer_destroy(*layer);
+    return st;
+}
+
+gan_status ex_model(gan_model_t **out, const int32_t *dims, int32_t ndim, const char *name,
+                    uint64_t seed)
+{
+    gan_model_options_t o;
+    gan_model_options_init(&o, sizeof o);
+    o.name = name;
+    o.seed = seed;
+    return gan_model_create(out, dims, ndim, &o);
+}
+
+/* Hand a finished model out, or free it after a failure. */
+static gan_status ex_model_done(gan_status st, gan_model_t *m, gan_model_t **out)
+{
+    if (st != GAN_OK)
+        gan_model_destroy(m);
+    else
+        *out = m;
+    return st;
+}
 
 /* A weight layer of D, spectrally normalised when configured. */
 static gan_status ex_d_weight_layer(const ex_config *c, gan_model_t *d, gan_status created,
@@ -38,11 +68,7 @@ gan_status ex_dcgan_generator(const ex_config *c, int32_t classes, gan_model_t *
     }
     if (st == GAN_OK)
         st = EX_ADD(g, gan_layer_tanh_create(&l), l);
-    if (st != GAN_OK)
-        gan_model_destroy(g);
-    else
-        *out = g;
-    return st;
+    return ex_model_done(st, g, out);
 }
 
 gan_status ex_dcgan_discriminator(const ex_config *c, int32_t classes, bool dropout,
@@ -66,11 +92,7 @@ gan_status ex_dcgan_discriminator(const ex_config *c, int32_t classes, bool drop
         st = EX_ADD(d, gan_layer_flatten_create(&l), l);
     if (st == GAN_OK)
         st = ex_d_weight_layer(c, d, gan_layer_dense_create(&l, 1, true), &l);
-    if (st != GAN_OK)
-        gan_model_destroy(d);
-    else
-        *out = d;
-    return st;
+    return ex_model_done(st, d, out);
 }
 
 gan_status ex_mlp_generator(const ex_config *c, gan_model_t **out)
@@ -91,11 +113,7 @@ gan_status ex_mlp_generator(const ex_config *c, gan_model_t **out)
         st = EX_ADD(g, gan_layer_tanh_create(&l), l);
     if (st == GAN_OK)
         st = EX_ADD(g, gan_layer_reshape_create(&l, image, 3), l);
-    if (st != GAN_OK)
-        gan_model_destroy(g);
-    else
-        *out = g;
-    return st;
+    return ex_model_done(st, g, out);
 }
 
 gan_status ex_mlp_discriminator(const ex_config *c, gan_model_t **out)
@@ -113,9 +131,5 @@ gan_status ex_mlp_discriminator(const ex_config *c, gan_model_t **out)
     }
     if (st == GAN_OK)
         st = ex_d_weight_layer(c, d, gan_layer_dense_create(&l, 1, true), &l);
-    if (st != GAN_OK)
-        gan_model_destroy(d);
-    else
-        *out = d;
-    return st;
+    return ex_model_done(st, d, out);
 }

@@ -89,7 +89,7 @@ gan_status gan_hacks_set(gan_hacks_t *hacks, int32_t key, double value)
         return st;
     const gan__hack_spec *s = &gan__hack_specs[key];
     if (!(value >= s->lo && value <= s->hi))
-        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: %s = %.17g is outside [%g, %g]", who,
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: %s = %.9g is outside [%g, %g]", who,
                          s->name, value, s->lo, s->hi);
     if (s->integer && value != floor(value))
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: %s = %g must be an integer", who, s->name,
