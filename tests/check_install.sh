@@ -48,5 +48,15 @@ PROG
 cc -std=c11 -Wall -Wextra -Werror "$work/io.c" -o "$work/io" $(pkg-config --cflags --libs libgan-io)
 LD_LIBRARY_PATH="$libdir" "$work/io" "$work/grid.png"
 [ -s "$work/grid.png" ] || { echo "libgan-io wrote no PNG"; exit 1; }
+# The consumer examples, built with their Makefile against the installed libraries.
+cp "$src/examples/consumer/consumer.c" "$src/examples/consumer/consumer.cpp" \
+    "$src/examples/consumer/Makefile" "$work/"
+make -s -C "$work" > "$work/make.log" 2>&1 || { cat "$work/make.log"; exit 1; }
+(cd "$work" && LD_LIBRARY_PATH="$libdir" ./consumer) || { echo "consumer failed"; exit 1; }
+(cd "$work" && LD_LIBRARY_PATH="$libdir" ./consumer_cpp "$work/consumer-grid.png" > /dev/null) ||
+    { echo "consumer_cpp failed"; exit 1; }
+[ -s "$work/consumer-grid.png" ] || { echo "consumer_cpp wrote no PNG"; exit 1; }
+
 echo "installed to $prefix: libgan.pc, libgan-io.pc, include/gan/*.h, $soname; README"
-echo "program built and ran as C11 and C++17; a libgan-io program wrote a PNG"
+echo "program built and ran as C11 and C++17; a libgan-io program wrote a PNG; the"
+echo "examples/consumer programs (C and C++) built with pkg-config and ran"
