@@ -667,6 +667,54 @@ static void test_condition_labels(void **state)
     gan_model_destroy(m);
 }
 
+/* Backward from an intermediate layer equals the full backward with the layers above it
+ * removed; bad indices and arguments are refused. */
+static void test_backward_from_a_layer(void **state)
+{
+    (void)state;
+    const int32_t dims[1] = {4};
+    gan_model_t *m = gt_model(dims, 1);
+    gan_layer_t *l;
+    gt_add(m, gan_layer_dense_create(&l, 3, true), l);
+    gt_add(m, gan_layer_tanh_create(&l), l);
+    gt_add(m, gan_layer_dense_create(&l, 2, true), l);
+    GT_OK(gan_model_build(m, 2));
+    const float x[8] = {0.5f, -1, 2, 0.25f, 1, 1, -0.5f, 0};
+    const float dh[6] = {1, -2, 0.5f, 0.25f, 1, -1};
+    const float *dx;
+    GT_OK(gan_model_forward(m, x, NULL, 2, NULL));
+    GT_OK(gan_model_zero_grad(m));
+    GT_OK(gan_model_backward_from(m, 1, dh, &dx));
+    float from_layer[8];
+    memcpy(from_layer, dx, sizeof from_layer);
+    float *grads;
+    size_t n, offset, count;
+    GT_OK(gan_model_get_grads(m, &grads, &n));
+    GT_OK(gan_model_get_layer_params(m, 2, &offset, &count));
+    for (size_t i = offset; i < offset + count; i++)
+        assert_true(grads[i] == 0.0f); /* the layer above was skipped */
+
+    /* The same gradient through a model that ends at that layer. */
+    gan_model_t *cut = gt_model(dims, 1);
+    gt_add(cut, gan_layer_dense_create(&l, 3, true), l);
+    gt_add(cut, gan_layer_tanh_create(&l), l);
+    GT_OK(gan_model_build(cut, 2));
+    float *p_full, *p_cut;
+    GT_OK(gan_model_get_params(m, &p_full, &n));
+    GT_OK(gan_model_get_params(cut, &p_cut, &count));
+    memcpy(p_cut, p_full, count * sizeof *p_cut);
+    GT_OK(gan_model_forward(cut, x, NULL, 2, NULL));
+    GT_OK(gan_model_backward(cut, dh, &dx));
+    assert_memory_equal(from_layer, dx, sizeof from_layer);
+
+    GT_FAILS(gan_model_backward_from(m, 3, dh, &dx), GAN_E_OUT_OF_RANGE, "index 3");
+    GT_FAILS(gan_model_backward_from(m, -2, dh, &dx), GAN_E_OUT_OF_RANGE, "index -2");
+    GT_FAILS(gan_model_backward_from(m, 1, NULL, &dx), GAN_E_INVALID_ARG, "doutput");
+    GT_FAILS(gan_model_backward_from(NULL, 1, dh, &dx), GAN_E_INVALID_ARG, "model");
+    gan_model_destroy(cut);
+    gan_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_batchnorm_modes),
         cmocka_unit_test(test_dropout_modes_and_reseed),
         cmocka_unit_test(test_condition_labels),
+        cmocka_unit_test(test_backward_from_a_layer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
