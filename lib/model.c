@@ -393,7 +393,9 @@ gan_status gan_model_forward(gan_model_t *m, const float *input, const int32_t *
     const float *x = m->input;
     for (int32_t i = 0; i < m->n_layers; i++) {
         gan_layer_t *l = m->layers[i];
+        const gan__profile_mark mark = gan__profile_begin(m);
         st = gan__sn_forward(l, &ctx, x, l->y);
+        gan__profile_end(m, l, 0, mark);
         if (st != GAN_OK) {
             gan__error_prefix("%s: model '%s' layer %d '%s'", who, m->name, (int)i, l->name);
             return st;
@@ -414,9 +416,8 @@ static bool gan__layer_has_params(const gan_layer_t *l)
     return false;
 }
 
-/* Resolve a layer index where -1 means the last layer. */
-static gan_status gan__layer_at(const gan_model_t *m, int32_t index, const char *who,
-                                gan_layer_t **l)
+gan_status gan__layer_at(const gan_model_t *m, int32_t index, const char *who,
+                         gan_layer_t **l)
 {
     if (index == -1)
         index = m->n_layers - 1;
@@ -460,7 +461,9 @@ static gan_status gan__model_backward(gan_model_t *m, int32_t top, const float *
             dx = i ? m->layers[i - 1]->dy : m->dinput;
         if (!dx && !(m->trainable && gan__layer_has_params(l)))
             break;
+        const gan__profile_mark mark = gan__profile_begin(m);
         st = gan__sn_backward(l, &ctx, x, l->y, dy, dx);
+        gan__profile_end(m, l, 1, mark);
         if (st != GAN_OK) {
             gan__error_prefix("%s: model '%s' layer %d '%s'", who, m->name, (int)i, l->name);
             return st;

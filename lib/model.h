@@ -23,6 +23,8 @@ struct gan_model {
     bool forward_training; /* the mode of the last forward, which backward differentiates */
     int32_t batch;
     gan__blas blas;
+    bool profiling;
+    double profile_flops; /* blas.flops points here while profiling */
 
     /* Build-time arenas: parameters and gradients share one layout. */
     size_t n_params, n_state;
@@ -38,6 +40,20 @@ struct gan_model {
  * pass can be repeated with the same dropout masks. */
 void gan__model_streams_save(const gan_model_t *m, gan__rng *dst);
 void gan__model_streams_restore(gan_model_t *m, const gan__rng *src);
+
+/* One profiled layer pass (pass 0 forward, 1 backward): its time and the flops added
+ * since @p start, a gan__profile_begin() value; a no-op unless the model profiles. */
+typedef struct gan__profile_mark {
+    double seconds, flops;
+} gan__profile_mark;
+gan__profile_mark gan__profile_begin(const gan_model_t *m);
+void gan__profile_end(const gan_model_t *m, gan_layer_t *l, int pass,
+                      gan__profile_mark start);
+
+/* Resolve a layer index where -1 means the last layer; GAN_E_OUT_OF_RANGE naming @p who
+ * otherwise. */
+gan_status gan__layer_at(const gan_model_t *m, int32_t index, const char *who,
+                         gan_layer_t **l);
 
 /* Number of label classes the model's Condition layers expect (0: unconditional). */
 int32_t gan__model_classes(const gan_model_t *m);

@@ -715,10 +715,57 @@ static void test_backward_from_a_layer(void **state)
     gan_model_destroy(m);
 }
 
+static void test_profiling_counts_products(void **state)
+{
+    (void)state;
+    const int32_t dims[1] = {6};
+    gan_model_t *m = gt_model(dims, 1);
+    gan_layer_t *l;
+    gt_add(m, gan_layer_dense_create(&l, 5, true), l);
+    gt_add(m, gan_layer_tanh_create(&l), l);
+    gt_add(m, gan_layer_dense_create(&l, 3, true), l);
+    GT_OK(gan_model_build(m, 4));
+    float x[24], dy[12];
+    for (int i = 0; i < 24; i++)
+        x[i] = 0.1f * (float)(i % 7) - 0.3f;
+    for (int i = 0; i < 12; i++)
+        dy[i] = 0.25f;
+    const float *dx;
+    double fs, bs, ff, bf;
+    GT_OK(gan_model_forward(m, x, NULL, 4, NULL)); /* before profiling: not counted */
+    GT_OK(gan_model_set_profiling(m, 1));
+    for (int pass = 0; pass < 3; pass++) {
+        GT_OK(gan_model_forward(m, x, NULL, 4, NULL));
+        GT_OK(gan_model_backward(m, dy, &dx));
+    }
+    /* Dense 6->5 at batch 4: forward 2*4*6*5 flops; backward dW and dx, twice that. */
+    GT_OK(gan_model_get_layer_profile(m, 0, &fs, &bs, &ff, &bf));
+    assert_true(ff == 3 * 240.0 && bf == 3 * 480.0);
+    assert_true(fs > 0.0 && bs > 0.0);
+    GT_OK(gan_model_get_layer_profile(m, 1, NULL, NULL, &ff, &bf));
+    assert_true(ff == 0.0 && bf == 0.0); /* tanh has no products */
+    GT_OK(gan_model_get_layer_profile(m, -1, NULL, NULL, &ff, NULL));
+    assert_true(ff == 3 * 2.0 * 4 * 5 * 3);
+    GT_OK(gan_model_set_profiling(m, 1)); /* resets */
+    GT_OK(gan_model_get_layer_profile(m, 0, &fs, NULL, &ff, NULL));
+    assert_true(fs == 0.0 && ff == 0.0);
+    GT_OK(gan_model_set_profiling(m, 0));
+    GT_OK(gan_model_forward(m, x, NULL, 4, NULL));
+    GT_OK(gan_model_get_layer_profile(m, 0, NULL, NULL, &ff, NULL));
+    assert_true(ff == 0.0);
+    GT_FAILS(gan_model_get_layer_profile(m, 3, &fs, NULL, NULL, NULL), GAN_E_OUT_OF_RANGE,
+             "index 3");
+    GT_FAILS(gan_model_get_layer_profile(NULL, 0, &fs, NULL, NULL, NULL), GAN_E_INVALID_ARG,
+             "model");
+    GT_FAILS(gan_model_set_profiling(NULL, 1), GAN_E_INVALID_ARG, "model");
+    gan_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dcgan_shapes_and_param_counts),
+        cmocka_unit_test(test_profiling_counts_products),
         cmocka_unit_test(test_layer_params_tile_the_arena),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_create_rejects_bad_arguments),

@@ -390,6 +390,38 @@ static void test_step_respects_frozen_and_modes(void **state)
     gan_hacks_destroy(h);
 }
 
+/* G's forward passes in one step, counted through its first layer's profile. */
+static double g_forward_flops_per_step(double fresh_latent, int32_t g_steps)
+{
+    gan_hacks_t *h;
+    GT_OK(gan_hacks_create(&h));
+    GT_OK(gan_hacks_set(h, GAN_HACK_FRESH_G_LATENT, fresh_latent));
+    GT_OK(gan_hacks_set(h, GAN_HACK_G_STEPS, g_steps));
+    gan_setup s;
+    setup_create(&s, h, 1e-3f, 0.9f, 0);
+    gt_rng r;
+    gt_seed(&r, 3);
+    float x[2 * BATCH];
+    ring_batch(&r, x, NULL);
+    GT_OK(gan_model_set_profiling(s.g, 1));
+    GT_OK(gan_trainer_step(s.trainer, x, NULL, BATCH, NULL));
+    double flops;
+    GT_OK(gan_model_get_layer_profile(s.g, 0, NULL, NULL, &flops, NULL));
+    setup_destroy(&s);
+    gan_hacks_destroy(h);
+    return flops;
+}
+
+static void test_g_update_reuses_the_fakes_unless_told(void **state)
+{
+    (void)state;
+    const double one = 2.0 * BATCH * LATENT * 128; /* G's first Dense, one forward */
+    assert_true(g_forward_flops_per_step(0, 1) == one);
+    assert_true(g_forward_flops_per_step(1, 1) == 2 * one);
+    assert_true(g_forward_flops_per_step(0, 3) == 3 * one); /* later G steps: fresh z */
+    assert_true(g_forward_flops_per_step(1, 3) == 4 * one);
+}
+
 static void test_stats_and_warnings(void **state)
 {
     (void)state;
@@ -486,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_divergence_keeps_last_good_parameters),
         cmocka_unit_test(test_every_hack_at_once),
         cmocka_unit_test(test_step_respects_frozen_and_modes),
+        cmocka_unit_test(test_g_update_reuses_the_fakes_unless_told),
         cmocka_unit_test(test_stats_and_warnings),
         cmocka_unit_test(test_errors),
     };

@@ -47,6 +47,7 @@ enum {
     OPT_DATA = 256, OPT_EPOCHS, OPT_BATCH, OPT_SEED, OPT_THREADS, OPT_OUT, OPT_SAMPLE_EVERY,
     OPT_RESUME, OPT_SAMPLES, OPT_SAMPLES_OUT, OPT_LABELS_OUT, OPT_LR_G, OPT_LR_D, OPT_LOSS,
     OPT_SMOOTH_REAL, OPT_SMOOTH_FAKE, OPT_ONE_SIDED, OPT_NO_SMOOTHING, OPT_FLIP, OPT_COMBINED,
+    OPT_FRESH_G,
     OPT_UNIFORM, OPT_NOISE, OPT_NOISE_STEPS, OPT_N_CRITIC, OPT_G_STEPS, OPT_REPLAY, OPT_EMA,
     OPT_SPECTRAL, OPT_FEATURE, OPT_GP, OPT_CLIP, OPT_RMSPROP, OPT_HELP
 };
@@ -72,6 +73,7 @@ static const struct option ex_options[] = {
     {"no-smoothing", no_argument, NULL, OPT_NO_SMOOTHING},
     {"flip", required_argument, NULL, OPT_FLIP},
     {"combined", no_argument, NULL, OPT_COMBINED},
+    {"fresh-g-latent", no_argument, NULL, OPT_FRESH_G},
     {"uniform-latent", no_argument, NULL, OPT_UNIFORM},
     {"instance-noise", required_argument, NULL, OPT_NOISE},
     {"instance-noise-steps", required_argument, NULL, OPT_NOISE_STEPS},
@@ -117,6 +119,7 @@ static void ex_usage(const ex_config *c, FILE *f, const char *description)
         "  --no-smoothing          real 1, fake 0\n"
         "  --flip P                flip each D label with probability P\n"
         "  --combined              one mixed real+fake D batch\n"
+        "  --fresh-g-latent        G's update draws new latents (default: reuse the fakes)\n"
         "  --uniform-latent        latent U[-1,1) instead of N(0,1)\n"
         "  --instance-noise STD    Gaussian noise on D's inputs ...\n"
         "  --instance-noise-steps N  ... annealed to 0 over N steps\n"
@@ -239,6 +242,7 @@ static bool ex_option(ex_config *c, int opt, const char *arg)
     case OPT_NO_SMOOTHING: return ex_labels(c, true, "1,1") && ex_labels(c, false, "0,0");
     case OPT_FLIP: return ex_hack_arg(c, GAN_HACK_FLIP_PROB, arg);
     case OPT_COMBINED: return ex_hack(c, GAN_HACK_SEPARATE_BATCHES, 0);
+    case OPT_FRESH_G: return ex_hack(c, GAN_HACK_FRESH_G_LATENT, 1);
     case OPT_UNIFORM: return ex_hack(c, GAN_HACK_LATENT, GAN_LATENT_UNIFORM);
     case OPT_NOISE: return ex_hack_arg(c, GAN_HACK_INSTANCE_NOISE, arg);
     case OPT_NOISE_STEPS: return ex_hack_arg(c, GAN_HACK_INSTANCE_NOISE_STEPS, arg);

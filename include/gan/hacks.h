@@ -87,7 +87,13 @@ enum {
     GAN_HACK_CLIP = 14,
     /** Seed of the trainer's generator (latents, label noise, flips, instance noise,
      *  replay, penalty interpolation); default 42. */
-    GAN_HACK_SEED = 15
+    GAN_HACK_SEED = 15,
+    /** 1: every generator update draws fresh latents and runs G again (Algorithm 1 of
+     *  Goodfellow et al. 2014); 0 (default): the first generator update after a
+     *  discriminator update reuses that update's fakes, as the PyTorch and TensorFlow
+     *  DCGAN tutorials do, saving one generator forward pass per step. Further updates
+     *  of one turn (g_steps > 1) always draw fresh latents. */
+    GAN_HACK_FRESH_G_LATENT = 16
 };
 
 /** @brief Create a configuration with every default. @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_NO_MEMORY. */

@@ -230,6 +230,32 @@ GAN_API gan_status gan_model_get_layer_params(const gan_model_t *model, int32_t 
                                               size_t *offset, size_t *count);
 
 /**
+ * @brief Turn per-layer profiling on or off. While on, every forward and backward pass
+ *        of each layer adds its wall-clock time and the floating-point operations of its
+ *        matrix products (2·m·n·k per product) to counters read with
+ *        gan_model_get_layer_profile(). Turning it on resets the counters. The cost is
+ *        two clock reads per layer and pass; off (the default) it is one branch.
+ * @param enabled non-zero to turn on.
+ * @return GAN_OK; GAN_E_INVALID_ARG (model NULL).
+ */
+GAN_API gan_status gan_model_set_profiling(gan_model_t *model, int enabled);
+
+/**
+ * @brief Read a layer's profile counters since profiling was turned on.
+ * @param index the layer's position, or -1 for the last layer.
+ * @param forward_seconds, backward_seconds time spent in the layer's passes (NULL to
+ *        skip); backward includes spectral normalisation's share.
+ * @param forward_flops, backward_flops floating-point operations of the matrix
+ *        products in those passes (NULL to skip); elementwise work is not counted.
+ * @return GAN_OK; GAN_E_INVALID_ARG (model NULL), GAN_E_OUT_OF_RANGE (index).
+ */
+GAN_API gan_status gan_model_get_layer_profile(const gan_model_t *model, int32_t index,
+                                               double *forward_seconds,
+                                               double *backward_seconds,
+                                               double *forward_flops,
+                                               double *backward_flops);
+
+/**
  * @brief Write a table like Keras's model.summary(): one row per layer with its name,
  *        kind, output shape and parameter count, then the totals.
  * @param buf receives the NUL-terminated text, truncated to @p size bytes (may be NULL

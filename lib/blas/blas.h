@@ -13,6 +13,7 @@ typedef struct gan__blas {
     const char *name;
     gan_sgemm_fn sgemm;
     void *user;
+    double *flops; /* while profiling, every product adds 2*m*n*k here */
 } gan__blas;
 
 /* The backend chosen by the meson `blas` option. */

@@ -30,25 +30,6 @@ void gan__rng_seed_stream(gan__rng *r, uint64_t seed, uint64_t stream)
     gan__rng_seed(r, seed ^ gan__splitmix64(&x));
 }
 
-static inline uint64_t gan__rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t gan__rng_next(gan__rng *r)
-{
-    uint64_t *s = r->s;
-    const uint64_t result = gan__rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = gan__rotl(s[3], 45);
-    return result;
-}
-
 float gan__rng_uniform(gan__rng *r)
 {
     return (float)(gan__rng_next(r) >> 40) * 0x1.0p-24f;

@@ -24,8 +24,27 @@ struct gan_rng {
 void gan__rng_seed(gan__rng *r, uint64_t seed);
 /* Seed an independent stream from a base seed and a stream id (e.g. a layer index). */
 void gan__rng_seed_stream(gan__rng *r, uint64_t seed, uint64_t stream);
-uint64_t gan__rng_next(gan__rng *r);
 float gan__rng_uniform(gan__rng *r);
 float gan__rng_normal(gan__rng *r);
+
+static inline uint64_t gan__rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+/* Inline: dropout draws one per two elements in its hot loop. */
+static inline uint64_t gan__rng_next(gan__rng *r)
+{
+    uint64_t *s = r->s;
+    const uint64_t result = gan__rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = gan__rotl(s[3], 45);
+    return result;
+}
 
 #endif

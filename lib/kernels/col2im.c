@@ -15,11 +15,12 @@ void gan__col2im_add(float *im, const float *col, size_t ldcol, const gan__conv_
                 int32_t ow_lo, ow_hi;
                 gan__conv_valid_range(g->out_w, g->in_w, sw, g->pad_left, kj, &ow_lo, &ow_hi);
                 for (int32_t oh = oh_lo; oh < oh_hi; oh++) {
-                    const float *src = row + (size_t)oh * g->out_w;
-                    float *dst = plane + (size_t)(oh * g->stride_h - g->pad_top + ki) * g->in_w;
+                    const float *restrict src = row + (size_t)oh * g->out_w;
                     const int32_t shift = kj - g->pad_left; /* iw = ow*sw + shift >= 0 */
+                    float *restrict dst =
+                        plane + (size_t)(oh * g->stride_h - g->pad_top + ki) * g->in_w + shift;
                     for (int32_t ow = ow_lo; ow < ow_hi; ow++)
-                        dst[ow * sw + shift] += src[ow];
+                        dst[ow * sw] += src[ow];
                 }
             }
         }

@@ -54,6 +54,52 @@ static gan_status gan__bn_configure(gan_layer_t *l)
     return GAN_OK;
 }
 
+/* Scratch: two per-channel double accumulators. */
+static size_t gan__bn_workspace(const gan_layer_t *l, int32_t batch)
+{
+    (void)batch;
+    return 4 * (size_t)((const gan__batchnorm *)l)->channels;
+}
+
+/* The passes walk the tensor in memory order, sample by sample, so that a (F) input of
+ * many features is read contiguously; per-channel sums go to double accumulators. */
+
+/* acc[ch] += sum over the batch of x (or of (x - center[ch])^2 when center is set). */
+static void gan__bn_channel_sums(double *restrict acc, const float *restrict x,
+                                 const float *restrict center, int32_t n, int32_t nc,
+                                 size_t px)
+{
+    for (int32_t ch = 0; ch < nc; ch++)
+        acc[ch] = 0.0;
+    for (int32_t i = 0; i < n; i++) {
+        const float *sample = x + (size_t)i * nc * px;
+        if (px == 1) {
+            if (center)
+                for (int32_t ch = 0; ch < nc; ch++) {
+                    const double d = (double)sample[ch] - center[ch];
+                    acc[ch] += d * d;
+                }
+            else
+                for (int32_t ch = 0; ch < nc; ch++)
+                    acc[ch] += sample[ch];
+            continue;
+        }
+        for (int32_t ch = 0; ch < nc; ch++) {
+            const float *row = sample + (size_t)ch * px;
+            float sum = 0.0f; /* a row is short: float is exact enough before the add */
+            if (center) {
+                const float m = center[ch];
+                for (size_t k = 0; k < px; k++)
+                    sum += (row[k] - m) * (row[k] - m);
+            } else {
+                for (size_t k = 0; k < px; k++)
+                    sum += row[k];
+            }
+            acc[ch] += sum;
+        }
+    }
+}
+
 static gan_status gan__bn_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
                                   float *y)
 {
@@ -66,45 +112,38 @@ static gan_status gan__bn_forward(gan_layer_t *l, const gan__ctx *c, const float
     float *mean = xhat + (size_t)n * nc * px;
     float *inv_std = mean + nc;
     float *run_mean = l->state, *run_var = l->state + nc;
+    double *acc = (double *)c->workspace;
 
-    for (int32_t ch = 0; ch < nc; ch++) {
-        double mu, var;
-        if (c->training) {
-            double sum = 0.0, sq = 0.0;
-            for (int32_t i = 0; i < n; i++) {
-                const float *row = x + ((size_t)i * nc + ch) * px;
-                for (size_t k = 0; k < px; k++)
-                    sum += row[k];
-            }
-            mu = sum / (double)count;
-            for (int32_t i = 0; i < n; i++) {
-                const float *row = x + ((size_t)i * nc + ch) * px;
-                for (size_t k = 0; k < px; k++) {
-                    double d = row[k] - mu;
-                    sq += d * d;
-                }
-            }
-            var = sq / (double)count;
-            double unbiased = count > 1 ? sq / (double)(count - 1) : var;
-            run_mean[ch] = (float)((1.0 - b->momentum) * run_mean[ch] + b->momentum * mu);
+    if (c->training) {
+        gan__bn_channel_sums(acc, x, NULL, n, nc, px);
+        for (int32_t ch = 0; ch < nc; ch++)
+            mean[ch] = (float)(acc[ch] / (double)count);
+        gan__bn_channel_sums(acc, x, mean, n, nc, px);
+        for (int32_t ch = 0; ch < nc; ch++) {
+            const double var = acc[ch] / (double)count;
+            const double unbiased = count > 1 ? acc[ch] / (double)(count - 1) : var;
+            run_mean[ch] = (float)((1.0 - b->momentum) * run_mean[ch] +
+                                   b->momentum * (double)mean[ch]);
             run_var[ch] = (float)((1.0 - b->momentum) * run_var[ch] + b->momentum * unbiased);
-        } else {
-            mu = run_mean[ch];
-            var = run_var[ch];
+            inv_std[ch] = (float)(1.0 / sqrt(var + b->epsilon));
         }
-        float m = (float)mu;
-        float s = (float)(1.0 / sqrt(var + b->epsilon));
-        mean[ch] = m;
-        inv_std[ch] = s;
-        for (int32_t i = 0; i < n; i++) {
-            size_t at = ((size_t)i * nc + ch) * px;
-            for (size_t k = 0; k < px; k++) {
-                float h = (x[at + k] - m) * s;
-                xhat[at + k] = h;
-                y[at + k] = gamma[ch] * h + beta[ch];
-            }
+    } else {
+        for (int32_t ch = 0; ch < nc; ch++) {
+            mean[ch] = run_mean[ch];
+            inv_std[ch] = (float)(1.0 / sqrt((double)run_var[ch] + b->epsilon));
         }
     }
+    for (int32_t i = 0; i < n; i++)
+        for (int32_t ch = 0; ch < nc; ch++) {
+            const size_t at = ((size_t)i * nc + ch) * px;
+            const float m = mean[ch], s = inv_std[ch], g = gamma[ch], bt = beta[ch];
+            float *restrict h = xhat + at, *restrict out = y + at;
+            const float *restrict in = x + at;
+            for (size_t k = 0; k < px; k++) {
+                h[k] = (in[k] - m) * s;
+                out[k] = g * h[k] + bt;
+            }
+        }
     return GAN_OK;
 }
 
@@ -119,39 +158,42 @@ static gan_status gan__bn_backward(gan_layer_t *l, const gan__ctx *c, const floa
     const float *gamma = l->param[GAN_PARAM_WEIGHT].value;
     const float *xhat = l->saved;
     const float *inv_std = xhat + (size_t)n * nc * px + nc;
+    double *sum_dy = (double *)c->workspace, *sum_dy_xhat = sum_dy + nc;
 
-    for (int32_t ch = 0; ch < nc; ch++) {
-        double sum_dy = 0.0, sum_dy_xhat = 0.0;
-        for (int32_t i = 0; i < n; i++) {
-            size_t at = ((size_t)i * nc + ch) * px;
+    for (int32_t ch = 0; ch < nc; ch++)
+        sum_dy[ch] = sum_dy_xhat[ch] = 0.0;
+    for (int32_t i = 0; i < n; i++)
+        for (int32_t ch = 0; ch < nc; ch++) {
+            const size_t at = ((size_t)i * nc + ch) * px;
+            const float *restrict g = dy + at, *restrict h = xhat + at;
+            double s0 = 0.0, s1 = 0.0;
             for (size_t k = 0; k < px; k++) {
-                sum_dy += dy[at + k];
-                sum_dy_xhat += (double)dy[at + k] * xhat[at + k];
+                s0 += g[k];
+                s1 += (double)g[k] * h[k];
             }
+            sum_dy[ch] += s0;
+            sum_dy_xhat[ch] += s1;
         }
-        if (c->param_grads) {
-            l->param[GAN_PARAM_WEIGHT].grad[ch] += (float)sum_dy_xhat;
-            l->param[GAN_PARAM_BIAS].grad[ch] += (float)sum_dy;
+    if (c->param_grads)
+        for (int32_t ch = 0; ch < nc; ch++) {
+            l->param[GAN_PARAM_WEIGHT].grad[ch] += (float)sum_dy_xhat[ch];
+            l->param[GAN_PARAM_BIAS].grad[ch] += (float)sum_dy[ch];
         }
-        if (!dx)
-            continue;
-        const float scale = gamma[ch] * inv_std[ch];
-        if (!c->training) { /* the statistics are constants: y is affine in x */
-            for (int32_t i = 0; i < n; i++) {
-                size_t at = ((size_t)i * nc + ch) * px;
-                for (size_t k = 0; k < px; k++)
-                    dx[at + k] = scale * dy[at + k];
-            }
-            continue;
-        }
-        const float mean_dy = (float)(sum_dy / (double)count);
-        const float mean_dy_xhat = (float)(sum_dy_xhat / (double)count);
-        for (int32_t i = 0; i < n; i++) {
-            size_t at = ((size_t)i * nc + ch) * px;
+    if (!dx)
+        return GAN_OK;
+    /* In inference mode the statistics are constants: y is affine in x. */
+    const double mean_scale = c->training ? 1.0 / (double)count : 0.0;
+    for (int32_t i = 0; i < n; i++)
+        for (int32_t ch = 0; ch < nc; ch++) {
+            const size_t at = ((size_t)i * nc + ch) * px;
+            const float scale = gamma[ch] * inv_std[ch];
+            const float mean_dy = (float)(sum_dy[ch] * mean_scale);
+            const float mean_dy_xhat = (float)(sum_dy_xhat[ch] * mean_scale);
+            const float *restrict g = dy + at, *restrict h = xhat + at;
+            float *restrict out = dx + at;
             for (size_t k = 0; k < px; k++)
-                dx[at + k] = scale * (dy[at + k] - mean_dy - xhat[at + k] * mean_dy_xhat);
+                out[k] = scale * (g[k] - mean_dy - h[k] * mean_dy_xhat);
         }
-    }
     return GAN_OK;
 }
 
@@ -166,6 +208,7 @@ static const gan__layer_ops gan__batchnorm_ops = {
     .configure = gan__bn_configure,
     .saved_floats = gan__bn_saved,
     .state_floats = gan__bn_state,
+    .workspace_floats = gan__bn_workspace,
     .reset_state = gan__bn_reset,
     .forward = gan__bn_forward,
     .backward = gan__bn_backward,

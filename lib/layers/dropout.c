@@ -1,4 +1,5 @@
 /* Inverted dropout (Srivastava et al. 2014): masks drawn from the layer's seeded stream. */
+#include <math.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -34,10 +35,18 @@ static gan_status gan__dropout_forward(gan_layer_t *l, const gan__ctx *c, const 
         return GAN_OK;
     }
     const float keep_scale = 1.0f / (1.0f - rate);
-    for (size_t i = 0; i < n; i++) {
-        mask[i] = gan__rng_uniform(&l->rng) < rate ? 0.0f : keep_scale;
-        y[i] = x[i] * mask[i];
+    /* Two 24-bit uniforms per draw (bits 40..63 and 8..31), compared as integers and
+     * selected without a branch: an element is dropped when u < rate. */
+    const uint32_t threshold = (uint32_t)ceil((double)rate * 16777216.0);
+    for (size_t i = 0; i < n; i += 2) {
+        const uint64_t bits = gan__rng_next(&l->rng);
+        const uint32_t u0 = (uint32_t)(bits >> 40), u1 = (uint32_t)(bits >> 8) & 0xFFFFFFu;
+        mask[i] = keep_scale * (float)(u0 >= threshold);
+        if (i + 1 < n)
+            mask[i + 1] = keep_scale * (float)(u1 >= threshold);
     }
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] * mask[i];
     return GAN_OK;
 }
 

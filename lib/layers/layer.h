@@ -24,6 +24,12 @@ typedef struct gan__ctx {
 
 #define GAN__PARAM_GROUPS 2
 
+/* Time and matrix-product work of a layer's passes (gan_model_set_profiling). */
+typedef struct gan__profile {
+    double seconds[2]; /* forward, backward */
+    double flops[2];
+} gan__profile;
+
 typedef struct gan__param {
     bool present;     /* the layer has this group (fixed at create) */
     size_t count;     /* set by configure */
@@ -83,6 +89,7 @@ struct gan_layer {
     float *dy;        /* (batch, out) gradient of the output, written by the next layer */
     gan__rng rng;     /* run-time stream (dropout masks) */
     gan__spectral sn;
+    gan__profile profile; /* accumulated while the model profiles */
 };
 
 /* Allocate a zeroed layer of @p bytes (a struct that starts with gan_layer_t) and set the

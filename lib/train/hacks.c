@@ -36,6 +36,7 @@ static const gan__hack_spec gan__hack_specs[GAN__HACK_COUNT] = {
     [GAN_HACK_GP_WEIGHT] = {"gp_weight", 0, 0, 1e6, false},
     [GAN_HACK_CLIP] = {"clip", 0, 0, 1e6, false},
     [GAN_HACK_SEED] = {"seed", 42, 0, 9007199254740992.0, true},
+    [GAN_HACK_FRESH_G_LATENT] = {"fresh_g_latent", 0, 0, 1, true},
 };
 
 static const char *const gan__loss_names[] = {"bce", "wasserstein", "hinge", "least_squares"};

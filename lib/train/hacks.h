@@ -4,7 +4,7 @@
 
 #include "gan/hacks.h"
 
-#define GAN__HACK_COUNT 16
+#define GAN__HACK_COUNT 17
 
 struct gan_hacks {
     double value[GAN__HACK_COUNT];

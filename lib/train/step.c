@@ -270,14 +270,15 @@ static gan_status gan__g_loss(gan_trainer_t *t, const float *scores, double *los
     return GAN_OK;
 }
 
-static gan_status gan__g_update(gan_trainer_t *t, gan_step_stats_t *s)
+/* @p reuse: G's last forward, that of the D update just made, gives the fakes. */
+static gan_status gan__g_update(gan_trainer_t *t, bool reuse, gan_step_stats_t *s)
 {
     gan_model_t *g = t->g, *d = t->d;
     const int32_t b = t->batch;
     const float *fake, *scores;
     gan_status st = gan_model_zero_grad(g);
     if (st == GAN_OK)
-        st = gan__fake_batch(t, &fake);
+        st = reuse ? gan_model_get_layer_output(g, -1, &fake) : gan__fake_batch(t, &fake);
     if (st != GAN_OK)
         return st;
     for (int32_t c = 0; c < t->mult; c++) /* a combined batch holds the fakes twice */
@@ -332,9 +333,10 @@ gan_status gan_trainer_step(gan_trainer_t *t, const float *real, const int32_t *
     gan_step_stats_t s = {.struct_size = sizeof s};
     gan_status st = gan__d_update(t, real, t->classes ? labels : NULL, &s);
     const int64_t d_steps = gan__hack_int(&t->hacks, GAN_HACK_D_STEPS);
+    const bool reuse = gan__hack_int(&t->hacks, GAN_HACK_FRESH_G_LATENT) == 0;
     if (st == GAN_OK && t->d_updates % (uint64_t)d_steps == 0)
         for (int64_t k = 0; st == GAN_OK && k < gan__hack_int(&t->hacks, GAN_HACK_G_STEPS); k++)
-            st = gan__g_update(t, &s);
+            st = gan__g_update(t, reuse && k == 0, &s);
     t->g->training = g_training;
     t->d->training = d_training;
     if (st != GAN_OK)

@@ -1,0 +1,273 @@
+/* bench_dcgan: throughput of one full DCGAN training step (D on a real batch, D on a fake
+ * batch, G update) with the mnist_dcgan networks, per-layer time and GFLOP/s, the sgemm
+ * peak measured in the same run, and peak RSS. Needs no data: the "real" batch is noise
+ * in [-1, 1], which costs exactly what digits cost. */
+#include <dlfcn.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <gan/gan.h>
+
+#include "common/models.h"
+
+#define CHECK(call)                                                                   \
+    do {                                                                              \
+        gan_status st_ = (call);                                                      \
+        if (st_ != GAN_OK) {                                                          \
+            fprintf(stderr, "bench_dcgan: %s (%s)\n", gan_last_error(),               \
+                    gan_status_string(st_));                                          \
+            goto fail;                                                                \
+        }                                                                             \
+    } while (0)
+
+#define MAX_REPEATS 101
+
+typedef struct bench_options {
+    long batch, threads, steps, repeats, warmup;
+    unsigned long long seed;
+    int peak; /* measure the sgemm peak */
+} bench_options;
+
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, long n)
+{
+    qsort(v, (size_t)n, sizeof *v, compare_doubles);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* What BLAS the process runs: libgan's backend, and OpenBLAS's kernel name if it is
+ * OpenBLAS (looked up at run time so that the program links libgan alone). */
+static void print_machine(const gan_model_t *g, long threads)
+{
+    const char *backend = "?";
+    gan_model_get_backend(g, &backend);
+    char *(*corename)(void), *(*config)(void);
+    /* POSIX's idiom for a function from dlsym (ISO C has no object-to-function cast). */
+    *(void **)&corename = dlsym(RTLD_DEFAULT, "openblas_get_corename");
+    *(void **)&config = dlsym(RTLD_DEFAULT, "openblas_get_config");
+    const char *env = getenv("OPENBLAS_CORETYPE");
+    printf("libgan %s, backend %s, %ld thread%s\n", gan_version_string(), backend, threads,
+           threads == 1 ? "" : "s");
+    if (corename)
+        printf("OpenBLAS core type %s (OPENBLAS_CORETYPE=%s), %s\n", corename(),
+               env ? env : "unset", config ? config() : "");
+}
+
+typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
+                         const float *, int, float, float *, int);
+
+/* Median GFLOP/s of a square sgemm through the process's CBLAS, or 0 if there is none. */
+static double sgemm_peak(int n, int repeats)
+{
+    sgemm_fn sgemm;
+    *(void **)&sgemm = dlsym(RTLD_DEFAULT, "cblas_sgemm");
+    if (!sgemm)
+        return 0.0;
+    float *a = malloc((size_t)n * n * sizeof *a), *b = malloc((size_t)n * n * sizeof *b);
+    float *c = malloc((size_t)n * n * sizeof *c);
+    double best[MAX_REPEATS];
+    double peak = 0.0;
+    if (a && b && c) {
+        for (size_t i = 0; i < (size_t)n * n; i++)
+            a[i] = b[i] = (float)(i % 7) * 0.1f;
+        enum { ROW_MAJOR = 101, NO_TRANS = 111 };
+        sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+        for (int r = 0; r < repeats; r++) {
+            double t = seconds();
+            sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+            best[r] = 2.0 * n * n * (double)n / (seconds() - t) * 1e-9;
+        }
+        peak = median(best, repeats);
+    }
+    free(a);
+    free(b);
+    free(c);
+    return peak;
+}
+
+static void print_profile(const char *model_name, const gan_model_t *m, long steps,
+                          double step_seconds, double *total_flops)
+{
+    int32_t count = 0;
+    gan_model_get_layer_count(m, &count);
+    for (int32_t i = 0; i < count; i++) {
+        double fs, bs, ff, bf;
+        gan_layer_t *layer = NULL;
+        gan_model_get_layer(m, i, &layer);
+        gan_model_get_layer_profile(m, i, &fs, &bs, &ff, &bf);
+        *total_flops += ff + bf;
+        char fwd_rate[16] = "", bwd_rate[16] = "";
+        if (ff > 0)
+            snprintf(fwd_rate, sizeof fwd_rate, "%.1f", ff / fs * 1e-9);
+        if (bf > 0)
+            snprintf(bwd_rate, sizeof bwd_rate, "%.1f", bf / bs * 1e-9);
+        printf("%-2s %-24s %-17s %8.3f %8.3f %8s %8s %6.1f%%\n", model_name,
+               gan_layer_get_name(layer), gan_layer_get_kind(layer), 1e3 * fs / (double)steps,
+               1e3 * bs / (double)steps, fwd_rate, bwd_rate,
+               100.0 * (fs + bs) / (step_seconds * (double)steps));
+    }
+}
+
+static long peak_rss_kib(void)
+{
+    struct rusage u;
+    return getrusage(RUSAGE_SELF, &u) == 0 ? u.ru_maxrss : -1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: bench_dcgan [--batch N] [--threads N] [--steps N] [--repeats N]\n"
+            "                   [--warmup N] [--seed N] [--no-peak]\n"
+            "Time full training steps of the mnist_dcgan networks (Adam, BCE, separate\n"
+            "real and fake batches) and print images/s (median of the repeats), each\n"
+            "layer's time and GFLOP/s, the sgemm peak of the same run and peak RSS.\n"
+            "  --batch N    batch size (default 64)\n"
+            "  --threads N  BLAS threads (default 2)\n"
+            "  --steps N    steps per timed repeat (default 20)\n"
+            "  --repeats N  timed repeats, 1 to %d (default 5)\n"
+            "  --warmup N   untimed steps first (default 3)\n"
+            "  --seed N     initialisation seed (default 42)\n"
+            "  --no-peak    skip the sgemm peak measurement\n",
+            MAX_REPEATS);
+}
+
+static int parse(bench_options *o, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"batch", required_argument, NULL, 'b'},  {"threads", required_argument, NULL, 't'},
+        {"steps", required_argument, NULL, 's'},  {"repeats", required_argument, NULL, 'r'},
+        {"warmup", required_argument, NULL, 'w'}, {"seed", required_argument, NULL, 'S'},
+        {"no-peak", no_argument, NULL, 'n'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    for (int c; (c = getopt_long(argc, argv, "h", options, NULL)) != -1;) {
+        char *end = NULL;
+        switch (c) {
+        case 'b': o->batch = strtol(optarg, &end, 10); break;
+        case 't': o->threads = strtol(optarg, &end, 10); break;
+        case 's': o->steps = strtol(optarg, &end, 10); break;
+        case 'r': o->repeats = strtol(optarg, &end, 10); break;
+        case 'w': o->warmup = strtol(optarg, &end, 10); break;
+        case 'S': o->seed = strtoull(optarg, &end, 10); break;
+        case 'n': o->peak = 0; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+        if (end && (*end || end == optarg)) {
+            fprintf(stderr, "bench_dcgan: '%s' is not a number\n", optarg);
+            return 2;
+        }
+    }
+    if (optind < argc || o->batch < 1 || o->batch > 4096 || o->threads < 1 ||
+        o->threads > 1024 || o->steps < 1 || o->repeats < 1 || o->repeats > MAX_REPEATS ||
+        o->warmup < 0) {
+        usage(stderr);
+        return 2;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    bench_options o = {.batch = 64, .threads = 2, .steps = 20, .repeats = 5, .warmup = 3,
+                       .seed = 42, .peak = 1};
+    int parsed = parse(&o, argc, argv);
+    if (parsed >= 0)
+        return parsed;
+
+    int rc = 1;
+    gan_model_t *g = NULL, *d = NULL;
+    gan_optimizer_t *g_opt = NULL, *d_opt = NULL;
+    gan_trainer_t *trainer = NULL;
+    float *real = NULL;
+    const ex_config config = {.seed = o.seed};
+    const int32_t batch = (int32_t)o.batch;
+    CHECK(gan_blas_set_num_threads((int32_t)o.threads));
+    CHECK(ex_dcgan_generator(&config, 0, &g));
+    CHECK(ex_dcgan_discriminator(&config, 0, true, &d));
+    CHECK(gan_model_build(g, batch));
+    CHECK(gan_model_build(d, batch));
+    CHECK(gan_optimizer_adam_create(&g_opt, g, 0.0002f, 0.5f, 0.999f, 1e-8f));
+    CHECK(gan_optimizer_adam_create(&d_opt, d, 0.0002f, 0.5f, 0.999f, 1e-8f));
+    CHECK(gan_trainer_create(&trainer, g, d, g_opt, d_opt, NULL));
+    print_machine(g, o.threads);
+
+    const size_t image = 28 * 28;
+    real = malloc((size_t)batch * image * sizeof *real);
+    if (!real)
+        goto fail;
+    srand((unsigned)o.seed);
+    for (size_t i = 0; i < (size_t)batch * image; i++)
+        real[i] = 2.0f * (float)rand() / (float)RAND_MAX - 1.0f;
+
+    for (long s = 0; s < o.warmup; s++)
+        CHECK(gan_trainer_step(trainer, real, NULL, batch, NULL));
+    double rates[MAX_REPEATS];
+    for (long r = 0; r < o.repeats; r++) {
+        double start = seconds();
+        for (long s = 0; s < o.steps; s++)
+            CHECK(gan_trainer_step(trainer, real, NULL, batch, NULL));
+        rates[r] = (double)batch * (double)o.steps / (seconds() - start);
+    }
+    double lo = rates[0], hi = rates[0];
+    for (long r = 1; r < o.repeats; r++) {
+        lo = rates[r] < lo ? rates[r] : lo;
+        hi = rates[r] > hi ? rates[r] : hi;
+    }
+    const double rate = median(rates, o.repeats);
+    printf("batch %d: %.1f images/s (median of %ld repeats of %ld steps; min %.1f, max "
+           "%.1f)\n",
+           (int)batch, rate, o.repeats, o.steps, lo, hi);
+
+    /* One more repeat with the per-layer counters on. */
+    CHECK(gan_model_set_profiling(g, 1));
+    CHECK(gan_model_set_profiling(d, 1));
+    double start = seconds();
+    for (long s = 0; s < o.steps; s++)
+        CHECK(gan_trainer_step(trainer, real, NULL, batch, NULL));
+    const double step_seconds = (seconds() - start) / (double)o.steps;
+    printf("\nper step, profiled: %.2f ms\n", 1e3 * step_seconds);
+    printf("%-2s %-24s %-17s %8s %8s %8s %8s %7s\n", "", "layer", "kind", "fwd ms",
+           "bwd ms", "fwd GF/s", "bwd GF/s", "share");
+    double flops = 0.0;
+    print_profile("G", g, o.steps, step_seconds, &flops);
+    print_profile("D", d, o.steps, step_seconds, &flops);
+    const double flops_per_image = flops / (double)o.steps / (double)batch;
+    printf("\nGEMM work: %.3f GFLOP per image; at %.1f images/s that is %.1f GFLOP/s\n",
+           flops_per_image * 1e-9, rate, flops_per_image * rate * 1e-9);
+    printf("peak RSS (before the sgemm peak run): %.1f MB\n", (double)peak_rss_kib() / 1024.0);
+    if (o.peak) {
+        double peak = sgemm_peak(2048, 5);
+        if (peak > 0)
+            printf("sgemm peak (2048^3, median of 5, %ld threads): %.1f GFLOP/s; the step "
+                   "reaches %.0f%% of it, limit %.0f images/s\n",
+                   o.threads, peak, 100.0 * flops_per_image * rate * 1e-9 / peak,
+                   peak * 1e9 / flops_per_image);
+    }
+    rc = 0;
+fail:
+    free(real);
+    gan_trainer_destroy(trainer);
+    gan_optimizer_destroy(g_opt);
+    gan_optimizer_destroy(d_opt);
+    gan_model_destroy(g);
+    gan_model_destroy(d);
+    return rc;
+}
