@@ -296,7 +296,7 @@ static int sc_train(const sc_args *a)
     int32_t y[SC_BATCH], classes;
     sc_set real = {0};
     int64_t count;
-    SC_CHECK(gan_blas_set_num_threads(a->threads));
+    SC_CHECK(gan_set_num_threads(a->threads));
     SC_CHECK(gan_dataset_open_dir(&ds, a->data, a->seed));
     SC_CHECK(gan_dataset_get_info(ds, &count, NULL, NULL, NULL, &classes));
     if (classes < 2 || classes > SC_CLASSES || count < SC_BATCH) {
@@ -375,7 +375,7 @@ static int sc_score(const sc_args *a)
     int32_t *y = NULL;
     sc_set real = {0};
     int64_t count;
-    SC_CHECK(gan_blas_set_num_threads(a->threads));
+    SC_CHECK(gan_set_num_threads(a->threads));
     SC_CHECK(sc_classifier(&m, 0, SC_EVAL_BATCH));
     if (sc_load(m, a->classifier) != 0)
         goto done;

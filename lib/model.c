@@ -1,6 +1,8 @@
 /* Sequential models: shapes checked at add, arenas at build, forward and backward. */
 #include "model.h"
 
+#include "core/pool.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -196,20 +198,31 @@ static gan_status gan__check_batch_fits(const gan_model_t *m, int32_t batch, con
     return GAN_OK;
 }
 
+static void gan__model_set_parts(gan_model_t *m, int32_t parts)
+{
+    m->parts = parts;
+    for (int32_t i = 0; i < m->n_layers; i++)
+        m->layers[i]->parts = parts;
+}
+
 static gan_status gan__model_resize(gan_model_t *m, int32_t batch, const char *who)
 {
     gan_status st = gan__check_batch_fits(m, batch, who);
     if (st != GAN_OK)
         return st;
+    const int32_t old_parts = m->parts;
+    gan__model_set_parts(m, gan__pool_size());
     size_t floats = gan__batch_layout(m, batch, NULL, NULL);
     size_t bytes;
     float *arena = NULL;
     if (gan__mul_size(floats, sizeof(float), &bytes))
         arena = gan__alloc(&m->alloc, bytes);
-    if (!arena)
+    if (!arena) {
+        gan__model_set_parts(m, old_parts);
         return gan__fail(GAN_E_NO_MEMORY,
                          "%s: cannot allocate %zu floats of activations for batch %d", who,
                          floats, (int)batch);
+    }
     gan__free(&m->alloc, m->batch_arena);
     m->batch_arena = arena;
     gan__batch_layout(m, batch, arena, NULL);
@@ -362,6 +375,7 @@ static gan__ctx gan__model_ctx(const gan_model_t *m, bool param_grads)
         .blas = &m->blas,
         .workspace = m->workspace,
         .labels = m->needs_labels ? m->labels : NULL,
+        .parts = m->parts,
     };
 }
 

@@ -22,6 +22,7 @@ struct gan_model {
     bool built, training, trainable, forward_done, needs_labels;
     bool forward_training; /* the mode of the last forward, which backward differentiates */
     int32_t batch;
+    int32_t parts; /* gan_set_num_threads() when built or re-sized */
     gan__blas blas;
     bool profiling;
     double profile_flops; /* blas.flops points here while profiling */

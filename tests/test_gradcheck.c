@@ -579,6 +579,9 @@ static const gc_case gc_cases[] = {
 
 int main(void)
 {
+    const char *threads = getenv("GAN_TEST_THREADS");
+    if (threads && gan_set_num_threads((int32_t)atoi(threads)) != GAN_OK)
+        return 1;
     struct CMUnitTest tests[GC_N_CASES];
     for (size_t i = 0; i < GC_N_CASES; i++)
         tests[i] = (struct CMUnitTest){.name = gc_cases[i].name,

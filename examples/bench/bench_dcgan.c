@@ -29,7 +29,8 @@
 typedef struct bench_options {
     long batch, threads, steps, repeats, warmup;
     unsigned long long seed;
-    int peak; /* measure the sgemm peak */
+    int peak;        /* measure the sgemm peak */
+    int blas_only;   /* threads in OpenBLAS only, libgan's pool at 1 */
 } bench_options;
 
 static double seconds(void)
@@ -53,7 +54,7 @@ static double median(double *v, long n)
 
 /* What BLAS the process runs: libgan's backend, and OpenBLAS's kernel name if it is
  * OpenBLAS (looked up at run time so that the program links libgan alone). */
-static void print_machine(const gan_model_t *g, long threads)
+static void print_machine(const gan_model_t *g, long threads, int blas_only)
 {
     const char *backend = "?";
     gan_model_get_backend(g, &backend);
@@ -62,8 +63,9 @@ static void print_machine(const gan_model_t *g, long threads)
     *(void **)&corename = dlsym(RTLD_DEFAULT, "openblas_get_corename");
     *(void **)&config = dlsym(RTLD_DEFAULT, "openblas_get_config");
     const char *env = getenv("OPENBLAS_CORETYPE");
-    printf("libgan %s, backend %s, %ld thread%s\n", gan_version_string(), backend, threads,
-           threads == 1 ? "" : "s");
+    printf("libgan %s, backend %s, %ld thread%s (%s)\n", gan_version_string(), backend,
+           threads, threads == 1 ? "" : "s",
+           blas_only ? "inside the BLAS only" : "libgan's pool, BLAS single-threaded");
     if (corename)
         printf("OpenBLAS core type %s (OPENBLAS_CORETYPE=%s), %s\n", corename(),
                env ? env : "unset", config ? config() : "");
@@ -134,12 +136,13 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: bench_dcgan [--batch N] [--threads N] [--steps N] [--repeats N]\n"
-            "                   [--warmup N] [--seed N] [--no-peak]\n"
+            "                   [--warmup N] [--seed N] [--no-peak] [--blas-threads]\n"
             "Time full training steps of the mnist_dcgan networks (Adam, BCE, separate\n"
             "real and fake batches) and print images/s (median of the repeats), each\n"
             "layer's time and GFLOP/s, the sgemm peak of the same run and peak RSS.\n"
             "  --batch N    batch size (default 64)\n"
-            "  --threads N  BLAS threads (default 2)\n"
+            "  --threads N  threads (default 2): libgan's pool, the BLAS single-threaded\n"
+            "  --blas-threads  put the threads in the BLAS instead (libgan's pool at 1)\n"
             "  --steps N    steps per timed repeat (default 20)\n"
             "  --repeats N  timed repeats, 1 to %d (default 5)\n"
             "  --warmup N   untimed steps first (default 3)\n"
@@ -155,6 +158,7 @@ static int parse(bench_options *o, int argc, char **argv)
         {"steps", required_argument, NULL, 's'},  {"repeats", required_argument, NULL, 'r'},
         {"warmup", required_argument, NULL, 'w'}, {"seed", required_argument, NULL, 'S'},
         {"no-peak", no_argument, NULL, 'n'},      {"help", no_argument, NULL, 'h'},
+        {"blas-threads", no_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     for (int c; (c = getopt_long(argc, argv, "h", options, NULL)) != -1;) {
@@ -167,6 +171,7 @@ static int parse(bench_options *o, int argc, char **argv)
         case 'w': o->warmup = strtol(optarg, &end, 10); break;
         case 'S': o->seed = strtoull(optarg, &end, 10); break;
         case 'n': o->peak = 0; break;
+        case 'B': o->blas_only = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -199,7 +204,12 @@ int main(int argc, char **argv)
     float *real = NULL;
     const ex_config config = {.seed = o.seed};
     const int32_t batch = (int32_t)o.batch;
-    CHECK(gan_blas_set_num_threads((int32_t)o.threads));
+    if (o.blas_only) {
+        CHECK(gan_set_num_threads(1));
+        CHECK(gan_blas_set_num_threads((int32_t)o.threads));
+    } else {
+        CHECK(gan_set_num_threads((int32_t)o.threads));
+    }
     CHECK(ex_dcgan_generator(&config, 0, &g));
     CHECK(ex_dcgan_discriminator(&config, 0, true, &d));
     CHECK(gan_model_build(g, batch));
@@ -207,7 +217,7 @@ int main(int argc, char **argv)
     CHECK(gan_optimizer_adam_create(&g_opt, g, 0.0002f, 0.5f, 0.999f, 1e-8f));
     CHECK(gan_optimizer_adam_create(&d_opt, d, 0.0002f, 0.5f, 0.999f, 1e-8f));
     CHECK(gan_trainer_create(&trainer, g, d, g_opt, d_opt, NULL));
-    print_machine(g, o.threads);
+    print_machine(g, o.threads, o.blas_only);
 
     const size_t image = 28 * 28;
     real = malloc((size_t)batch * image * sizeof *real);

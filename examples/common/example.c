@@ -100,7 +100,7 @@ static void ex_usage(const ex_config *c, FILE *f, const char *description)
         "  --epochs N              total epochs, also when resuming (default %d)\n"
         "  --batch N               batch size (default %d)\n"
         "  --seed N                seed of models, data order and trainer (default %llu)\n"
-        "  --threads N             BLAS threads (default %d)\n"
+        "  --threads N             threads libgan computes with (default %d)\n"
         "  --out DIR               outputs: sample grids, metrics.csv, loss_curve.png,\n"
         "                          checkpoint.gan (default %s)\n"
         "  --sample-every N        write a sample grid every N steps (default %d, 0: off)\n"
@@ -333,7 +333,7 @@ typedef struct ex_run_state {
 static int ex_setup(ex_run_state *r, ex_build_fn build)
 {
     ex_config *c = r->c;
-    EX_CHECK(gan_blas_set_num_threads(c->threads));
+    EX_CHECK(gan_set_num_threads(c->threads));
     EX_CHECK(gan_dataset_open_dir(&r->data, c->data_dir, c->seed));
     int64_t count;
     EX_CHECK(gan_dataset_get_info(r->data, &count, &r->channels, &r->height, &r->width,

@@ -50,6 +50,29 @@ GAN_API gan_status gan_model_get_backend(const gan_model_t *model, const char **
  */
 GAN_API gan_status gan_blas_set_num_threads(int32_t threads);
 
+/**
+ * @brief Set how many threads libgan computes with, the calling thread included
+ *        (default 1). A model built (or re-sized) while n > 1 splits every batch into
+ *        n parts that run at once: convolutions, their matrix products and the
+ *        elementwise layers. Results depend only on a model's part count, not on which
+ *        thread ran a part. When n > 1, the built-in BLAS backend is set to one thread
+ *        (process-wide, as gan_blas_set_num_threads(1)) so that the two levels of
+ *        threads do not compete for the cores; a user sgemm must then be safe to call
+ *        from several threads at once.
+ *
+ *        The pool is process-wide. Call this before building models: a built model
+ *        keeps the part count it was built with until its batch size changes. While one
+ *        model runs a pass on the pool, a pass of another model on another thread runs
+ *        its parts one after the other (same results, no parallelism).
+ * @param threads 1 to 256.
+ * @return GAN_OK; GAN_E_OUT_OF_RANGE; GAN_E_NO_MEMORY if the threads cannot be started
+ *         (the pool is then back to 1 thread).
+ */
+GAN_API gan_status gan_set_num_threads(int32_t threads);
+
+/** @brief The thread count set by gan_set_num_threads() (1 by default). */
+GAN_API int32_t gan_get_num_threads(void);
+
 /** @brief Name of the backend chosen when the library was built (meson option `blas`). */
 GAN_API const char *gan_blas_default_backend(void);
 

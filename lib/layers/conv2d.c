@@ -5,44 +5,53 @@
 #include "kernels/elementwise.h"
 #include "layers/conv_common.h"
 
-static gan_status gan__conv2d_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
-                                      float *y)
+static gan_status gan__conv2d_forward_part(void *arg, int32_t part, int32_t parts)
 {
-    const gan__conv_pass p = gan__conv_pass_begin(l, c);
+    (void)parts;
+    const gan__conv_job *job = arg;
+    const gan_layer_t *l = job->l;
+    const gan__conv_pass p = gan__conv_pass_begin(l, job->c, part);
     const int32_t filters = p.other;
-    for (int32_t n0 = 0; n0 < c->batch; n0 += p.chunk) {
-        const int32_t nb = gan__conv_chunk_at(&p, c->batch, n0);
+    for (int32_t n0 = p.n_begin; n0 < p.n_end; n0 += p.chunk) {
+        const int32_t nb = gan__conv_chunk_at(&p, n0);
         const int32_t cols = (int32_t)(nb * p.grid);
         for (int32_t j = 0; j < nb; j++)
-            gan__im2col(p.col + j * p.grid, (size_t)cols, x + (size_t)(n0 + j) * p.in_size,
-                        p.g);
+            gan__im2col(p.col + j * p.grid, (size_t)cols,
+                        job->x + (size_t)(n0 + j) * p.in_size, p.g);
         /* y(filters, cols) = W(filters, rows) col; one image is already NCHW */
-        float *target = nb == 1 ? y + (size_t)n0 * p.out_size : p.tmp;
-        gan_status st = gan__gemm(c->blas, 0, 0, filters, cols, p.rows, 1.0f,
+        float *y = job->y + (size_t)n0 * p.out_size;
+        gan_status st = gan__gemm(job->c->blas, 0, 0, filters, cols, p.rows, 1.0f,
                                   l->param[GAN_PARAM_WEIGHT].value, p.rows, p.col, cols, 0.0f,
-                                  target, cols);
+                                  nb == 1 ? y : p.tmp, cols);
         if (st != GAN_OK)
             return st;
         if (nb > 1)
-            gan__channels_to_batch(y + (size_t)n0 * p.out_size, p.tmp, nb, filters, p.grid);
+            gan__channels_to_batch(y, p.tmp, nb, filters, p.grid);
+        if (l->param[GAN_PARAM_BIAS].present)
+            gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, nb, filters, p.grid);
     }
-    if (l->param[GAN_PARAM_BIAS].present)
-        gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, c->batch, filters, p.grid);
     return GAN_OK;
 }
 
-static gan_status gan__conv2d_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
-                                       const float *y, const float *dy, float *dx)
+static gan_status gan__conv2d_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                      float *y)
 {
-    (void)y;
-    const gan__conv_pass p = gan__conv_pass_begin(l, c);
+    gan__conv_job job = {.l = l, .c = c, .x = x, .y = y};
+    return gan__conv_run(l, c, gan__conv2d_forward_part, &job, false);
+}
+
+static gan_status gan__conv2d_backward_part(void *arg, int32_t part, int32_t parts)
+{
+    (void)parts;
+    const gan__conv_job *job = arg;
+    const gan_layer_t *l = job->l;
+    const gan__ctx *c = job->c;
+    const gan__conv_pass p = gan__conv_pass_begin(l, c, part);
     const int32_t filters = p.other;
-    if (c->param_grads && l->param[GAN_PARAM_BIAS].present)
-        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, filters, p.grid);
-    for (int32_t n0 = 0; n0 < c->batch; n0 += p.chunk) {
-        const int32_t nb = gan__conv_chunk_at(&p, c->batch, n0);
+    for (int32_t n0 = p.n_begin; n0 < p.n_end; n0 += p.chunk) {
+        const int32_t nb = gan__conv_chunk_at(&p, n0);
         const int32_t cols = (int32_t)(nb * p.grid);
-        const float *dyc = dy + (size_t)n0 * p.out_size; /* (filters, cols) when nb == 1 */
+        const float *dyc = job->dy + (size_t)n0 * p.out_size; /* (filters, cols) if nb 1 */
         if (nb > 1) {
             gan__batch_to_channels(p.tmp, dyc, nb, filters, p.grid);
             dyc = p.tmp;
@@ -51,15 +60,16 @@ static gan_status gan__conv2d_backward(gan_layer_t *l, const gan__ctx *c, const 
         if (c->param_grads) { /* dW(filters, rows) += dy (filters, cols) col^T */
             for (int32_t j = 0; j < nb; j++)
                 gan__im2col(p.col + j * p.grid, (size_t)cols,
-                            x + (size_t)(n0 + j) * p.in_size, p.g);
+                            job->x + (size_t)(n0 + j) * p.in_size, p.g);
+            const float beta = part > 0 && n0 == p.n_begin ? 0.0f : 1.0f;
             st = gan__gemm(c->blas, 0, 1, filters, p.rows, cols, 1.0f, dyc, cols, p.col,
-                           cols, 1.0f, l->param[GAN_PARAM_WEIGHT].grad, p.rows);
+                           cols, beta, p.dw, p.rows);
         }
-        if (st == GAN_OK && dx) { /* dcol(rows, cols) = W^T dy, folded back into dx */
+        if (st == GAN_OK && job->dx) { /* dcol(rows, cols) = W^T dy, folded back into dx */
             st = gan__gemm(c->blas, 1, 0, p.rows, cols, filters, 1.0f,
                            l->param[GAN_PARAM_WEIGHT].value, p.rows, dyc, cols, 0.0f, p.col,
                            cols);
-            float *dxc = dx + (size_t)n0 * p.in_size;
+            float *dxc = job->dx + (size_t)n0 * p.in_size;
             memset(dxc, 0, (size_t)nb * p.in_size * sizeof *dxc);
             for (int32_t j = 0; st == GAN_OK && j < nb; j++)
                 gan__col2im_add(dxc + (size_t)j * p.in_size, p.col + j * p.grid,
@@ -69,6 +79,18 @@ static gan_status gan__conv2d_backward(gan_layer_t *l, const gan__ctx *c, const 
             return st;
     }
     return GAN_OK;
+}
+
+static gan_status gan__conv2d_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                       const float *y, const float *dy, float *dx)
+{
+    (void)y;
+    const gan__conv *cv = (const gan__conv *)l;
+    if (c->param_grads && l->param[GAN_PARAM_BIAS].present)
+        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, cv->other_channels,
+                          (size_t)cv->geom.out_h * cv->geom.out_w);
+    gan__conv_job job = {.l = l, .c = c, .x = x, .dy = dy, .dx = dx};
+    return gan__conv_run(l, c, gan__conv2d_backward_part, &job, c->param_grads);
 }
 
 static const gan__layer_ops gan__conv2d_ops = {

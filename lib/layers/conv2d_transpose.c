@@ -17,53 +17,65 @@ static const float *gan__convt_input_chunk(const gan__conv_pass *p, const float 
     return p->tmp;
 }
 
-static gan_status gan__convt_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
-                                     float *y)
+static gan_status gan__convt_forward_part(void *arg, int32_t part, int32_t parts)
 {
-    const gan__conv_pass p = gan__conv_pass_begin(l, c);
-    memset(y, 0, (size_t)c->batch * p.out_size * sizeof *y);
-    for (int32_t n0 = 0; n0 < c->batch; n0 += p.chunk) {
-        const int32_t nb = gan__conv_chunk_at(&p, c->batch, n0);
+    (void)parts;
+    const gan__conv_job *job = arg;
+    const gan_layer_t *l = job->l;
+    const gan__conv_pass p = gan__conv_pass_begin(l, job->c, part);
+    const size_t image = (size_t)p.g->in_h * p.g->in_w;
+    float *y = job->y + (size_t)p.n_begin * p.out_size;
+    memset(y, 0, (size_t)(p.n_end - p.n_begin) * p.out_size * sizeof *y);
+    for (int32_t n0 = p.n_begin; n0 < p.n_end; n0 += p.chunk) {
+        const int32_t nb = gan__conv_chunk_at(&p, n0);
         const int32_t cols = (int32_t)(nb * p.grid);
-        const float *xc = gan__convt_input_chunk(&p, x, n0, nb);
+        const float *xc = gan__convt_input_chunk(&p, job->x, n0, nb);
         /* col(rows, cols) = W^T (rows, C_in) x (C_in, cols) */
-        gan_status st = gan__gemm(c->blas, 1, 0, p.rows, cols, p.other, 1.0f,
+        gan_status st = gan__gemm(job->c->blas, 1, 0, p.rows, cols, p.other, 1.0f,
                                   l->param[GAN_PARAM_WEIGHT].value, p.rows, xc, cols, 0.0f,
                                   p.col, cols);
         if (st != GAN_OK)
             return st;
+        float *yc = job->y + (size_t)n0 * p.out_size;
         for (int32_t j = 0; j < nb; j++)
-            gan__col2im_add(y + (size_t)(n0 + j) * p.out_size, p.col + j * p.grid,
-                            (size_t)cols, p.g);
+            gan__col2im_add(yc + (size_t)j * p.out_size, p.col + j * p.grid, (size_t)cols,
+                            p.g);
+        if (l->param[GAN_PARAM_BIAS].present)
+            gan__add_channel_bias(yc, l->param[GAN_PARAM_BIAS].value, nb, p.g->channels,
+                                  image);
     }
-    if (l->param[GAN_PARAM_BIAS].present)
-        gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, c->batch, p.g->channels,
-                              (size_t)p.g->in_h * p.g->in_w);
     return GAN_OK;
 }
 
-static gan_status gan__convt_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
-                                      const float *y, const float *dy, float *dx)
+static gan_status gan__convt_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                     float *y)
 {
-    (void)y;
-    const gan__conv_pass p = gan__conv_pass_begin(l, c);
-    if (c->param_grads && l->param[GAN_PARAM_BIAS].present)
-        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, p.g->channels,
-                          (size_t)p.g->in_h * p.g->in_w);
-    for (int32_t n0 = 0; n0 < c->batch; n0 += p.chunk) {
-        const int32_t nb = gan__conv_chunk_at(&p, c->batch, n0);
+    gan__conv_job job = {.l = l, .c = c, .x = x, .y = y};
+    return gan__conv_run(l, c, gan__convt_forward_part, &job, false);
+}
+
+static gan_status gan__convt_backward_part(void *arg, int32_t part, int32_t parts)
+{
+    (void)parts;
+    const gan__conv_job *job = arg;
+    const gan_layer_t *l = job->l;
+    const gan__ctx *c = job->c;
+    const gan__conv_pass p = gan__conv_pass_begin(l, c, part);
+    for (int32_t n0 = p.n_begin; n0 < p.n_end; n0 += p.chunk) {
+        const int32_t nb = gan__conv_chunk_at(&p, n0);
         const int32_t cols = (int32_t)(nb * p.grid);
         for (int32_t j = 0; j < nb; j++)
-            gan__im2col(p.col + j * p.grid, (size_t)cols, dy + (size_t)(n0 + j) * p.out_size,
-                        p.g);
+            gan__im2col(p.col + j * p.grid, (size_t)cols,
+                        job->dy + (size_t)(n0 + j) * p.out_size, p.g);
         gan_status st = GAN_OK;
         if (c->param_grads) { /* dW(C_in, rows) += x (C_in, cols) dcol^T */
-            const float *xc = gan__convt_input_chunk(&p, x, n0, nb);
+            const float *xc = gan__convt_input_chunk(&p, job->x, n0, nb);
+            const float beta = part > 0 && n0 == p.n_begin ? 0.0f : 1.0f;
             st = gan__gemm(c->blas, 0, 1, p.other, p.rows, cols, 1.0f, xc, cols, p.col, cols,
-                           1.0f, l->param[GAN_PARAM_WEIGHT].grad, p.rows);
+                           beta, p.dw, p.rows);
         }
-        if (st == GAN_OK && dx) { /* dx(C_in, cols) = W (C_in, rows) dcol */
-            float *dxc = dx + (size_t)n0 * p.in_size;
+        if (st == GAN_OK && job->dx) { /* dx(C_in, cols) = W (C_in, rows) dcol */
+            float *dxc = job->dx + (size_t)n0 * p.in_size;
             st = gan__gemm(c->blas, 0, 0, p.other, cols, p.rows, 1.0f,
                            l->param[GAN_PARAM_WEIGHT].value, p.rows, p.col, cols, 0.0f,
                            nb == 1 ? dxc : p.tmp, cols);
@@ -74,6 +86,18 @@ static gan_status gan__convt_backward(gan_layer_t *l, const gan__ctx *c, const f
             return st;
     }
     return GAN_OK;
+}
+
+static gan_status gan__convt_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                      const float *y, const float *dy, float *dx)
+{
+    (void)y;
+    const gan__conv_geom *g = &((const gan__conv *)l)->geom;
+    if (c->param_grads && l->param[GAN_PARAM_BIAS].present)
+        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, g->channels,
+                          (size_t)g->in_h * g->in_w);
+    gan__conv_job job = {.l = l, .c = c, .x = x, .dy = dy, .dx = dx};
+    return gan__conv_run(l, c, gan__convt_backward_part, &job, c->param_grads);
 }
 
 static const gan__layer_ops gan__conv2d_transpose_ops = {

@@ -229,29 +229,71 @@ int32_t gan__conv_chunk(const gan__conv *c, int32_t batch)
     return (int32_t)(((size_t)batch + chunks - 1) / chunks);
 }
 
+static int32_t gan__conv_parts(const gan_layer_t *l, int32_t batch)
+{
+    int32_t parts = l->parts > 1 ? l->parts : 1;
+    return parts < batch ? parts : batch;
+}
+
+/* Floats of one part's column buffer and reordering space. */
+static size_t gan__conv_part_floats(const gan__conv *c, int32_t batch, int32_t parts)
+{
+    size_t grid = (size_t)c->geom.out_h * c->geom.out_w;
+    size_t per_image = gan__conv_col_floats(c) + (size_t)c->other_channels * grid;
+    int32_t images = (int32_t)(((size_t)batch + (size_t)parts - 1) / (size_t)parts);
+    return per_image * (size_t)gan__conv_chunk(c, images);
+}
+
 size_t gan__conv_workspace(const gan_layer_t *l, int32_t batch)
 {
     const gan__conv *c = (const gan__conv *)l;
-    size_t grid = (size_t)c->geom.out_h * c->geom.out_w;
-    size_t per_image = gan__conv_col_floats(c) + (size_t)c->other_channels * grid;
-    return per_image * (size_t)gan__conv_chunk(c, batch);
+    const int32_t parts = gan__conv_parts(l, batch);
+    /* Parts after the first add their weight gradients into private copies. */
+    return gan__conv_part_floats(c, batch, parts) * (size_t)parts +
+           l->param[GAN_PARAM_WEIGHT].count * (size_t)(parts - 1);
 }
 
-gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c)
+gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c, int32_t part)
 {
     const gan__conv *cv = (const gan__conv *)l;
+    const int32_t parts = gan__conv_parts(l, c->batch);
+    size_t begin, end;
+    gan__part_range((size_t)c->batch, part, parts, &begin, &end);
     gan__conv_pass p = {
         .g = &cv->geom,
         .other = cv->other_channels,
         .rows = cv->geom.channels * cv->geom.kernel_h * cv->geom.kernel_w,
-        .chunk = gan__conv_chunk(cv, c->batch),
         .grid = (size_t)cv->geom.out_h * cv->geom.out_w,
         .in_size = gan__shape_size(&l->in),
         .out_size = gan__shape_size(&l->out),
-        .col = c->workspace,
+        .parts = parts,
+        .n_begin = (int32_t)begin,
+        .n_end = (int32_t)end,
     };
+    const size_t part_floats = gan__conv_part_floats(cv, c->batch, parts);
+    p.chunk = gan__conv_chunk(cv, (int32_t)(((size_t)c->batch + parts - 1) / parts));
+    p.col = c->workspace + part_floats * (size_t)part;
     p.tmp = p.col + (size_t)p.rows * p.chunk * p.grid;
+    const size_t weights = l->param[GAN_PARAM_WEIGHT].count;
+    p.dw = part == 0 ? l->param[GAN_PARAM_WEIGHT].grad
+                     : c->workspace + part_floats * (size_t)parts + weights * (size_t)(part - 1);
     return p;
+}
+
+gan_status gan__conv_run(gan_layer_t *l, const gan__ctx *c, gan__part_fn fn, void *job,
+                         bool weight_grads)
+{
+    const int32_t parts = gan__conv_parts(l, c->batch);
+    gan_status st = gan__pool_run(fn, job, parts);
+    if (st != GAN_OK || !weight_grads || parts == 1)
+        return st;
+    const size_t weights = l->param[GAN_PARAM_WEIGHT].count;
+    float *grad = l->param[GAN_PARAM_WEIGHT].grad;
+    const float *priv = gan__conv_pass_begin(l, c, 1).dw;
+    for (int32_t part = 1; part < parts; part++, priv += weights)
+        for (size_t i = 0; i < weights; i++)
+            grad[i] += priv[i];
+    return GAN_OK;
 }
 
 void gan__conv_describe(const gan_layer_t *l, char *buf, size_t size)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "core/pool.h"
 #include "kernels/im2col.h"
 #include "layers/layer.h"
 
@@ -38,26 +39,42 @@ int32_t gan__conv_chunk(const gan__conv *c, int32_t batch);
 /* Floats of the column buffer per image (rows x grid). */
 size_t gan__conv_col_floats(const gan__conv *c);
 
-/* What one forward or backward pass works with. The workspace holds the column buffer
- * (rows, chunk*grid), then `tmp` (other_channels, chunk*grid) for tensors reordered
- * between NCHW and the channel-major layout of the batched GEMMs. */
+/* What one part of a forward or backward pass works with: images [n_begin, n_end) in
+ * chunks of at most `chunk`. Its workspace slice holds the column buffer (rows,
+ * chunk*grid), then `tmp` (other_channels, chunk*grid) for tensors reordered between
+ * NCHW and the channel-major layout of the batched GEMMs. */
 typedef struct gan__conv_pass {
     const gan__conv_geom *g;
     int32_t other;     /* the grid side's channels */
     int32_t rows;      /* g->channels * kh * kw */
     int32_t chunk;     /* images per GEMM */
+    int32_t parts, n_begin, n_end;
     size_t grid;       /* grid points per image */
     size_t in_size, out_size;
     float *col, *tmp;
+    float *dw;         /* where this part adds its weight gradient: the gradient arena
+                        * for part 0, a private copy (zeroed by its first chunk) else */
 } gan__conv_pass;
 
-gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c);
+gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c, int32_t part);
 
 /* Images in the chunk starting at image n0. */
-static inline int32_t gan__conv_chunk_at(const gan__conv_pass *p, int32_t batch,
-                                         int32_t n0)
+static inline int32_t gan__conv_chunk_at(const gan__conv_pass *p, int32_t n0)
 {
-    return batch - n0 < p->chunk ? batch - n0 : p->chunk;
+    return p->n_end - n0 < p->chunk ? p->n_end - n0 : p->chunk;
 }
+
+/* Run @p fn (a gan__part_fn taking @p job) over the layer's parts; with @p weight_grads,
+ * then add the private weight gradients of parts 1.. into the gradient arena. */
+gan_status gan__conv_run(gan_layer_t *l, const gan__ctx *c, gan__part_fn fn, void *job,
+                         bool weight_grads);
+
+/* What a part function needs of its pass. */
+typedef struct gan__conv_job {
+    gan_layer_t *l;
+    const gan__ctx *c;
+    const float *x, *dy;
+    float *y, *dx;
+} gan__conv_job;
 
 #endif

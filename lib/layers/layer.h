@@ -20,6 +20,7 @@ typedef struct gan__ctx {
     const gan__blas *blas;
     float *workspace;      /* >= ops->workspace_floats(layer, batch) floats, scratch */
     const int32_t *labels; /* batch class ids, or NULL */
+    int32_t parts;         /* the batch splits into this many parts (core/pool.h) */
 } gan__ctx;
 
 #define GAN__PARAM_GROUPS 2
@@ -90,6 +91,7 @@ struct gan_layer {
     gan__rng rng;     /* run-time stream (dropout masks) */
     gan__spectral sn;
     gan__profile profile; /* accumulated while the model profiles */
+    int32_t parts;        /* the model's part count, set before workspace_floats */
 };
 
 /* Allocate a zeroed layer of @p bytes (a struct that starts with gan_layer_t) and set the

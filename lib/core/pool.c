@@ -1,0 +1,205 @@
+/* A small fork-join pool on pthreads: worker w runs the parts p with p % size == w + 1,
+ * the caller those with p % size == 0. Workers spin briefly before sleeping, because a
+ * training step starts a few hundred short parallel passes. */
+#include "core/pool.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas/blas.h"
+#include "core/error.h"
+#include "gan/blas.h"
+
+#define GAN__POOL_MAX 256
+#define GAN__POOL_SPIN 2000
+
+typedef struct gan__pool {
+    pthread_mutex_t lock;      /* guards the fields below and the job */
+    pthread_cond_t wake, done;
+    pthread_t threads[GAN__POOL_MAX];
+    int32_t size;              /* threads, the caller included */
+    atomic_uint_fast64_t generation; /* bumped per job; workers watch it */
+    atomic_int pending;        /* workers still running the job */
+    bool stop;
+    uint_fast64_t base_generation; /* when the workers were started: their first "seen" */
+    /* The job. */
+    gan__part_fn fn;
+    void *arg;
+    int32_t parts;
+    int32_t failed_part;
+    gan_status failed_status;
+    char failed_message[512];
+} gan__pool;
+
+static gan__pool gan__the_pool = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER,
+    .size = 1,
+};
+/* Held by the one caller that owns the pool during a job; others run inline. */
+static pthread_mutex_t gan__pool_owner = PTHREAD_MUTEX_INITIALIZER;
+
+int32_t gan__pool_size(void)
+{
+    pthread_mutex_lock(&gan__the_pool.lock);
+    int32_t size = gan__the_pool.size;
+    pthread_mutex_unlock(&gan__the_pool.lock);
+    return size;
+}
+
+static void gan__pool_record(gan__pool *p, int32_t part, gan_status st)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->failed_part < 0 || part < p->failed_part) {
+        p->failed_part = part;
+        p->failed_status = st;
+        snprintf(p->failed_message, sizeof p->failed_message, "%s", gan_last_error());
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void gan__pool_run_parts(gan__pool *p, int32_t first, int32_t step)
+{
+    for (int32_t part = first; part < p->parts; part += step) {
+        gan_status st = p->fn(p->arg, part, p->parts);
+        if (st != GAN_OK)
+            gan__pool_record(p, part, st);
+    }
+}
+
+static void *gan__pool_worker(void *arg)
+{
+    gan__pool *p = &gan__the_pool;
+    const int32_t index = (int32_t)(intptr_t)arg; /* 1 .. size-1 */
+    pthread_mutex_lock(&p->lock);
+    uint_fast64_t seen = p->base_generation; /* a job may already have been posted */
+    pthread_mutex_unlock(&p->lock);
+    for (;;) {
+        for (int spin = 0; spin < GAN__POOL_SPIN && atomic_load(&p->generation) == seen;
+             spin++)
+            sched_yield();
+        pthread_mutex_lock(&p->lock);
+        while (atomic_load(&p->generation) == seen && !p->stop)
+            pthread_cond_wait(&p->wake, &p->lock);
+        if (p->stop) {
+            pthread_mutex_unlock(&p->lock);
+            return NULL;
+        }
+        seen = atomic_load(&p->generation);
+        const int32_t size = p->size;
+        pthread_mutex_unlock(&p->lock);
+        gan__pool_run_parts(p, index, size);
+        if (atomic_fetch_sub(&p->pending, 1) == 1) {
+            pthread_mutex_lock(&p->lock);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->lock);
+        }
+    }
+}
+
+gan_status gan__pool_run(gan__part_fn fn, void *arg, int32_t parts)
+{
+    gan__pool *p = &gan__the_pool;
+    if (parts <= 1 || gan__pool_size() == 1 || pthread_mutex_trylock(&gan__pool_owner) != 0) {
+        for (int32_t part = 0; part < parts; part++) {
+            gan_status st = fn(arg, part, parts);
+            if (st != GAN_OK)
+                return st;
+        }
+        return GAN_OK;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->fn = fn;
+    p->arg = arg;
+    p->parts = parts;
+    p->failed_part = -1;
+    const int32_t size = p->size;
+    atomic_store(&p->pending, size - 1);
+    atomic_fetch_add(&p->generation, 1);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+
+    gan__pool_run_parts(p, 0, size);
+    for (int spin = 0; spin < GAN__POOL_SPIN && atomic_load(&p->pending) > 0; spin++)
+        sched_yield();
+    pthread_mutex_lock(&p->lock);
+    while (atomic_load(&p->pending) > 0)
+        pthread_cond_wait(&p->done, &p->lock);
+    gan_status st = GAN_OK;
+    if (p->failed_part >= 0)
+        st = gan__fail(p->failed_status, "%s", p->failed_message);
+    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&gan__pool_owner);
+    return st;
+}
+
+/* Stop and join every worker; the caller holds gan__pool_owner. */
+static void gan__pool_stop(gan__pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->stop = true;
+    pthread_cond_broadcast(&p->wake);
+    const int32_t size = p->size;
+    pthread_mutex_unlock(&p->lock);
+    for (int32_t i = 1; i < size; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_mutex_lock(&p->lock);
+    p->stop = false;
+    p->size = 1;
+    pthread_mutex_unlock(&p->lock);
+}
+
+gan_status gan_set_num_threads(int32_t threads)
+{
+    static const char who[] = "gan_set_num_threads";
+    if (threads < 1 || threads > GAN__POOL_MAX)
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: %d threads is outside [1, %d]", who,
+                         (int)threads, GAN__POOL_MAX);
+    gan__pool *p = &gan__the_pool;
+    pthread_mutex_lock(&gan__pool_owner); /* waits for a running job */
+    gan_status st = GAN_OK;
+    if (threads != p->size) {
+        gan__pool_stop(p);
+        pthread_mutex_lock(&p->lock);
+        p->base_generation = atomic_load(&p->generation);
+        pthread_mutex_unlock(&p->lock);
+        int32_t started = 1;
+        for (; started < threads; started++)
+            if (pthread_create(&p->threads[started], NULL, gan__pool_worker,
+                               (void *)(intptr_t)started) != 0)
+                break;
+        pthread_mutex_lock(&p->lock);
+        p->size = started;
+        pthread_mutex_unlock(&p->lock);
+        if (started < threads) {
+            gan__pool_stop(p);
+            st = gan__fail(GAN_E_NO_MEMORY, "%s: could only start %d of %d threads; the "
+                           "pool is back to 1", who, (int)started, (int)threads);
+        }
+    }
+    pthread_mutex_unlock(&gan__pool_owner);
+#if defined(GAN_HAVE_CBLAS)
+    if (st == GAN_OK)
+        gan__blas_threads(threads > 1 ? 1 : threads); /* the parts run the products */
+#endif
+    return st;
+}
+
+int32_t gan_get_num_threads(void)
+{
+    return gan__pool_size();
+}
+
+/* Join the workers before the library is unloaded: they run its code. */
+__attribute__((destructor)) static void gan__pool_unload(void)
+{
+    pthread_mutex_lock(&gan__pool_owner);
+    gan__pool_stop(&gan__the_pool);
+    pthread_mutex_unlock(&gan__pool_owner);
+}

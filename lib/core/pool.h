@@ -1,0 +1,30 @@
+/* libgan's worker threads. A layer splits its batch into parts, a fixed number per model
+ * (taken when it is built or re-sized), and runs them at once here. Which thread runs a
+ * part never changes what it computes, so results depend on the part count only. */
+#ifndef GAN_CORE_POOL_H
+#define GAN_CORE_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gan/status.h"
+
+typedef gan_status (*gan__part_fn)(void *arg, int32_t part, int32_t parts);
+
+/* Threads of the pool, the calling thread included (1: no workers). */
+int32_t gan__pool_size(void);
+
+/* Run fn(arg, p, parts) for every p in [0, parts): on the pool's threads when it is free,
+ * else one after the other on this thread. Returns the status of the lowest failing part
+ * and puts its message in this thread's gan_last_error(). */
+gan_status gan__pool_run(gan__part_fn fn, void *arg, int32_t parts);
+
+/* Part p of n items split into `parts` contiguous ranges: [*begin, *end). */
+static inline void gan__part_range(size_t n, int32_t part, int32_t parts, size_t *begin,
+                                   size_t *end)
+{
+    *begin = n * (size_t)part / (size_t)parts;
+    *end = n * ((size_t)part + 1) / (size_t)parts;
+}
+
+#endif

@@ -1,0 +1,162 @@
+/* libgan's thread pool: a model split into parts computes what the unsplit model does,
+ * the same bits whichever thread runs a part, and a failure in a worker reaches the
+ * caller with its message. */
+#include "test_util.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 5
+static const int32_t image_dims[3] = {2, 8, 8};
+
+/* Conv -> BN -> LeakyReLU -> ConvT -> Tanh: every parallel layer kind. */
+static gan_model_t *conv_stack(void)
+{
+    gan_model_t *m = gt_model(image_dims, 3);
+    gan_layer_t *l;
+    gt_add(m, gan_layer_conv2d_create(&l, 6, 3, 2, GAN_PADDING_SAME), l);
+    gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
+    gt_add(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
+    gt_add(m, gan_layer_conv2d_transpose_create(&l, 3, 5, 2, GAN_PADDING_SAME), l);
+    gt_add(m, gan_layer_tanh_create(&l), l);
+    return m;
+}
+
+typedef struct pass_result {
+    float *out, *dx, *grads;
+    size_t n_out, n_in, n_grads;
+} pass_result;
+
+/* Build with the pool at @p build_threads, run at @p run_threads: forward, backward. */
+static pass_result run_pass(int32_t build_threads, int32_t run_threads, int32_t batch)
+{
+    GT_OK(gan_set_num_threads(build_threads));
+    gan_model_t *m = conv_stack();
+    GT_OK(gan_model_build(m, batch));
+    GT_OK(gan_set_num_threads(run_threads));
+    pass_result r = {.n_in = (size_t)batch * gt_input_size(m),
+                     .n_out = (size_t)batch * gt_output_size(m)};
+    float *x = malloc(r.n_in * sizeof *x), *dy = malloc(r.n_out * sizeof *dy);
+    gt_rng g;
+    gt_seed(&g, 7);
+    gt_fill(&g, x, r.n_in, -1.0f, 1.0f);
+    gt_fill(&g, dy, r.n_out, -1.0f, 1.0f);
+    const float *out, *dx;
+    float *grads;
+    GT_OK(gan_model_zero_grad(m));
+    GT_OK(gan_model_forward(m, x, NULL, batch, &out));
+    GT_OK(gan_model_backward(m, dy, &dx));
+    GT_OK(gan_model_get_grads(m, &grads, &r.n_grads));
+    r.out = malloc(r.n_out * sizeof *r.out);
+    r.dx = malloc(r.n_in * sizeof *r.dx);
+    r.grads = malloc(r.n_grads * sizeof *r.grads);
+    memcpy(r.out, out, r.n_out * sizeof *r.out);
+    memcpy(r.dx, dx, r.n_in * sizeof *r.dx);
+    memcpy(r.grads, grads, r.n_grads * sizeof *r.grads);
+    free(x);
+    free(dy);
+    gan_model_destroy(m);
+    GT_OK(gan_set_num_threads(1));
+    return r;
+}
+
+static void result_free(pass_result *r)
+{
+    free(r->out);
+    free(r->dx);
+    free(r->grads);
+}
+
+static void expect_close(const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fabsf(a[i] - b[i]) > 1e-5f + 1e-5f * fabsf(b[i]))
+            fail_msg("element %zu: %.9g vs %.9g", i, (double)a[i], (double)b[i]);
+}
+
+static void test_parts_match_one_part(void **state)
+{
+    (void)state;
+    const int32_t batches[3] = {BATCH, 1, 2}; /* batch 1: fewer images than threads */
+    for (int i = 0; i < 3; i++) {
+        pass_result one = run_pass(1, 1, batches[i]), split = run_pass(3, 3, batches[i]);
+        expect_close(split.out, one.out, one.n_out);
+        expect_close(split.dx, one.dx, one.n_in);
+        expect_close(split.grads, one.grads, one.n_grads);
+        result_free(&one);
+        result_free(&split);
+    }
+}
+
+static void test_same_bits_on_any_thread(void **state)
+{
+    (void)state;
+    /* Built for 3 parts: run on 3 threads, on 2 (parts wrap around) and on the caller. */
+    pass_result pooled = run_pass(3, 3, BATCH), fewer = run_pass(3, 2, BATCH),
+                inline_run = run_pass(3, 1, BATCH);
+    assert_memory_equal(pooled.out, inline_run.out, pooled.n_out * sizeof(float));
+    assert_memory_equal(pooled.dx, inline_run.dx, pooled.n_in * sizeof(float));
+    assert_memory_equal(pooled.grads, inline_run.grads, pooled.n_grads * sizeof(float));
+    assert_memory_equal(pooled.grads, fewer.grads, pooled.n_grads * sizeof(float));
+    result_free(&pooled);
+    result_free(&fewer);
+    result_free(&inline_run);
+}
+
+static pthread_t main_thread;
+
+/* A user sgemm that fails on any thread but the test's own. */
+static int failing_off_main(void *user, int32_t ta, int32_t tb, int32_t m, int32_t n,
+                            int32_t k, float alpha, const float *a, int32_t lda,
+                            const float *b, int32_t ldb, float beta, float *c, int32_t ldc)
+{
+    (void)user, (void)ta, (void)tb, (void)alpha, (void)a, (void)lda, (void)b, (void)ldb;
+    if (!pthread_equal(pthread_self(), main_thread))
+        return 7;
+    for (int32_t i = 0; i < m; i++) /* any values: only the failure is checked */
+        for (int32_t j = 0; j < n; j++)
+            c[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : c[(size_t)i * ldc + j];
+    (void)k;
+    return 0;
+}
+
+static void test_worker_failure_reaches_the_caller(void **state)
+{
+    (void)state;
+    main_thread = pthread_self();
+    GT_OK(gan_set_num_threads(2));
+    gan_model_t *m = conv_stack();
+    GT_OK(gan_model_build(m, BATCH));
+    GT_OK(gan_model_set_sgemm(m, failing_off_main, NULL));
+    float x[BATCH * 2 * 8 * 8] = {0};
+    GT_FAILS(gan_model_forward(m, x, NULL, BATCH, NULL), GAN_E_BACKEND, "returned 7");
+    GT_FAILS(gan_model_forward(m, x, NULL, BATCH, NULL), GAN_E_BACKEND, "layer 0");
+    gan_model_destroy(m);
+    GT_OK(gan_set_num_threads(1));
+}
+
+static void test_thread_count_api(void **state)
+{
+    (void)state;
+    assert_int_equal(gan_get_num_threads(), 1);
+    GT_FAILS(gan_set_num_threads(0), GAN_E_OUT_OF_RANGE, "0 threads");
+    GT_FAILS(gan_set_num_threads(257), GAN_E_OUT_OF_RANGE, "257 threads");
+    GT_OK(gan_set_num_threads(4));
+    assert_int_equal(gan_get_num_threads(), 4);
+    GT_OK(gan_set_num_threads(4)); /* unchanged */
+    GT_OK(gan_set_num_threads(1));
+    assert_int_equal(gan_get_num_threads(), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_thread_count_api),
+        cmocka_unit_test(test_parts_match_one_part),
+        cmocka_unit_test(test_same_bits_on_any_thread),
+        cmocka_unit_test(test_worker_failure_reaches_the_caller),
+    };
+    return cmocka_run_group_tests_name("threads", tests, NULL, NULL);
+}
