@@ -11,7 +11,7 @@
 #define BATCH 5
 static const int32_t image_dims[3] = {2, 8, 8};
 
-/* Conv -> BN -> LeakyReLU -> ConvT -> Tanh: every parallel layer kind. */
+/* Conv -> BN -> LeakyReLU -> Dropout -> ConvT -> Tanh: every parallel layer kind. */
 static gan_model_t *conv_stack(void)
 {
     gan_model_t *m = gt_model(image_dims, 3);
@@ -19,6 +19,7 @@ static gan_model_t *conv_stack(void)
     gt_add(m, gan_layer_conv2d_create(&l, 6, 3, 2, GAN_PADDING_SAME), l);
     gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
     gt_add(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
+    gt_add(m, gan_layer_dropout_create(&l, 0.3f), l);
     gt_add(m, gan_layer_conv2d_transpose_create(&l, 3, 5, 2, GAN_PADDING_SAME), l);
     gt_add(m, gan_layer_tanh_create(&l), l);
     return m;
@@ -105,6 +106,40 @@ static void test_same_bits_on_any_thread(void **state)
     result_free(&inline_run);
 }
 
+/* Elementwise layers large enough to be split: the same bits as unsplit. */
+static float *dropout_tanh_output(int32_t threads)
+{
+    enum { WIDE = 100001 }; /* odd: ranges start at odd halves of the dropout's pairs */
+    const int32_t dims[1] = {WIDE};
+    GT_OK(gan_set_num_threads(threads));
+    gan_model_t *m = gt_model(dims, 1);
+    gan_layer_t *l;
+    gt_add(m, gan_layer_dropout_create(&l, 0.3f), l);
+    gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
+    gt_add(m, gan_layer_tanh_create(&l), l);
+    GT_OK(gan_model_build(m, 3));
+    float *x = malloc(3 * (size_t)WIDE * sizeof *x), *copy = malloc(3 * (size_t)WIDE * sizeof *x);
+    gt_rng g;
+    gt_seed(&g, 11);
+    gt_fill(&g, x, 3 * (size_t)WIDE, -2.0f, 2.0f);
+    const float *y;
+    GT_OK(gan_model_forward(m, x, NULL, 3, &y));
+    memcpy(copy, y, 3 * (size_t)WIDE * sizeof *copy);
+    free(x);
+    gan_model_destroy(m);
+    GT_OK(gan_set_num_threads(1));
+    return copy;
+}
+
+static void test_split_elementwise_layers(void **state)
+{
+    (void)state;
+    float *one = dropout_tanh_output(1), *split = dropout_tanh_output(3);
+    assert_memory_equal(one, split, 3 * 100001 * sizeof *one);
+    free(one);
+    free(split);
+}
+
 static pthread_t main_thread;
 
 /* A user sgemm that fails on any thread but the test's own. */
@@ -156,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_thread_count_api),
         cmocka_unit_test(test_parts_match_one_part),
         cmocka_unit_test(test_same_bits_on_any_thread),
+        cmocka_unit_test(test_split_elementwise_layers),
         cmocka_unit_test(test_worker_failure_reaches_the_caller),
     };
     return cmocka_run_group_tests_name("threads", tests, NULL, NULL);

@@ -139,6 +139,35 @@ gan_status gan__pool_run(gan__part_fn fn, void *arg, int32_t parts)
     return st;
 }
 
+typedef struct gan__range_job {
+    gan__range_fn fn;
+    void *arg;
+    size_t n;
+} gan__range_job;
+
+static gan_status gan__range_part(void *arg, int32_t part, int32_t parts)
+{
+    const gan__range_job *job = arg;
+    size_t begin, end;
+    gan__part_range(job->n, part, parts, &begin, &end);
+    if (begin < end)
+        job->fn(job->arg, begin, end);
+    return GAN_OK;
+}
+
+void gan__pool_for(gan__range_fn fn, void *arg, size_t n, size_t grain, int32_t parts)
+{
+    if (parts > 1 && n / (size_t)parts < grain)
+        parts = (int32_t)(n / grain > 1 ? n / grain : 1);
+    if (parts <= 1) {
+        if (n)
+            fn(arg, 0, n);
+        return;
+    }
+    gan__range_job job = {.fn = fn, .arg = arg, .n = n};
+    gan__pool_run(gan__range_part, &job, parts);
+}
+
 /* Stop and join every worker; the caller holds gan__pool_owner. */
 static void gan__pool_stop(gan__pool *p)
 {

@@ -27,4 +27,10 @@ static inline void gan__part_range(size_t n, int32_t part, int32_t parts, size_t
     *end = n * ((size_t)part + 1) / (size_t)parts;
 }
 
+/* For work whose result does not depend on the split (elementwise passes, per-channel
+ * statistics): fn(arg, begin, end) over [0, n) in up to @p parts ranges, as one range
+ * when n is too small to be worth waking threads for. */
+typedef void (*gan__range_fn)(void *arg, size_t begin, size_t end);
+void gan__pool_for(gan__range_fn fn, void *arg, size_t n, size_t grain, int32_t parts);
+
 #endif

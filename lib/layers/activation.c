@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "core/pool.h"
 #include "layers/layer.h"
 
 typedef struct gan__activation {
@@ -21,51 +22,88 @@ static size_t gan__count(const gan_layer_t *l, const gan__ctx *c)
     return (size_t)c->batch * gan__shape_size(&l->in);
 }
 
-/* Branch-free so that it vectorises: the signs are random, a branch mispredicts. With
- * 0 <= alpha < 1, max(x, alpha x) is x for x > 0 and alpha x otherwise. */
-static gan_status gan__leaky_forward(gan_layer_t *l, const gan__ctx *c,
-                                     const float *restrict x, float *restrict y)
+typedef struct gan__act_job {
+    float alpha;
+    const float *x, *y, *dy;
+    float *out;
+} gan__act_job;
+
+#define GAN__ACT_GRAIN 32768
+
+static gan_status gan__act_run(const gan_layer_t *l, const gan__ctx *c, gan__range_fn fn,
+                               gan__act_job job)
 {
-    const float alpha = ((gan__activation *)l)->alpha;
-    size_t n = gan__count(l, c);
-    for (size_t i = 0; i < n; i++) {
-        const float scaled = alpha * x[i];
-        y[i] = x[i] > scaled ? x[i] : scaled;
-    }
+    job.alpha = ((const gan__activation *)l)->alpha;
+    gan__pool_for(fn, &job, gan__count(l, c), GAN__ACT_GRAIN, c->parts);
     return GAN_OK;
 }
 
-static gan_status gan__leaky_backward(gan_layer_t *l, const gan__ctx *c,
-                                      const float *restrict x, const float *y,
-                                      const float *restrict dy, float *restrict dx)
+/* Branch-free so that it vectorises: the signs are random, a branch mispredicts. With
+ * 0 <= alpha < 1, max(x, alpha x) is x for x > 0 and alpha x otherwise. */
+static void gan__leaky_forward_range(void *arg, size_t begin, size_t end)
 {
-    (void)y;
-    const float alpha = ((gan__activation *)l)->alpha;
-    size_t n = gan__count(l, c);
-    for (size_t i = 0; i < n; i++) {
+    const gan__act_job *j = arg;
+    const float alpha = j->alpha;
+    const float *restrict x = j->x;
+    float *restrict y = j->out;
+    for (size_t i = begin; i < end; i++) {
+        const float scaled = alpha * x[i];
+        y[i] = x[i] > scaled ? x[i] : scaled;
+    }
+}
+
+static gan_status gan__leaky_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                     float *y)
+{
+    return gan__act_run(l, c, gan__leaky_forward_range, (gan__act_job){.x = x, .out = y});
+}
+
+static void gan__leaky_backward_range(void *arg, size_t begin, size_t end)
+{
+    const gan__act_job *j = arg;
+    const float alpha = j->alpha;
+    const float *restrict x = j->x, *restrict dy = j->dy;
+    float *restrict dx = j->out;
+    for (size_t i = begin; i < end; i++) {
         const float scaled = alpha * dy[i]; /* computed always, so the select vectorises */
         dx[i] = x[i] > 0.0f ? dy[i] : scaled;
     }
-    return GAN_OK;
+}
+
+static gan_status gan__leaky_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                      const float *y, const float *dy, float *dx)
+{
+    (void)y;
+    return gan__act_run(l, c, gan__leaky_backward_range,
+                        (gan__act_job){.x = x, .dy = dy, .out = dx});
+}
+
+static void gan__tanh_forward_range(void *arg, size_t begin, size_t end)
+{
+    const gan__act_job *j = arg;
+    for (size_t i = begin; i < end; i++)
+        j->out[i] = tanhf(j->x[i]);
 }
 
 static gan_status gan__tanh_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
                                     float *y)
 {
-    size_t n = gan__count(l, c);
-    for (size_t i = 0; i < n; i++)
-        y[i] = tanhf(x[i]);
-    return GAN_OK;
+    return gan__act_run(l, c, gan__tanh_forward_range, (gan__act_job){.x = x, .out = y});
+}
+
+static void gan__tanh_backward_range(void *arg, size_t begin, size_t end)
+{
+    const gan__act_job *j = arg;
+    for (size_t i = begin; i < end; i++)
+        j->out[i] = j->dy[i] * (1.0f - j->y[i] * j->y[i]);
 }
 
 static gan_status gan__tanh_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
                                      const float *y, const float *dy, float *dx)
 {
     (void)x;
-    size_t n = gan__count(l, c);
-    for (size_t i = 0; i < n; i++)
-        dx[i] = dy[i] * (1.0f - y[i] * y[i]);
-    return GAN_OK;
+    return gan__act_run(l, c, gan__tanh_backward_range,
+                        (gan__act_job){.y = y, .dy = dy, .out = dx});
 }
 
 static gan_status gan__sigmoid_forward(gan_layer_t *l, const gan__ctx *c, const float *x,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "core/pool.h"
 #include "layers/layer.h"
 
 typedef struct gan__batchnorm {
@@ -61,30 +62,39 @@ static size_t gan__bn_workspace(const gan_layer_t *l, int32_t batch)
     return 4 * (size_t)((const gan__batchnorm *)l)->channels;
 }
 
-/* The passes walk the tensor in memory order, sample by sample, so that a (F) input of
- * many features is read contiguously; per-channel sums go to double accumulators. */
+/* Channels are independent: a pass works on a range of them for the whole batch, the
+ * ranges in parallel (same results for any split). Within a range it walks the tensor in
+ * memory order, sample by sample, so that a (F) input of many features is read in
+ * contiguous runs; per-channel sums go to double accumulators. */
+typedef struct gan__bn_job {
+    gan__batchnorm *b;
+    const gan__ctx *c;
+    const float *x, *dy;
+    float *y, *dx;
+} gan__bn_job;
 
-/* acc[ch] += sum over the batch of x (or of (x - center[ch])^2 when center is set). */
+/* acc[ch] = sum over the batch of x (or of (x - center[ch])^2 when center is set), for
+ * ch in [c0, c1). */
 static void gan__bn_channel_sums(double *restrict acc, const float *restrict x,
                                  const float *restrict center, int32_t n, int32_t nc,
-                                 size_t px)
+                                 size_t px, int32_t c0, int32_t c1)
 {
-    for (int32_t ch = 0; ch < nc; ch++)
+    for (int32_t ch = c0; ch < c1; ch++)
         acc[ch] = 0.0;
     for (int32_t i = 0; i < n; i++) {
         const float *sample = x + (size_t)i * nc * px;
         if (px == 1) {
             if (center)
-                for (int32_t ch = 0; ch < nc; ch++) {
+                for (int32_t ch = c0; ch < c1; ch++) {
                     const double d = (double)sample[ch] - center[ch];
                     acc[ch] += d * d;
                 }
             else
-                for (int32_t ch = 0; ch < nc; ch++)
+                for (int32_t ch = c0; ch < c1; ch++)
                     acc[ch] += sample[ch];
             continue;
         }
-        for (int32_t ch = 0; ch < nc; ch++) {
+        for (int32_t ch = c0; ch < c1; ch++) {
             const float *row = sample + (size_t)ch * px;
             float sum = 0.0f; /* a row is short: float is exact enough before the add */
             if (center) {
@@ -100,11 +110,12 @@ static void gan__bn_channel_sums(double *restrict acc, const float *restrict x,
     }
 }
 
-static gan_status gan__bn_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
-                                  float *y)
+static void gan__bn_forward_range(void *arg, size_t first, size_t last)
 {
-    gan__batchnorm *b = (gan__batchnorm *)l;
-    const int32_t nc = b->channels, n = c->batch;
+    const gan__bn_job *j = arg;
+    gan__batchnorm *b = j->b;
+    gan_layer_t *l = &b->base;
+    const int32_t nc = b->channels, n = j->c->batch, c0 = (int32_t)first, c1 = (int32_t)last;
     const size_t px = b->pixels, count = (size_t)n * px;
     const float *gamma = l->param[GAN_PARAM_WEIGHT].value;
     const float *beta = l->param[GAN_PARAM_BIAS].value;
@@ -112,14 +123,14 @@ static gan_status gan__bn_forward(gan_layer_t *l, const gan__ctx *c, const float
     float *mean = xhat + (size_t)n * nc * px;
     float *inv_std = mean + nc;
     float *run_mean = l->state, *run_var = l->state + nc;
-    double *acc = (double *)c->workspace;
+    double *acc = (double *)j->c->workspace;
 
-    if (c->training) {
-        gan__bn_channel_sums(acc, x, NULL, n, nc, px);
-        for (int32_t ch = 0; ch < nc; ch++)
+    if (j->c->training) {
+        gan__bn_channel_sums(acc, j->x, NULL, n, nc, px, c0, c1);
+        for (int32_t ch = c0; ch < c1; ch++)
             mean[ch] = (float)(acc[ch] / (double)count);
-        gan__bn_channel_sums(acc, x, mean, n, nc, px);
-        for (int32_t ch = 0; ch < nc; ch++) {
+        gan__bn_channel_sums(acc, j->x, mean, n, nc, px, c0, c1);
+        for (int32_t ch = c0; ch < c1; ch++) {
             const double var = acc[ch] / (double)count;
             const double unbiased = count > 1 ? acc[ch] / (double)(count - 1) : var;
             run_mean[ch] = (float)((1.0 - b->momentum) * run_mean[ch] +
@@ -128,44 +139,60 @@ static gan_status gan__bn_forward(gan_layer_t *l, const gan__ctx *c, const float
             inv_std[ch] = (float)(1.0 / sqrt(var + b->epsilon));
         }
     } else {
-        for (int32_t ch = 0; ch < nc; ch++) {
+        for (int32_t ch = c0; ch < c1; ch++) {
             mean[ch] = run_mean[ch];
             inv_std[ch] = (float)(1.0 / sqrt((double)run_var[ch] + b->epsilon));
         }
     }
     for (int32_t i = 0; i < n; i++)
-        for (int32_t ch = 0; ch < nc; ch++) {
+        for (int32_t ch = c0; ch < c1; ch++) {
             const size_t at = ((size_t)i * nc + ch) * px;
             const float m = mean[ch], s = inv_std[ch], g = gamma[ch], bt = beta[ch];
-            float *restrict h = xhat + at, *restrict out = y + at;
-            const float *restrict in = x + at;
+            float *restrict h = xhat + at, *restrict out = j->y + at;
+            const float *restrict in = j->x + at;
             for (size_t k = 0; k < px; k++) {
                 h[k] = (in[k] - m) * s;
                 out[k] = g * h[k] + bt;
             }
         }
+}
+
+/* Channels per range so that a range has some 16k elements. */
+static size_t gan__bn_grain(const gan__batchnorm *b, int32_t batch)
+{
+    size_t per_channel = (size_t)batch * b->pixels;
+    return per_channel >= 16384 ? 1 : 16384 / per_channel;
+}
+
+static gan_status gan__bn_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                  float *y)
+{
+    gan__batchnorm *b = (gan__batchnorm *)l;
+    gan__bn_job job = {.b = b, .c = c, .x = x, .y = y};
+    gan__pool_for(gan__bn_forward_range, &job, (size_t)b->channels, gan__bn_grain(b, c->batch),
+                  c->parts);
     return GAN_OK;
 }
 
-static gan_status gan__bn_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
-                                   const float *y, const float *dy, float *dx)
+static void gan__bn_backward_range(void *arg, size_t first, size_t last)
 {
-    (void)x;
-    (void)y;
-    gan__batchnorm *b = (gan__batchnorm *)l;
-    const int32_t nc = b->channels, n = c->batch;
+    const gan__bn_job *j = arg;
+    gan__batchnorm *b = j->b;
+    gan_layer_t *l = &b->base;
+    const gan__ctx *c = j->c;
+    const int32_t nc = b->channels, n = c->batch, c0 = (int32_t)first, c1 = (int32_t)last;
     const size_t px = b->pixels, count = (size_t)n * px;
     const float *gamma = l->param[GAN_PARAM_WEIGHT].value;
     const float *xhat = l->saved;
     const float *inv_std = xhat + (size_t)n * nc * px + nc;
     double *sum_dy = (double *)c->workspace, *sum_dy_xhat = sum_dy + nc;
 
-    for (int32_t ch = 0; ch < nc; ch++)
+    for (int32_t ch = c0; ch < c1; ch++)
         sum_dy[ch] = sum_dy_xhat[ch] = 0.0;
     for (int32_t i = 0; i < n; i++)
-        for (int32_t ch = 0; ch < nc; ch++) {
+        for (int32_t ch = c0; ch < c1; ch++) {
             const size_t at = ((size_t)i * nc + ch) * px;
-            const float *restrict g = dy + at, *restrict h = xhat + at;
+            const float *restrict g = j->dy + at, *restrict h = xhat + at;
             double s0 = 0.0, s1 = 0.0;
             for (size_t k = 0; k < px; k++) {
                 s0 += g[k];
@@ -175,25 +202,36 @@ static gan_status gan__bn_backward(gan_layer_t *l, const gan__ctx *c, const floa
             sum_dy_xhat[ch] += s1;
         }
     if (c->param_grads)
-        for (int32_t ch = 0; ch < nc; ch++) {
+        for (int32_t ch = c0; ch < c1; ch++) {
             l->param[GAN_PARAM_WEIGHT].grad[ch] += (float)sum_dy_xhat[ch];
             l->param[GAN_PARAM_BIAS].grad[ch] += (float)sum_dy[ch];
         }
-    if (!dx)
-        return GAN_OK;
+    if (!j->dx)
+        return;
     /* In inference mode the statistics are constants: y is affine in x. */
     const double mean_scale = c->training ? 1.0 / (double)count : 0.0;
     for (int32_t i = 0; i < n; i++)
-        for (int32_t ch = 0; ch < nc; ch++) {
+        for (int32_t ch = c0; ch < c1; ch++) {
             const size_t at = ((size_t)i * nc + ch) * px;
             const float scale = gamma[ch] * inv_std[ch];
             const float mean_dy = (float)(sum_dy[ch] * mean_scale);
             const float mean_dy_xhat = (float)(sum_dy_xhat[ch] * mean_scale);
-            const float *restrict g = dy + at, *restrict h = xhat + at;
-            float *restrict out = dx + at;
+            const float *restrict g = j->dy + at, *restrict h = xhat + at;
+            float *restrict out = j->dx + at;
             for (size_t k = 0; k < px; k++)
                 out[k] = scale * (g[k] - mean_dy - h[k] * mean_dy_xhat);
         }
+}
+
+static gan_status gan__bn_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                   const float *y, const float *dy, float *dx)
+{
+    (void)x;
+    (void)y;
+    gan__batchnorm *b = (gan__batchnorm *)l;
+    gan__bn_job job = {.b = b, .c = c, .dy = dy, .dx = dx};
+    gan__pool_for(gan__bn_backward_range, &job, (size_t)b->channels,
+                  gan__bn_grain(b, c->batch), c->parts);
     return GAN_OK;
 }
 
