@@ -140,11 +140,14 @@ gan_status gan_model_add(gan_model_t *m, gan_layer_t *l)
     return GAN_OK;
 }
 
-/* Where each layer's batch tensors go; with arena NULL only the size is computed. */
+/* Where each layer's batch tensors go; with arena NULL only the size is computed.
+ * Backward needs two gradients at a time, the dy a layer reads and the dx it writes
+ * into the layer below's dy: layers alternate between two buffers of the largest
+ * output's size. */
 static size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena,
                                 size_t *workspace_floats)
 {
-    size_t at = 0, ws = 0;
+    size_t at = 0, ws = 0, largest_out = 0;
     size_t in_floats = gan__round_line((size_t)batch * gan__shape_size(&m->in));
     if (arena) {
         m->input = arena + at;
@@ -159,14 +162,18 @@ static size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena,
         size_t w = gan__sn_workspace_floats(l, batch);
         if (w > ws)
             ws = w;
+        if (out_floats > largest_out)
+            largest_out = out_floats;
         if (arena) {
             l->y = arena + at;
-            l->dy = arena + at + out_floats;
-            l->saved = saved ? arena + at + 2 * out_floats : NULL;
-            l->sn.w = shadow ? arena + at + 2 * out_floats + saved : NULL;
+            l->saved = saved ? arena + at + out_floats : NULL;
+            l->sn.w = shadow ? arena + at + out_floats + saved : NULL;
         }
-        at += 2 * out_floats + saved + shadow;
+        at += out_floats + saved + shadow;
     }
+    for (int32_t i = 0; arena && i < m->n_layers; i++)
+        m->layers[i]->dy = arena + at + (size_t)(i % 2) * largest_out;
+    at += 2 * largest_out;
     ws = gan__round_line(ws);
     if (arena)
         m->workspace = ws ? arena + at : NULL;

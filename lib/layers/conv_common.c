@@ -6,8 +6,9 @@
 #include "core/error.h"
 #include "core/options.h"
 
-/* Largest column buffer a chunk may use, in floats (16 MiB). */
-#define GAN__CONV_COL_CAP ((size_t)4 << 20)
+/* Largest column buffer a chunk may use, in floats (4 MiB): larger chunks made no
+ * product faster (doc/PERFORMANCE.md) and cost resident memory. */
+#define GAN__CONV_COL_CAP ((size_t)1 << 20)
 /* Kernel, stride and padding beyond this are surely mistakes (and would overflow). */
 #define GAN__CONV_MAX_EXTENT 4096
 

@@ -87,7 +87,8 @@ struct gan_layer {
                        * spectral normalisation's u and v */
     float *saved;     /* ops->saved_floats floats in the batch arena */
     float *y;         /* (batch, out) output */
-    float *dy;        /* (batch, out) gradient of the output, written by the next layer */
+    float *dy;        /* (batch, out) gradient of the output, written by the next layer;
+                       * layers alternate between two shared buffers */
     gan__rng rng;     /* run-time stream (dropout masks) */
     gan__spectral sn;
     gan__profile profile; /* accumulated while the model profiles */
