@@ -13,7 +13,7 @@ static gan_status build(const ex_config *c, int32_t classes, gan_model_t **g, ga
 
 static int settings(ex_config *c)
 {
-    c->epochs = 20;
+    c->epochs = 100;
     return 0;
 }
 

@@ -2,12 +2,13 @@
 # An example resumed from the end of epoch 1 with --epochs 2 ends exactly where an
 # uninterrupted --epochs 2 run with the same seed ends: checkpoint, final sample grid and
 # generated samples byte for byte.
-# usage: check_resume.sh EXAMPLE_BINARY
+# usage: check_resume.sh EXAMPLE_BINARY [THREADS]
 set -eu
 example=$1
+threads=${2:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-common="--batch 128 --seed 7 --sample-every 0 --threads 1 --samples 16"
+common="--batch 128 --seed 7 --sample-every 0 --threads $threads --samples 16"
 "$example" $common --epochs 2 --out "$work/straight" \
     --samples-out "$work/straight.idx" > "$work/straight.log" 2>&1 ||
     { cat "$work/straight.log"; exit 1; }

@@ -5,6 +5,8 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +174,30 @@ static void test_worker_failure_reaches_the_caller(void **state)
     GT_OK(gan_set_num_threads(1));
 }
 
+/* A forked child has no workers: its pool is back to 1 and passes run, not hang. */
+static void test_fork_child_runs_without_workers(void **state)
+{
+    (void)state;
+    GT_OK(gan_set_num_threads(2));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(60); /* a hang fails the test instead of blocking it */
+        gan_model_t *m = conv_stack();
+        float x[BATCH * 2 * 8 * 8] = {0};
+        int ok = gan_get_num_threads() == 1 && gan_model_build(m, BATCH) == GAN_OK &&
+                 gan_model_forward(m, x, NULL, BATCH, NULL) == GAN_OK &&
+                 gan_set_num_threads(2) == GAN_OK &&
+                 gan_model_set_batch_size(m, BATCH + 1) == GAN_OK;
+        gan_model_destroy(m);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    GT_OK(gan_set_num_threads(1));
+}
+
 static void test_thread_count_api(void **state)
 {
     (void)state;
@@ -193,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_same_bits_on_any_thread),
         cmocka_unit_test(test_split_elementwise_layers),
         cmocka_unit_test(test_worker_failure_reaches_the_caller),
+        cmocka_unit_test(test_fork_child_runs_without_workers),
     };
     return cmocka_run_group_tests_name("threads", tests, NULL, NULL);
 }

@@ -59,8 +59,11 @@ gan_status ex_dcgan_generator(const ex_config *c, int32_t classes, gan_model_t *
     if (st == GAN_OK)
         st = EX_ADD(g, gan_layer_reshape_create(&l, planes, 3), l);
     for (int i = 0; i < 3 && st == GAN_OK; i++) {
-        st = EX_ADD(g, gan_layer_conv2d_transpose_create(&l, filters[i], 5, strides[i],
-                                                          GAN_PADDING_SAME), l);
+        if (classes) /* the label again at every scale: a firmer hold on the class */
+            st = EX_ADD(g, gan_layer_condition_create(&l, classes, 0), l);
+        if (st == GAN_OK)
+            st = EX_ADD(g, gan_layer_conv2d_transpose_create(&l, filters[i], 5, strides[i],
+                                                              GAN_PADDING_SAME), l);
         if (i < 2 && st == GAN_OK)
             st = EX_ADD(g, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
         if (i < 2 && st == GAN_OK)
@@ -81,8 +84,11 @@ gan_status ex_dcgan_discriminator(const ex_config *c, int32_t classes, bool drop
     if (st == GAN_OK && classes)
         st = EX_ADD(d, gan_layer_condition_create(&l, classes, 0), l);
     for (int i = 0; i < 2 && st == GAN_OK; i++) {
-        st = ex_d_weight_layer(c, d, gan_layer_conv2d_create(&l, filters[i], 5, 2,
-                                                             GAN_PADDING_SAME), &l);
+        if (i > 0 && classes)
+            st = EX_ADD(d, gan_layer_condition_create(&l, classes, 0), l);
+        if (st == GAN_OK)
+            st = ex_d_weight_layer(c, d, gan_layer_conv2d_create(&l, filters[i], 5, 2,
+                                                                 GAN_PADDING_SAME), &l);
         if (st == GAN_OK)
             st = EX_ADD(d, gan_layer_leaky_relu_create(&l, 0.2f), l);
         if (st == GAN_OK && dropout)
@@ -90,6 +96,8 @@ gan_status ex_dcgan_discriminator(const ex_config *c, int32_t classes, bool drop
     }
     if (st == GAN_OK)
         st = EX_ADD(d, gan_layer_flatten_create(&l), l);
+    if (st == GAN_OK && classes)
+        st = EX_ADD(d, gan_layer_condition_create(&l, classes, 0), l);
     if (st == GAN_OK)
         st = ex_d_weight_layer(c, d, gan_layer_dense_create(&l, 1, true), &l);
     return ex_model_done(st, d, out);

@@ -184,8 +184,27 @@ static void gan__pool_stop(gan__pool *p)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* A child of fork() has only the forking thread: it starts again with no workers. */
+static void gan__pool_after_fork_child(void)
+{
+    gan__pool *p = &gan__the_pool;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->done, NULL);
+    pthread_mutex_init(&gan__pool_owner, NULL);
+    p->size = 1;
+    p->stop = false;
+}
+
+static void gan__pool_register_fork(void)
+{
+    pthread_atfork(NULL, NULL, gan__pool_after_fork_child);
+}
+
 gan_status gan_set_num_threads(int32_t threads)
 {
+    static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+    pthread_once(&fork_once, gan__pool_register_fork);
     static const char who[] = "gan_set_num_threads";
     if (threads < 1 || threads > GAN__POOL_MAX)
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: %d threads is outside [1, %d]", who,
