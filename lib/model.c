@@ -437,6 +437,17 @@ static bool gan__layer_has_params(const gan_layer_t *l)
     return false;
 }
 
+int32_t gan__model_classes(const gan_model_t *m)
+{
+    int32_t classes = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const gan_layer_t *l = m->layers[i];
+        const int32_t c = l->ops->num_classes ? l->ops->num_classes(l) : 0;
+        classes = c > classes ? c : classes;
+    }
+    return classes;
+}
+
 gan_status gan__layer_at(const gan_model_t *m, int32_t index, const char *who,
                          gan_layer_t **l)
 {

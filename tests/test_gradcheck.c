@@ -38,13 +38,14 @@ typedef enum gc_kind {
     GC_RESHAPE,
     GC_FLATTEN,
     GC_EMBEDDING,
-    GC_CONDITION
+    GC_CONDITION,
+    GC_PROJECTION
 } gc_kind;
 
 /* One layer and the arguments of its create function. */
 typedef struct gc_layer {
     gc_kind kind;
-    int32_t n;    /* Dense units; Embedding and Condition classes */
+    int32_t n;    /* Dense units; Embedding, Condition and Projection classes */
     int32_t dim;  /* Embedding dim; Condition embed_dim (0: one-hot) */
     float f;      /* LeakyReLU alpha; Dropout rate; BatchNorm momentum (0: 0.1) */
     bool no_bias; /* Dense, convolutions */
@@ -143,6 +144,8 @@ static gan_status gc_layer_create(const gc_layer *s, gan_layer_t **l)
         return gan_layer_embedding_create(l, s->n, s->dim);
     case GC_CONDITION:
         return gan_layer_condition_create(l, s->n, s->dim);
+    case GC_PROJECTION:
+        return gan_layer_projection_create(l, s->n);
     case GC_END:
         break;
     }
@@ -549,6 +552,8 @@ static const gc_case gc_cases[] = {
      .layers = {{.kind = GC_CONDITION, .n = 3}}},
     {.name = "condition learned after (C,H,W)", .in = {2, 3, 2}, .batch = 4, .classes = 3,
      .layers = {{.kind = GC_CONDITION, .n = 3, .dim = 2}}},
+    {.name = "projection", .in = {5}, .batch = 6, .classes = 3,
+     .layers = {{.kind = GC_PROJECTION, .n = 3}}},
 
     /* Whole chains */
     {.name = "DCGAN discriminator: conv, batchnorm, leaky relu, flatten, dense",
@@ -573,6 +578,12 @@ static const gc_case gc_cases[] = {
                 {.kind = GC_DROPOUT, .f = 0.3f},
                 {.kind = GC_FLATTEN},
                 {.kind = GC_DENSE, .n = 1}}},
+    {.name = "projection discriminator: conv, leaky relu, flatten, projection",
+     .in = {1, 5, 4}, .batch = 4, .classes = 3, .input = GC_INPUT_AWAY,
+     .layers = {{.kind = GC_CONV, .k = {2, 3, 3, 2, 2, SAME}},
+                {.kind = GC_LEAKY_RELU, .f = 0.2f},
+                {.kind = GC_FLATTEN},
+                {.kind = GC_PROJECTION, .n = 3}}},
 };
 
 #define GC_N_CASES (sizeof gc_cases / sizeof gc_cases[0])

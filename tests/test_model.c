@@ -715,6 +715,41 @@ static void test_backward_from_a_layer(void **state)
     gan_model_destroy(m);
 }
 
+static void test_projection_layer(void **state)
+{
+    (void)state;
+    gan_layer_t *l;
+    GT_FAILS(gan_layer_projection_create(&l, 0), GAN_E_OUT_OF_RANGE, "num_classes 0");
+    GT_FAILS(gan_layer_projection_create(NULL, 3), GAN_E_INVALID_ARG, "out");
+    gan_model_t *img = gt_model(mnist_dims, 3);
+    GT_OK(gan_layer_projection_create(&l, 3));
+    GT_FAILS(gan_model_add(img, l), GAN_E_SHAPE, "Flatten");
+    gan_layer_destroy(l);
+    gan_model_destroy(img);
+
+    /* y = (w + e_c) . x + b, by hand for F = 2 and classes 0 and 2. */
+    const int32_t dims[1] = {2};
+    gan_model_t *m = gt_model(dims, 1);
+    gt_add(m, gan_layer_projection_create(&l, 3), l);
+    GT_OK(gan_model_build(m, 2));
+    float *p;
+    size_t n;
+    GT_OK(gan_model_get_params(m, &p, &n));
+    assert_int_equal(n, 2 * 4 + 1);
+    const float w[9] = {1, 2, 10, 20, 30, 40, 50, 60, 0.5f}; /* w, e_0, e_1, e_2, b */
+    memcpy(p, w, sizeof w);
+    const float x[4] = {1, -1, 2, 3};
+    const int32_t labels[2] = {0, 2};
+    const float *y;
+    GT_FAILS(gan_model_forward(m, x, NULL, 2, &y), GAN_E_INVALID_ARG, "labels");
+    GT_OK(gan_model_forward(m, x, labels, 2, &y));
+    assert_float_equal(y[0], (1 + 10) * 1 + (2 + 20) * -1 + 0.5f, 1e-6);
+    assert_float_equal(y[1], (1 + 50) * 2 + (2 + 60) * 3 + 0.5f, 1e-6);
+    const int32_t bad[2] = {0, 3};
+    GT_FAILS(gan_model_forward(m, x, bad, 2, &y), GAN_E_OUT_OF_RANGE, "label 3");
+    gan_model_destroy(m);
+}
+
 static void test_profiling_counts_products(void **state)
 {
     (void)state;
@@ -766,6 +801,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dcgan_shapes_and_param_counts),
         cmocka_unit_test(test_profiling_counts_products),
+        cmocka_unit_test(test_projection_layer),
         cmocka_unit_test(test_layer_params_tile_the_arena),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_create_rejects_bad_arguments),

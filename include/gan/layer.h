@@ -204,6 +204,20 @@ GAN_API gan_status gan_layer_condition_create(gan_layer_t **out, int32_t num_cla
                                               int32_t embed_dim);
 
 /**
+ * @brief Projection output of a conditional discriminator (Miyato & Koyama 2018):
+ *        (F) -> (1), y = (w + e_c) . x + b for a sample of class c (the labels passed to
+ *        gan_model_forward()): a Dense(1) whose weight row gains a learned vector per
+ *        class, so that the score measures how well the features fit the class.
+ *        Weights (1 + num_classes, F), row 0 w and row 1 + c e_c, initialised like
+ *        Dense's; bias (1). Put it after a Flatten as the discriminator's last layer.
+ *        No spectral normalisation. A label outside [0, num_classes) fails the forward
+ *        pass with GAN_E_OUT_OF_RANGE.
+ * @param num_classes >= 1.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_projection_create(gan_layer_t **out, int32_t num_classes);
+
+/**
  * @brief Spectral normalisation of the layer's weights (Miyato et al. 2018), as
  *        torch.nn.utils.spectral_norm with one power iteration per update.
  *

@@ -9,7 +9,6 @@
 #include "core/error.h"
 #include "layers/embedding.h"
 #include "layers/layer.h"
-#include "model.h"
 
 typedef struct gan__condition {
     gan_layer_t base;
@@ -99,12 +98,18 @@ static void gan__condition_describe(const gan_layer_t *l, char *buf, size_t size
              cd->learned ? "embedded" : "one-hot");
 }
 
+static int32_t gan__condition_classes(const gan_layer_t *l)
+{
+    return ((const gan__condition *)l)->num_classes;
+}
+
 static const gan__layer_ops gan__condition_ops = {
     .kind = "condition",
     .configure = gan__condition_configure,
     .forward = gan__condition_forward,
     .backward = gan__condition_backward,
     .describe = gan__condition_describe,
+    .num_classes = gan__condition_classes,
     .needs_labels = true,
 };
 
@@ -128,15 +133,4 @@ gan_status gan_layer_condition_create(gan_layer_t **out, int32_t num_classes,
     if (cd->learned)
         gan__embedding_defaults(&cd->base);
     return GAN_OK;
-}
-
-int32_t gan__model_classes(const gan_model_t *m)
-{
-    int32_t classes = 0;
-    for (int32_t i = 0; i < m->n_layers; i++)
-        if (m->layers[i]->ops == &gan__condition_ops) {
-            int32_t c = ((const gan__condition *)m->layers[i])->num_classes;
-            classes = c > classes ? c : classes;
-        }
-    return classes;
 }

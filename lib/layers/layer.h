@@ -69,6 +69,8 @@ typedef struct gan__layer_ops {
                            const float *y, const float *dy, float *dx);
     /* Settings for the summary, e.g. "5x5/2 same"; NULL means none. */
     void (*describe)(const gan_layer_t *l, char *buf, size_t size);
+    /* Label classes the layer expects (it needs labels); NULL for none. */
+    int32_t (*num_classes)(const gan_layer_t *l);
     bool needs_labels;
     /* The weights may be spectrally normalised: seen as a matrix of (dim 0, the rest)
      * they are (count / fan_in, fan_in), PyTorch's fan_in being the product of the
