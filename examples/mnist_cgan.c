@@ -14,7 +14,6 @@ static gan_status build(const ex_config *c, int32_t classes, gan_model_t **g, ga
 static int settings(ex_config *c)
 {
     c->conditional = true;
-    c->epochs = 20; /* where its samples reach the asked class 95% of the time */
     return 0;
 }
 

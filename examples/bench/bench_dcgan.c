@@ -264,6 +264,8 @@ int main(int argc, char **argv)
            flops_per_image * 1e-9, rate, flops_per_image * rate * 1e-9);
     printf("peak RSS (before the sgemm peak run): %.1f MB\n", (double)peak_rss_kib() / 1024.0);
     if (o.peak) {
+        /* The pool set the BLAS to one thread; the peak is that of all the threads. */
+        CHECK(gan_blas_set_num_threads((int32_t)o.threads));
         double peak = sgemm_peak(2048, 5);
         if (peak > 0)
             printf("sgemm peak (2048^3, median of 5, %ld threads): %.1f GFLOP/s; the step "
