@@ -25,13 +25,14 @@ struct gan_model {
     int32_t parts; /* gan_set_num_threads() when built or re-sized */
     gan__blas blas;
     bool profiling;
-    double profile_flops; /* blas.flops points here while profiling */
+    atomic_ullong profile_flops; /* blas.flops points here while profiling */
 
     /* Build-time arenas: parameters and gradients share one layout. */
     size_t n_params, n_state;
     float *params, *grads, *state;
 
-    /* Batch arena: input copy, each layer's y, dy and saved, dinput, workspace. */
+    /* Batch arena: input copy, each layer's y and saved, two shared gradient buffers,
+     * dinput, workspace. */
     float *batch_arena;
     int32_t *labels;
     float *input, *dinput, *workspace;

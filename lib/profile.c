@@ -17,7 +17,7 @@ gan__profile_mark gan__profile_begin(const gan_model_t *m)
     gan__profile_mark mark = {0};
     if (m->profiling) {
         mark.seconds = gan__now();
-        mark.flops = m->profile_flops;
+        mark.flops = (double)atomic_load(&((gan_model_t *)m)->profile_flops);
     }
     return mark;
 }
@@ -28,7 +28,8 @@ void gan__profile_end(const gan_model_t *m, gan_layer_t *l, int pass,
     if (!m->profiling)
         return;
     l->profile.seconds[pass] += gan__now() - start.seconds;
-    l->profile.flops[pass] += m->profile_flops - start.flops;
+    l->profile.flops[pass] +=
+        (double)atomic_load(&((gan_model_t *)m)->profile_flops) - start.flops;
 }
 
 gan_status gan_model_set_profiling(gan_model_t *m, int enabled)
@@ -37,7 +38,7 @@ gan_status gan_model_set_profiling(gan_model_t *m, int enabled)
         return gan__fail(GAN_E_INVALID_ARG, "gan_model_set_profiling: model is NULL");
     m->profiling = enabled != 0;
     m->blas.flops = m->profiling ? &m->profile_flops : NULL;
-    m->profile_flops = 0.0;
+    atomic_store(&m->profile_flops, 0);
     for (int32_t i = 0; i < m->n_layers; i++)
         memset(&m->layers[i]->profile, 0, sizeof m->layers[i]->profile);
     return GAN_OK;

@@ -750,6 +750,29 @@ static void test_projection_layer(void **state)
     gan_model_destroy(m);
 }
 
+static void test_activations_keep_infinities(void **state)
+{
+    (void)state;
+    const int32_t dims[1] = {4};
+    const float x[4] = {INFINITY, -INFINITY, 2.0f, -2.0f};
+    const float relu[4] = {INFINITY, 0.0f, 2.0f, 0.0f};
+    const float leaky[4] = {INFINITY, -INFINITY, 2.0f, -0.4f};
+    for (int kind = 0; kind < 2; kind++) {
+        gan_model_t *m = gt_model(dims, 1);
+        gan_layer_t *l;
+        if (kind == 0)
+            gt_add(m, gan_layer_relu_create(&l), l);
+        else
+            gt_add(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
+        GT_OK(gan_model_build(m, 1));
+        const float *y;
+        GT_OK(gan_model_forward(m, x, NULL, 1, &y));
+        for (int i = 0; i < 4; i++)
+            assert_float_equal(y[i], (kind ? leaky : relu)[i], 1e-6);
+        gan_model_destroy(m);
+    }
+}
+
 static void test_profiling_counts_products(void **state)
 {
     (void)state;
@@ -802,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_dcgan_shapes_and_param_counts),
         cmocka_unit_test(test_profiling_counts_products),
         cmocka_unit_test(test_projection_layer),
+        cmocka_unit_test(test_activations_keep_infinities),
         cmocka_unit_test(test_layer_params_tile_the_arena),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_create_rejects_bad_arguments),

@@ -142,6 +142,35 @@ static void test_split_elementwise_layers(void **state)
     free(split);
 }
 
+/* Products counted from several threads at once add up exactly. */
+static double profiled_flops(int32_t threads)
+{
+    GT_OK(gan_set_num_threads(threads));
+    gan_model_t *m = conv_stack();
+    GT_OK(gan_model_build(m, BATCH));
+    GT_OK(gan_model_set_profiling(m, 1));
+    float x[BATCH * 2 * 8 * 8] = {0};
+    for (int i = 0; i < 20; i++)
+        GT_OK(gan_model_forward(m, x, NULL, BATCH, NULL));
+    double total = 0.0;
+    for (int32_t i = 0; i < 6; i++) {
+        double f;
+        GT_OK(gan_model_get_layer_profile(m, i, NULL, NULL, &f, NULL));
+        total += f;
+    }
+    gan_model_destroy(m);
+    GT_OK(gan_set_num_threads(1));
+    return total;
+}
+
+static void test_profile_counts_parts(void **state)
+{
+    (void)state;
+    const double one = profiled_flops(1);
+    assert_true(one > 0.0);
+    assert_true(profiled_flops(3) == one);
+}
+
 static pthread_t main_thread;
 
 /* A user sgemm that fails on any thread but the test's own. */
@@ -218,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_parts_match_one_part),
         cmocka_unit_test(test_same_bits_on_any_thread),
         cmocka_unit_test(test_split_elementwise_layers),
+        cmocka_unit_test(test_profile_counts_parts),
         cmocka_unit_test(test_worker_failure_reaches_the_caller),
         cmocka_unit_test(test_fork_child_runs_without_workers),
     };

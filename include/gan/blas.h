@@ -57,8 +57,9 @@ GAN_API gan_status gan_blas_set_num_threads(int32_t threads);
  *        elementwise layers. Results depend only on a model's part count, not on which
  *        thread ran a part. When n > 1, the built-in BLAS backend is set to one thread
  *        (process-wide, as gan_blas_set_num_threads(1)) so that the two levels of
- *        threads do not compete for the cores; a user sgemm must then be safe to call
- *        from several threads at once.
+ *        threads do not compete for the cores, and going back to 1 restores the BLAS's
+ *        earlier thread count; a user sgemm must be safe to call from several threads
+ *        at once while n > 1.
  *
  *        The pool is process-wide. Call this before building models: a built model
  *        keeps the part count it was built with until its batch size changes. While one

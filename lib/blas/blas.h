@@ -5,6 +5,7 @@
 #ifndef GAN_BLAS_BLAS_H
 #define GAN_BLAS_BLAS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "gan/blas.h"
@@ -13,7 +14,9 @@ typedef struct gan__blas {
     const char *name;
     gan_sgemm_fn sgemm;
     void *user;
-    double *flops; /* while profiling, every product adds 2*m*n*k here */
+    /* While profiling, every product adds 2*m*n*k here; atomic because the parts of a
+     * pass run their products at once. */
+    atomic_ullong *flops;
 } gan__blas;
 
 /* The backend chosen by the meson `blas` option. */
@@ -33,6 +36,8 @@ int gan__sgemm_cblas(void *user, int32_t trans_a, int32_t trans_b, int32_t m, in
 
 /* The build-time backend's thread count (the only vendor thread control). */
 void gan__blas_threads(int32_t threads);
+/* The build-time backend's thread count now (1 for the single-threaded ones). */
+int32_t gan__blas_get_threads(void);
 
 /* C(m,n) = alpha op(A) op(B) + beta C through @p b; a backend failure becomes
  * GAN_E_BACKEND with a message giving the product's dimensions. */

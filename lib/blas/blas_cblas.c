@@ -5,6 +5,7 @@
 
 #if defined(GAN_BLAS_OPENBLAS)
 void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
 #endif
 
 void gan__blas_threads(int32_t threads)
@@ -13,6 +14,15 @@ void gan__blas_threads(int32_t threads)
     openblas_set_num_threads(threads);
 #else
     (void)threads; /* netlib is single-threaded */
+#endif
+}
+
+int32_t gan__blas_get_threads(void)
+{
+#if defined(GAN_BLAS_OPENBLAS)
+    return (int32_t)openblas_get_num_threads();
+#else
+    return 1;
 #endif
 }
 

@@ -40,7 +40,8 @@ gan_status gan__gemm(const gan__blas *b, int32_t trans_a, int32_t trans_b, int32
                      const float *bm, int32_t ldb, float beta, float *c, int32_t ldc)
 {
     if (b->flops)
-        *b->flops += 2.0 * m * n * k;
+        atomic_fetch_add_explicit(b->flops, 2ull * (uint64_t)m * (uint64_t)n * (uint64_t)k,
+                                  memory_order_relaxed);
     int rc = b->sgemm(b->user, trans_a, trans_b, m, n, k, alpha, a, lda, bm, ldb, beta, c,
                       ldc);
     if (rc != 0)

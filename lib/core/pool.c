@@ -42,6 +42,9 @@ static gan__pool gan__the_pool = {
     .done = PTHREAD_COND_INITIALIZER,
     .size = 1,
 };
+/* The BLAS's thread count before the pool took the products over (guarded by
+ * gan__pool_owner). */
+static int32_t gan__pool_saved_blas_threads = 1;
 /* Held by the one caller that owns the pool during a job; others run inline. */
 static pthread_mutex_t gan__pool_owner = PTHREAD_MUTEX_INITIALIZER;
 
@@ -212,6 +215,7 @@ gan_status gan_set_num_threads(int32_t threads)
     gan__pool *p = &gan__the_pool;
     pthread_mutex_lock(&gan__pool_owner); /* waits for a running job */
     gan_status st = GAN_OK;
+    const int32_t before = p->size;
     if (threads != p->size) {
         gan__pool_stop(p);
         pthread_mutex_lock(&p->lock);
@@ -231,11 +235,18 @@ gan_status gan_set_num_threads(int32_t threads)
                            "pool is back to 1", who, (int)started, (int)threads);
         }
     }
-    pthread_mutex_unlock(&gan__pool_owner);
 #if defined(GAN_HAVE_CBLAS)
-    if (st == GAN_OK)
-        gan__blas_threads(threads > 1 ? 1 : threads); /* the parts run the products */
+    /* With workers the parts run the products, each single-threaded; back at 1 the BLAS
+     * gets the thread count it had before. */
+    const int32_t after = p->size;
+    if (before == 1 && after > 1) {
+        gan__pool_saved_blas_threads = gan__blas_get_threads();
+        gan__blas_threads(1);
+    } else if (before > 1 && after == 1) {
+        gan__blas_threads(gan__pool_saved_blas_threads);
+    }
 #endif
+    pthread_mutex_unlock(&gan__pool_owner);
     return st;
 }
 

@@ -32,7 +32,7 @@ static inline uint64_t gan__rotl(uint64_t x, int k)
     return (x << k) | (x >> (64 - k));
 }
 
-/* Inline: dropout draws one per two elements in its hot loop. */
+/* Inline: cheap enough for per-element use in loops. */
 static inline uint64_t gan__rng_next(gan__rng *r)
 {
     uint64_t *s = r->s;

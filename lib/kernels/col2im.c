@@ -18,9 +18,9 @@ void gan__col2im_add(float *im, const float *col, size_t ldcol, const gan__conv_
                     const float *restrict src = row + (size_t)oh * g->out_w;
                     const int32_t shift = kj - g->pad_left; /* iw = ow*sw + shift >= 0 */
                     float *restrict dst =
-                        plane + (size_t)(oh * g->stride_h - g->pad_top + ki) * g->in_w + shift;
+                        plane + (size_t)(oh * g->stride_h - g->pad_top + ki) * g->in_w;
                     for (int32_t ow = ow_lo; ow < ow_hi; ow++)
-                        dst[ow * sw] += src[ow];
+                        dst[ow * sw + shift] += src[ow];
                 }
             }
         }

@@ -45,10 +45,10 @@ void gan__im2col(float *col, size_t ldcol, const float *im, const gan__conv_geom
                 for (int32_t oh = oh_lo; oh < oh_hi; oh++) {
                     float *restrict dst = row + (size_t)oh * ow_n;
                     const float *restrict src =
-                        plane + (size_t)(oh * g->stride_h - g->pad_top + ki) * g->in_w + shift;
+                        plane + (size_t)(oh * g->stride_h - g->pad_top + ki) * g->in_w;
                     gan__zero(dst, ow_lo);
                     for (int32_t ow = ow_lo; ow < ow_hi; ow++)
-                        dst[ow] = src[ow * sw];
+                        dst[ow] = src[ow * sw + shift];
                     gan__zero(dst + ow_hi, ow_n - ow_hi);
                 }
                 gan__zero(row + (size_t)oh_hi * ow_n, (g->out_h - oh_hi) * ow_n);
