@@ -89,6 +89,8 @@ static gan_status sc_classifier(gan_model_t **out, uint64_t seed, int32_t batch)
     if (st == GAN_OK)
         st = sc_weight(m, gan_layer_dense_create(&l, SC_CLASSES, true), &l);
     if (st == GAN_OK)
+        st = gan_model_keep_layer_output(m, SC_FEATURE_LAYER);
+    if (st == GAN_OK)
         st = gan_model_build(m, batch);
     if (st != GAN_OK)
         gan_model_destroy(m);

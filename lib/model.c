@@ -140,13 +140,55 @@ gan_status gan_model_add(gan_model_t *m, gan_layer_t *l)
     return GAN_OK;
 }
 
+/* May layer i overwrite the buffer its input is in, shared by layers owner..i-1? Every
+ * earlier user of the buffer must be done with it by its backward, and must not have
+ * been asked to keep its output. */
+static bool gan__may_overwrite(const gan_model_t *m, int32_t owner, int32_t i)
+{
+    const unsigned mine = m->layers[i]->ops->memory;
+    if (!(mine & GAN__MEM_FWD_IN_PLACE) || !(mine & GAN__MEM_NO_X))
+        return false;
+    for (int32_t j = owner; j < i; j++) {
+        const gan_layer_t *prev = m->layers[j];
+        const unsigned theirs = prev->ops->memory;
+        const bool y_unread = (theirs & GAN__MEM_NO_Y) ||
+                              ((theirs & GAN__MEM_SIGN_Y) && (mine & GAN__MEM_KEEPS_SIGN));
+        if (prev->keep_output || !y_unread)
+            return false;
+    }
+    return true;
+}
+
+/* Decide which layers run in their input's buffer (views and in-place layers) and which
+ * outputs that destroys. The model's input is never shared. */
+static void gan__plan_sharing(gan_model_t *m)
+{
+    int32_t owner = 0; /* the layer whose own buffer layer i-1's output is in */
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        gan_layer_t *l = m->layers[i];
+        l->overwritten_by = -1;
+        l->shares_input = false;
+        if (i > 0 && (l->ops->memory & GAN__MEM_VIEW)) {
+            l->shares_input = true;
+        } else if (i > 0 && gan__may_overwrite(m, owner, i)) {
+            l->shares_input = true;
+            for (int32_t j = owner; j < i; j++)
+                if (m->layers[j]->overwritten_by < 0)
+                    m->layers[j]->overwritten_by = i;
+        } else {
+            owner = i;
+        }
+    }
+}
+
 /* Where each layer's batch tensors go; with arena NULL only the size is computed.
  * Backward needs two gradients at a time, the dy a layer reads and the dx it writes
- * into the layer below's dy: layers alternate between two buffers of the largest
- * output's size. */
+ * into the layer below's dy: two buffers of the largest output's size, which a layer
+ * that may write dx over dy (or is a view) passes down unchanged. */
 static size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena,
                                 size_t *workspace_floats)
 {
+    gan__plan_sharing(m);
     size_t at = 0, ws = 0, largest_out = 0;
     size_t in_floats = gan__round_line((size_t)batch * gan__shape_size(&m->in));
     if (arena) {
@@ -164,15 +206,22 @@ static size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena,
             ws = w;
         if (out_floats > largest_out)
             largest_out = out_floats;
+        const size_t own = l->shares_input ? 0 : out_floats;
         if (arena) {
-            l->y = arena + at;
-            l->saved = saved ? arena + at + out_floats : NULL;
-            l->sn.w = shadow ? arena + at + out_floats + saved : NULL;
+            l->y = l->shares_input ? m->layers[i - 1]->y : arena + at;
+            l->saved = saved ? arena + at + own : NULL;
+            l->sn.w = shadow ? arena + at + own + saved : NULL;
         }
-        at += out_floats + saved + shadow;
+        at += own + saved + shadow;
     }
-    for (int32_t i = 0; arena && i < m->n_layers; i++)
-        m->layers[i]->dy = arena + at + (size_t)(i % 2) * largest_out;
+    if (arena && m->n_layers) {
+        int32_t buffer = 0;
+        for (int32_t i = m->n_layers - 1; i >= 0; i--) {
+            m->layers[i]->dy = arena + at + (size_t)buffer * largest_out;
+            if (!(m->layers[i]->ops->memory & (GAN__MEM_BWD_IN_PLACE | GAN__MEM_VIEW)))
+                buffer ^= 1;
+        }
+    }
     at += 2 * largest_out;
     ws = gan__round_line(ws);
     if (arena)
@@ -460,6 +509,19 @@ gan_status gan__layer_at(const gan_model_t *m, int32_t index, const char *who,
     return GAN_OK;
 }
 
+/* GAN_E_STATE when a later layer ran in @p l's output buffer. */
+static gan_status gan__require_output_kept(const gan_model_t *m, const gan_layer_t *l,
+                                           const char *who)
+{
+    if (l->overwritten_by < 0)
+        return GAN_OK;
+    const gan_layer_t *by = m->layers[l->overwritten_by];
+    return gan__fail(GAN_E_STATE, "%s: model '%s' layer %d '%s': its output is overwritten "
+                     "in place by layer %d '%s' (call gan_model_keep_layer_output(model, %d) "
+                     "to keep it)", who, m->name, (int)l->index, l->name,
+                     (int)by->index, by->name, (int)l->index);
+}
+
 /* Backward from the output of layer @p top down to the input. */
 static gan_status gan__model_backward(gan_model_t *m, int32_t top, const float *doutput,
                                       const float **dinput, const char *who)
@@ -521,6 +583,8 @@ gan_status gan_model_backward_from(gan_model_t *m, int32_t index, const float *d
         return gan__fail(GAN_E_INVALID_ARG, "%s: model is NULL", who);
     gan_layer_t *l = NULL;
     gan_status st = gan__layer_at(m, index, who, &l);
+    if (st == GAN_OK && m->built)
+        st = gan__require_output_kept(m, l, who);
     if (st != GAN_OK)
         return st;
     return gan__model_backward(m, l->index, doutput, dinput, who);
@@ -639,8 +703,30 @@ gan_status gan_model_get_layer_output(const gan_model_t *m, int32_t index,
     if (!m->forward_done)
         return gan__fail(GAN_E_STATE, "%s: model '%s' has no forward pass yet", who,
                          m->name);
-    *output = l->y;
-    return GAN_OK;
+    st = gan__require_output_kept(m, l, who);
+    if (st == GAN_OK)
+        *output = l->y;
+    return st;
+}
+
+gan_status gan_model_keep_layer_output(gan_model_t *m, int32_t index)
+{
+    static const char who[] = "gan_model_keep_layer_output";
+    if (!m)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: model is NULL", who);
+    gan_layer_t *l = NULL;
+    gan_status st = gan__layer_at(m, index, who, &l);
+    if (st != GAN_OK || l->keep_output)
+        return st;
+    l->keep_output = true;
+    if (!m->built || l->overwritten_by < 0)
+        return GAN_OK;
+    st = gan__model_resize(m, m->batch, who);
+    if (st != GAN_OK) {
+        l->keep_output = false;
+        gan__plan_sharing(m); /* back to the layout the arena still has */
+    }
+    return st;
 }
 
 static size_t gan__layer_param_count(const gan_layer_t *l)

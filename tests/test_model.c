@@ -715,6 +715,82 @@ static void test_backward_from_a_layer(void **state)
     gan_model_destroy(m);
 }
 
+/* A DCGAN-like stack whose activations, BatchNorms, Dropouts and Reshape/Flatten run in
+ * their input's buffer; with keep_all every output is kept and nothing is shared. */
+static gan_model_t *tm_shared_stack(bool keep_all)
+{
+    const int32_t dims[1] = {6};
+    gan_model_t *m = gt_model_seeded(dims, 1, 7);
+    gan_layer_t *l;
+    const int32_t grid[3] = {4, 3, 3};
+    gt_add(m, gan_layer_dense_create(&l, 36, false), l);     /* 0 */
+    gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l); /* 1: in place over 0 */
+    gt_add(m, gan_layer_leaky_relu_create(&l, 0.2f), l);     /* 2: in place over 0 */
+    gt_add(m, gan_layer_reshape_create(&l, grid, 3), l);     /* 3: view */
+    gt_add(m, gan_layer_conv2d_create(&l, 5, 3, 1, GAN_PADDING_SAME), l); /* 4 */
+    gt_add(m, gan_layer_leaky_relu_create(&l, 0.2f), l);     /* 5: in place over 4 */
+    gt_add(m, gan_layer_dropout_create(&l, 0.3f), l);        /* 6: keeps 5's signs */
+    gt_add(m, gan_layer_flatten_create(&l), l);              /* 7: view */
+    gt_add(m, gan_layer_dense_create(&l, 2, true), l);       /* 8 */
+    gt_add(m, gan_layer_tanh_create(&l), l);                 /* 9: in place over 8 */
+    for (int32_t i = 0; keep_all && i < 10; i++)
+        GT_OK(gan_model_keep_layer_output(m, i));
+    GT_OK(gan_model_build(m, 3));
+    return m;
+}
+
+/* Running layers in their input's buffer changes no bit of the outputs and gradients;
+ * outputs that were written over are refused with a message naming the writer, until
+ * gan_model_keep_layer_output() keeps them. */
+static void test_in_place_layers(void **state)
+{
+    (void)state;
+    gan_model_t *shared = tm_shared_stack(false), *kept = tm_shared_stack(true);
+    float x[18], dy[6];
+    for (int i = 0; i < 18; i++)
+        x[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
+    for (int i = 0; i < 6; i++)
+        dy[i] = (float)(i % 3) - 0.75f;
+    const float *y_shared, *y_kept, *dx_shared, *dx_kept;
+    float *g_shared, *g_kept;
+    size_t n_shared, n_kept;
+    GT_OK(gan_model_forward(shared, x, NULL, 3, &y_shared));
+    GT_OK(gan_model_forward(kept, x, NULL, 3, &y_kept));
+    assert_memory_equal(y_shared, y_kept, 6 * sizeof *y_shared);
+    GT_OK(gan_model_zero_grad(shared));
+    GT_OK(gan_model_zero_grad(kept));
+    GT_OK(gan_model_backward(shared, dy, &dx_shared));
+    GT_OK(gan_model_backward(kept, dy, &dx_kept));
+    assert_memory_equal(dx_shared, dx_kept, 18 * sizeof *dx_shared);
+    GT_OK(gan_model_get_grads(shared, &g_shared, &n_shared));
+    GT_OK(gan_model_get_grads(kept, &g_kept, &n_kept));
+    assert_int_equal(n_shared, n_kept);
+    assert_memory_equal(g_shared, g_kept, n_shared * sizeof *g_shared);
+
+    const float *out;
+    GT_FAILS(gan_model_get_layer_output(shared, 0, &out), GAN_E_STATE,
+             "layer 0 'dense_0': its output is overwritten in place by layer 1 'batchnorm_1'");
+    GT_FAILS(gan_model_get_layer_output(shared, 5, &out), GAN_E_STATE, "layer 6 'dropout_6'");
+    GT_FAILS(gan_model_backward_from(shared, 5, dy, NULL), GAN_E_STATE,
+             "gan_model_keep_layer_output(model, 5)");
+    GT_OK(gan_model_get_layer_output(shared, 7, &out)); /* the dropout's, viewed */
+    GT_OK(gan_model_get_layer_output(shared, -1, &out));
+    GT_OK(gan_model_get_layer_output(kept, 0, &out));
+
+    /* Kept after build: the batch memory is laid out again and the forward forgotten. */
+    GT_OK(gan_model_keep_layer_output(shared, 5));
+    GT_FAILS(gan_model_get_layer_output(shared, 5, &out), GAN_E_STATE, "no forward");
+    GT_OK(gan_model_forward(shared, x, NULL, 3, &y_shared));
+    GT_OK(gan_model_get_layer_output(shared, 5, &out));
+    const float *out_kept;
+    GT_OK(gan_model_get_layer_output(kept, 5, &out_kept));
+    assert_memory_equal(out, out_kept, 3 * 45 * sizeof *out);
+    GT_FAILS(gan_model_keep_layer_output(shared, 10), GAN_E_OUT_OF_RANGE, "index 10");
+    GT_FAILS(gan_model_keep_layer_output(NULL, 0), GAN_E_INVALID_ARG, "model");
+    gan_model_destroy(shared);
+    gan_model_destroy(kept);
+}
+
 static void test_projection_layer(void **state)
 {
     (void)state;
@@ -842,6 +918,7 @@ int main(void)
         cmocka_unit_test(test_dropout_modes_and_reseed),
         cmocka_unit_test(test_condition_labels),
         cmocka_unit_test(test_backward_from_a_layer),
+        cmocka_unit_test(test_in_place_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -136,7 +136,8 @@ GAN_API gan_status gan_model_backward(gan_model_t *model, const float *doutput,
  *        on an intermediate layer's features.
  * @param index layer index, or -1 for the last layer (then it equals gan_model_backward).
  * @param doutput (batch, that layer's output shape).
- * @return as gan_model_backward(); GAN_E_OUT_OF_RANGE (index).
+ * @return as gan_model_backward(); GAN_E_OUT_OF_RANGE (index); GAN_E_STATE when a later
+ *         layer wrote over that layer's output (see gan_model_keep_layer_output()).
  */
 GAN_API gan_status gan_model_backward_from(gan_model_t *model, int32_t index,
                                            const float *doutput, const float **dinput);
@@ -200,11 +201,30 @@ GAN_API gan_status gan_model_get_input_shape(const gan_model_t *model, int32_t d
 /**
  * @brief Borrow a layer's output from the last forward pass (e.g. the features for
  *        feature matching): (batch, shape of that layer's output).
+ *
+ * To save memory, activations, BatchNorm, Dropout and Reshape/Flatten run in their
+ * input's buffer where the backward pass allows it, so the output of, say, a
+ * convolution followed by BatchNorm and LeakyReLU is gone after the forward pass. Such
+ * an output is refused (GAN_E_STATE, naming the layer that wrote over it) unless
+ * gan_model_keep_layer_output() asked for it. The last layer's output is always kept.
  * @param index layer index, or -1 for the last layer.
- * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_STATE (no forward yet).
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_STATE (no forward yet, or
+ *         the output was overwritten).
  */
 GAN_API gan_status gan_model_get_layer_output(const gan_model_t *model, int32_t index,
                                               const float **output);
+
+/**
+ * @brief Keep layer @p index's output intact through the forward pass, for
+ *        gan_model_get_layer_output() and gan_model_backward_from(). Call it before
+ *        gan_model_build(); on a built model it lays the batch memory out again (it
+ *        allocates, and the last forward pass is forgotten). Costs one more tensor of
+ *        that layer's output shape at most.
+ * @param index layer index, or -1 for the last layer.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (index), GAN_E_NO_MEMORY (built
+ *         model; it is left as it was).
+ */
+GAN_API gan_status gan_model_keep_layer_output(gan_model_t *model, int32_t index);
 
 /** @brief Total number of trainable parameters. Valid before build. @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_model_get_param_count(const gan_model_t *model, size_t *count);

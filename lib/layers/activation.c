@@ -30,6 +30,10 @@ typedef struct gan__act_job {
 
 #define GAN__ACT_GRAIN 32768
 
+/* Elementwise both ways, and backward works from y alone. */
+#define GAN__MEM_SQUASH (GAN__MEM_NO_X | GAN__MEM_FWD_IN_PLACE | GAN__MEM_BWD_IN_PLACE)
+#define GAN__MEM_RECTIFIER (GAN__MEM_SQUASH | GAN__MEM_SIGN_Y)
+
 static gan_status gan__act_run(const gan_layer_t *l, const gan__ctx *c, gan__range_fn fn,
                                gan__act_job job)
 {
@@ -44,10 +48,12 @@ static void gan__leaky_forward_range(void *arg, size_t begin, size_t end)
 {
     const gan__act_job *j = arg;
     const float alpha = j->alpha;
-    const float *restrict x = j->x;
-    float *restrict y = j->out;
-    for (size_t i = begin; i < end; i++)
-        y[i] = x[i] > 0.0f ? x[i] : alpha * x[i];
+    const float *x = j->x;
+    float *y = j->out; /* may be x */
+    for (size_t i = begin; i < end; i++) {
+        const float v = x[i];
+        y[i] = v > 0.0f ? v : alpha * v;
+    }
 }
 
 static gan_status gan__leaky_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
@@ -60,20 +66,21 @@ static void gan__leaky_backward_range(void *arg, size_t begin, size_t end)
 {
     const gan__act_job *j = arg;
     const float alpha = j->alpha;
-    const float *restrict x = j->x, *restrict dy = j->dy;
-    float *restrict dx = j->out;
+    const float *y = j->y, *dy = j->dy;
+    float *dx = j->out; /* may be dy */
     for (size_t i = begin; i < end; i++) {
-        const float scaled = alpha * dy[i]; /* computed always, so the select vectorises */
-        dx[i] = x[i] > 0.0f ? dy[i] : scaled;
+        const float g = dy[i];
+        const float scaled = alpha * g; /* computed always, so the select vectorises */
+        dx[i] = y[i] > 0.0f ? g : scaled;  /* y > 0 exactly where x > 0 */
     }
 }
 
 static gan_status gan__leaky_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
                                       const float *y, const float *dy, float *dx)
 {
-    (void)y;
+    (void)x;
     return gan__act_run(l, c, gan__leaky_backward_range,
-                        (gan__act_job){.x = x, .dy = dy, .out = dx});
+                        (gan__act_job){.y = y, .dy = dy, .out = dx});
 }
 
 static void gan__tanh_forward_range(void *arg, size_t begin, size_t end)
@@ -141,6 +148,7 @@ static const gan__layer_ops gan__leaky_relu_ops = {
     .forward = gan__leaky_forward,
     .backward = gan__leaky_backward,
     .describe = gan__leaky_describe,
+    .memory = GAN__MEM_RECTIFIER,
 };
 
 static const gan__layer_ops gan__relu_ops = {
@@ -148,6 +156,7 @@ static const gan__layer_ops gan__relu_ops = {
     .configure = gan__same_shape,
     .forward = gan__leaky_forward,
     .backward = gan__leaky_backward,
+    .memory = GAN__MEM_RECTIFIER,
 };
 
 static const gan__layer_ops gan__tanh_ops = {
@@ -155,6 +164,7 @@ static const gan__layer_ops gan__tanh_ops = {
     .configure = gan__same_shape,
     .forward = gan__tanh_forward,
     .backward = gan__tanh_backward,
+    .memory = GAN__MEM_SQUASH,
 };
 
 static const gan__layer_ops gan__sigmoid_ops = {
@@ -162,6 +172,7 @@ static const gan__layer_ops gan__sigmoid_ops = {
     .configure = gan__same_shape,
     .forward = gan__sigmoid_forward,
     .backward = gan__sigmoid_backward,
+    .memory = GAN__MEM_SQUASH,
 };
 
 static gan_status gan__activation_create(gan_layer_t **out, const gan__layer_ops *ops,

@@ -148,8 +148,9 @@ static void gan__bn_forward_range(void *arg, size_t first, size_t last)
         for (int32_t ch = c0; ch < c1; ch++) {
             const size_t at = ((size_t)i * nc + ch) * px;
             const float m = mean[ch], s = inv_std[ch], g = gamma[ch], bt = beta[ch];
-            float *restrict h = xhat + at, *restrict out = j->y + at;
-            const float *restrict in = j->x + at;
+            float *restrict h = xhat + at;
+            float *out = j->y + at; /* may be in */
+            const float *in = j->x + at;
             for (size_t k = 0; k < px; k++) {
                 h[k] = (in[k] - m) * s;
                 out[k] = g * h[k] + bt;
@@ -216,8 +217,8 @@ static void gan__bn_backward_range(void *arg, size_t first, size_t last)
             const float scale = gamma[ch] * inv_std[ch];
             const float mean_dy = (float)(sum_dy[ch] * mean_scale);
             const float mean_dy_xhat = (float)(sum_dy_xhat[ch] * mean_scale);
-            const float *restrict g = j->dy + at, *restrict h = xhat + at;
-            float *restrict out = j->dx + at;
+            const float *g = j->dy + at, *restrict h = xhat + at;
+            float *out = j->dx + at; /* may be g */
             for (size_t k = 0; k < px; k++)
                 out[k] = scale * (g[k] - mean_dy - h[k] * mean_dy_xhat);
         }
@@ -251,6 +252,9 @@ static const gan__layer_ops gan__batchnorm_ops = {
     .forward = gan__bn_forward,
     .backward = gan__bn_backward,
     .describe = gan__bn_describe,
+    /* backward works from the saved xhat; each channel range finishes its sums before
+     * it writes */
+    .memory = GAN__MEM_NO_X | GAN__MEM_NO_Y | GAN__MEM_FWD_IN_PLACE | GAN__MEM_BWD_IN_PLACE,
 };
 
 gan_status gan_layer_batchnorm_create(gan_layer_t **out, float momentum, float epsilon)

@@ -108,6 +108,7 @@ static const gan__layer_ops gan__conv2d_transpose_ops = {
     .backward = gan__convt_backward,
     .describe = gan__conv_describe,
     .spectral_norm = true,
+    .memory = GAN__MEM_NO_Y,
 };
 
 gan_status gan_layer_conv2d_transpose_create(gan_layer_t **out, int32_t filters,

@@ -61,6 +61,7 @@ static const gan__layer_ops gan__dense_ops = {
     .forward = gan__dense_forward,
     .backward = gan__dense_backward,
     .spectral_norm = true,
+    .memory = GAN__MEM_NO_Y,
 };
 
 gan_status gan_layer_dense_create(gan_layer_t **out, int32_t units, bool use_bias)

@@ -1,6 +1,7 @@
 /* Inverted dropout (Srivastava et al. 2014): masks drawn from the layer's seeded stream. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "core/pool.h"
@@ -9,6 +10,10 @@
 typedef struct gan__dropout {
     gan_layer_t base;
     float rate;
+    /* The last training forward's draw: backward recomputes its mask from it instead of
+     * keeping one float per element. */
+    bool dropped;
+    uint64_t key;
 } gan__dropout;
 
 static gan_status gan__dropout_configure(gan_layer_t *l)
@@ -17,23 +22,18 @@ static gan_status gan__dropout_configure(gan_layer_t *l)
     return GAN_OK;
 }
 
-static size_t gan__dropout_saved(const gan_layer_t *l, int32_t batch)
-{
-    return (size_t)batch * gan__shape_size(&l->in); /* the scaled mask */
-}
-
 typedef struct gan__dropout_job {
-    const float *x, *dy;
-    float *y, *dx, *mask;
+    const float *src; /* x forward, dy backward */
+    float *dst;       /* y forward, dx backward; may be src */
     uint64_t key;
     uint32_t threshold;
     float keep_scale;
 } gan__dropout_job;
 
 /* Counter-based draws: element pair k/2 gets splitmix64's finaliser of key + k/2 times
- * the golden ratio, so masks need no sequential generator and any split of the batch
- * draws the same ones. Its two 24-bit halves decide elements k and k+1: dropped when
- * u < rate * 2^24. */
+ * the golden ratio, so masks need no sequential generator, any split of the batch
+ * draws the same ones, and backward draws them again. Its two 24-bit halves decide
+ * elements k and k+1: dropped when u < rate * 2^24. */
 static inline uint64_t gan__dropout_bits(uint64_t key, size_t pair)
 {
     uint64_t z = key + (uint64_t)pair * 0x9E3779B97F4A7C15ull;
@@ -42,61 +42,70 @@ static inline uint64_t gan__dropout_bits(uint64_t key, size_t pair)
     return z ^ (z >> 31);
 }
 
-static inline void gan__dropout_one(const gan__dropout_job *j, size_t i, uint32_t u)
+/* dst = src * mask, the same mask forward (x to y) and backward (dy to dx). */
+static inline float gan__dropout_factor(uint32_t u, uint32_t threshold, float keep_scale)
 {
-    j->mask[i] = j->keep_scale * (float)(u >= j->threshold);
-    j->y[i] = j->x[i] * j->mask[i];
+    return keep_scale * (float)(u >= threshold);
 }
 
 static void gan__dropout_mask_range(void *arg, size_t begin, size_t end)
 {
     const gan__dropout_job *j = arg;
+    /* Locals: a float store through dst could otherwise alias the job's fields. */
+    const float *src = j->src;
+    float *dst = j->dst;
+    const uint64_t key = j->key;
+    const uint32_t threshold = j->threshold;
+    const float scale = j->keep_scale;
     size_t i = begin;
     if (i < end && (i & 1)) { /* a range may start at the odd half of a pair */
-        gan__dropout_one(j, i, (uint32_t)(gan__dropout_bits(j->key, i >> 1) >> 8) & 0xFFFFFFu);
+        const uint32_t u = (uint32_t)(gan__dropout_bits(key, i >> 1) >> 8) & 0xFFFFFFu;
+        dst[i] = src[i] * gan__dropout_factor(u, threshold, scale);
         i++;
     }
     for (; i + 1 < end; i += 2) {
-        const uint64_t z = gan__dropout_bits(j->key, i >> 1);
-        gan__dropout_one(j, i, (uint32_t)(z >> 40));
-        gan__dropout_one(j, i + 1, (uint32_t)(z >> 8) & 0xFFFFFFu);
+        const uint64_t z = gan__dropout_bits(key, i >> 1);
+        const float a = src[i], b = src[i + 1];
+        dst[i] = a * gan__dropout_factor((uint32_t)(z >> 40), threshold, scale);
+        dst[i + 1] = b * gan__dropout_factor((uint32_t)(z >> 8) & 0xFFFFFFu, threshold, scale);
     }
-    if (i < end)
-        gan__dropout_one(j, i, (uint32_t)(gan__dropout_bits(j->key, i >> 1) >> 40));
-}
-
-static void gan__dropout_pass_range(void *arg, size_t begin, size_t end)
-{
-    const gan__dropout_job *j = arg;
-    for (size_t i = begin; i < end; i++) {
-        j->mask[i] = 1.0f;
-        j->y[i] = j->x[i];
+    if (i < end) {
+        const uint32_t u = (uint32_t)(gan__dropout_bits(key, i >> 1) >> 40);
+        dst[i] = src[i] * gan__dropout_factor(u, threshold, scale);
     }
 }
 
-static void gan__dropout_backward_range(void *arg, size_t begin, size_t end)
+static void gan__dropout_copy_range(void *arg, size_t begin, size_t end)
 {
     const gan__dropout_job *j = arg;
-    for (size_t i = begin; i < end; i++)
-        j->dx[i] = j->dy[i] * j->mask[i];
+    if (j->dst != j->src)
+        memcpy(j->dst + begin, j->src + begin, (end - begin) * sizeof *j->dst);
 }
 
 #define GAN__DROPOUT_GRAIN 16384
 
+static void gan__dropout_apply(const gan__dropout *d, const gan__ctx *c, const float *src,
+                               float *dst)
+{
+    const size_t n = (size_t)c->batch * gan__shape_size(&d->base.in);
+    gan__dropout_job job = {.src = src, .dst = dst, .key = d->key};
+    if (!d->dropped) {
+        gan__pool_for(gan__dropout_copy_range, &job, n, GAN__DROPOUT_GRAIN, c->parts);
+        return;
+    }
+    job.threshold = (uint32_t)ceil((double)d->rate * 16777216.0);
+    job.keep_scale = 1.0f / (1.0f - d->rate);
+    gan__pool_for(gan__dropout_mask_range, &job, n, GAN__DROPOUT_GRAIN, c->parts);
+}
+
 static gan_status gan__dropout_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
                                        float *y)
 {
-    const float rate = ((gan__dropout *)l)->rate;
-    size_t n = (size_t)c->batch * gan__shape_size(&l->in);
-    gan__dropout_job job = {.x = x, .y = y, .mask = l->saved};
-    if (!c->training || rate == 0.0f) {
-        gan__pool_for(gan__dropout_pass_range, &job, n, GAN__DROPOUT_GRAIN, c->parts);
-        return GAN_OK;
-    }
-    job.key = gan__rng_next(&l->rng); /* one draw per pass keeps the stream's role */
-    job.threshold = (uint32_t)ceil((double)rate * 16777216.0);
-    job.keep_scale = 1.0f / (1.0f - rate);
-    gan__pool_for(gan__dropout_mask_range, &job, n, GAN__DROPOUT_GRAIN, c->parts);
+    gan__dropout *d = (gan__dropout *)l;
+    d->dropped = c->training && d->rate > 0.0f;
+    if (d->dropped)
+        d->key = gan__rng_next(&l->rng); /* one draw per pass keeps the stream's role */
+    gan__dropout_apply(d, c, x, y);
     return GAN_OK;
 }
 
@@ -105,9 +114,7 @@ static gan_status gan__dropout_backward(gan_layer_t *l, const gan__ctx *c, const
 {
     (void)x;
     (void)y;
-    gan__dropout_job job = {.dy = dy, .dx = dx, .mask = l->saved};
-    gan__pool_for(gan__dropout_backward_range, &job, (size_t)c->batch * gan__shape_size(&l->in),
-                  GAN__DROPOUT_GRAIN, c->parts);
+    gan__dropout_apply((const gan__dropout *)l, c, dy, dx);
     return GAN_OK;
 }
 
@@ -119,10 +126,11 @@ static void gan__dropout_describe(const gan_layer_t *l, char *buf, size_t size)
 static const gan__layer_ops gan__dropout_ops = {
     .kind = "dropout",
     .configure = gan__dropout_configure,
-    .saved_floats = gan__dropout_saved,
     .forward = gan__dropout_forward,
     .backward = gan__dropout_backward,
     .describe = gan__dropout_describe,
+    .memory = GAN__MEM_NO_X | GAN__MEM_NO_Y | GAN__MEM_FWD_IN_PLACE | GAN__MEM_BWD_IN_PLACE |
+              GAN__MEM_KEEPS_SIGN,
 };
 
 gan_status gan_layer_dropout_create(gan_layer_t **out, float rate)

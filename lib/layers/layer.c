@@ -21,6 +21,7 @@ gan_status gan__layer_alloc(gan_layer_t **out, size_t bytes, const gan__layer_op
         return gan__fail(GAN_E_NO_MEMORY, "%s: cannot allocate %zu bytes", who, bytes);
     l->ops = ops;
     l->index = -1;
+    l->overwritten_by = -1;
     strncpy(l->name, ops->kind, sizeof l->name - 1);
     l->param[GAN_PARAM_WEIGHT].init_kind = GAN_INIT_NORMAL;
     l->param[GAN_PARAM_WEIGHT].init_a = 0.0f;

@@ -49,6 +49,20 @@ typedef struct gan__spectral {
     float *w;      /* (rows, cols) W / sigma in the batch arena, valid after a forward */
 } gan__spectral;
 
+/* Memory-sharing permissions of a layer kind (gan__layer_ops.memory). The model runs a
+ * layer in its input's buffer when the layer and every earlier user of that buffer
+ * allow it (model.c, gan__plan_sharing). */
+enum {
+    GAN__MEM_NO_X = 1u << 0,        /* backward never reads x */
+    GAN__MEM_NO_Y = 1u << 1,        /* backward never reads y */
+    GAN__MEM_SIGN_Y = 1u << 2,      /* backward reads only whether y > 0 */
+    GAN__MEM_FWD_IN_PLACE = 1u << 3, /* forward is correct with y == x */
+    GAN__MEM_BWD_IN_PLACE = 1u << 4, /* backward is correct with dx == dy */
+    GAN__MEM_KEEPS_SIGN = 1u << 5,  /* y is x times a positive factor, or 0 where the
+                                      * backward zeroes the gradient */
+    GAN__MEM_VIEW = 1u << 6,        /* y is x under another shape; dx is dy */
+};
+
 typedef struct gan__layer_ops {
     const char *kind;
     /* l->in is set: validate it, set l->out and every present param's count and fans.
@@ -72,6 +86,9 @@ typedef struct gan__layer_ops {
     /* Label classes the layer expects (it needs labels); NULL for none. */
     int32_t (*num_classes)(const gan_layer_t *l);
     bool needs_labels;
+    /* What the model may share between this layer's tensors (GAN__MEM_* bits); 0, the
+     * safe default, shares nothing. */
+    unsigned memory;
     /* The weights may be spectrally normalised: seen as a matrix of (dim 0, the rest)
      * they are (count / fan_in, fan_in), PyTorch's fan_in being the product of the
      * other dimensions. */
@@ -88,7 +105,10 @@ struct gan_layer {
     float *state;     /* ops->state_floats floats in the model's state arena, then
                        * spectral normalisation's u and v */
     float *saved;     /* ops->saved_floats floats in the batch arena */
-    float *y;         /* (batch, out) output */
+    float *y;         /* (batch, out) output; the input's buffer when shares_input */
+    bool shares_input;      /* planned at layout: in place over, or a view of, its input */
+    bool keep_output;       /* gan_model_keep_layer_output: never overwritten */
+    int32_t overwritten_by; /* index of the first later layer that writes over y, or -1 */
     float *dy;        /* (batch, out) gradient of the output, written by the next layer;
                        * layers alternate between two shared buffers */
     gan__rng rng;     /* run-time stream (dropout masks) */

@@ -29,7 +29,7 @@ static gan_status gan__reshape_configure(gan_layer_t *l)
 static gan_status gan__reshape_copy(gan_layer_t *l, const gan__ctx *c, const float *src,
                                     float *dst)
 {
-    if (dst)
+    if (dst && dst != src) /* a view: the model usually gives it its input's buffer */
         memcpy(dst, src, (size_t)c->batch * gan__shape_size(&l->in) * sizeof *dst);
     return GAN_OK;
 }
@@ -53,6 +53,7 @@ static const gan__layer_ops gan__reshape_ops = {
     .forward = gan__reshape_copy,
     .backward = gan__reshape_backward,
     .describe = gan__reshape_describe,
+    .memory = GAN__MEM_VIEW,
 };
 
 static const gan__layer_ops gan__flatten_ops = {
@@ -60,6 +61,7 @@ static const gan__layer_ops gan__flatten_ops = {
     .configure = gan__reshape_configure,
     .forward = gan__reshape_copy,
     .backward = gan__reshape_backward,
+    .memory = GAN__MEM_VIEW,
 };
 
 gan_status gan_layer_reshape_create(gan_layer_t **out, const int32_t *dims, int32_t ndim)

@@ -140,6 +140,8 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
     };
     gan__rng_seed(&t->rng, (uint64_t)gan__hack_int(&config, GAN_HACK_SEED));
     st = gan__trainer_buffers(t);
+    if (st == GAN_OK && fm_layer >= 0) /* feature matching reads that layer's output */
+        st = gan_model_keep_layer_output(d, fm_layer);
     if (st == GAN_OK && d->batch != t->mult * t->batch)
         st = gan_model_set_batch_size(d, t->mult * t->batch);
     if (st != GAN_OK) {
