@@ -18,6 +18,10 @@ static const gan__conv_geom geometries[] = {
     {2, 6, 6, 4, 4, 2, 2, 1, 1, 3, 3},
     {1, 3, 3, 5, 5, 1, 1, 2, 2, 3, 3}, /* kernel larger than the image */
     {2, 8, 5, 1, 1, 1, 1, 0, 0, 8, 5}, /* pointwise */
+    {2, 14, 14, 5, 5, 2, 2, 1, 1, 7, 7}, /* the DCGAN's: same padding, stride 2 */
+    {3, 7, 7, 5, 5, 1, 1, 2, 2, 7, 7},   /* and stride 1 */
+    {1, 9, 8, 3, 2, 3, 3, 0, 0, 3, 3},   /* valid: the last rows and columns unread */
+    {2, 5, 7, 4, 3, 3, 2, 3, 2, 3, 5},   /* padding wider than the kernel's reach */
 };
 
 static size_t geom_rows(const gan__conv_geom *g)
@@ -37,7 +41,10 @@ static void test_im2col_matches_definition(void **state)
         size_t im_n = (size_t)g->channels * g->in_h * g->in_w;
         float *im = malloc(im_n * sizeof *im), *col = malloc(geom_rows(g) * ld * sizeof *col);
         gt_fill(&r, im, im_n, -1, 1);
-        gan__im2col(col, ld, im, g);
+        float *planes = malloc(gan__conv_planes_floats(g) * sizeof *planes);
+        for (int path = 0; path < 2; path++) { /* the planes, then the direct loops */
+        gt_fill(&r, col, geom_rows(g) * ld, 5, 6); /* every element must be written */
+        gan__im2col(col, ld, im, g, path ? NULL : planes);
         for (int c = 0; c < g->channels; c++)
             for (int ki = 0; ki < g->kernel_h; ki++)
                 for (int kj = 0; kj < g->kernel_w; kj++)
@@ -50,8 +57,11 @@ static void test_im2col_matches_definition(void **state)
                                              : 0.0f;
                             size_t row = ((size_t)c * g->kernel_h + ki) * g->kernel_w + kj;
                             if (col[row * ld + (size_t)oh * g->out_w + ow] != want)
-                                fail_msg("geometry %zu: col[%zu][%d,%d] wrong", t, row, oh, ow);
+                                fail_msg("geometry %zu path %d: col[%zu][%d,%d] wrong", t,
+                                         path, row, oh, ow);
                         }
+        }
+        free(planes);
         free(im);
         free(col);
     }
@@ -71,8 +81,18 @@ static void test_col2im_is_adjoint(void **state)
         float *c = malloc(n_col * sizeof *c), *unfolded = malloc(n_col * sizeof *c);
         gt_fill(&r, x, im_n, -1, 1);
         gt_fill(&r, c, n_col, -1, 1);
-        gan__im2col(unfolded, grid, x, g);
+        gan__im2col(unfolded, grid, x, g, NULL);
         gan__col2im_add(folded, c, grid, g);
+        /* gan__col2im writes the same bits, through its planes or directly */
+        float *written = malloc(im_n * sizeof *written);
+        float *planes = malloc(gan__conv_planes_floats(g) * sizeof *planes);
+        for (int path = 0; path < 2; path++) {
+            gt_fill(&r, written, im_n, 5, 6);
+            gan__col2im(written, c, grid, g, path ? NULL : planes);
+            assert_memory_equal(written, folded, im_n * sizeof *written);
+        }
+        free(planes);
+        free(written);
         double lhs = 0, rhs = 0;
         for (size_t i = 0; i < im_n; i++)
             lhs += (double)folded[i] * x[i];

@@ -18,15 +18,37 @@ typedef struct gan__conv_geom {
     int32_t out_h, out_w;
 } gan__conv_geom;
 
-/* col (channels*kh*kw, ldcol), columns [0, out_h*out_w) <- im (channels, in_h, in_w);
- * padding reads as zeros. */
-void gan__im2col(float *col, size_t ldcol, const float *im, const gan__conv_geom *g);
+/* Floats of scratch that makes im2col and col2im fast for geometry @p g: one channel's
+ * image, zero padded and split by column phase (stride_w planes of padded rows, each
+ * row holding every stride_w-th column), so that every column-matrix row is a run of
+ * contiguous floats of one plane. */
+size_t gan__conv_planes_floats(const gan__conv_geom *g);
 
-/* im (channels, in_h, in_w) += the columns folded back (the adjoint of im2col). */
+/* col (channels*kh*kw, ldcol), columns [0, out_h*out_w) <- im (channels, in_h, in_w);
+ * padding reads as zeros. @p planes: gan__conv_planes_floats(g) floats of scratch, or
+ * NULL for the slower direct loops. */
+void gan__im2col(float *col, size_t ldcol, const float *im, const gan__conv_geom *g,
+                 float *planes);
+
+/* im (channels, in_h, in_w) <- the columns folded back (the adjoint of im2col), adding
+ * each image element's contributions in the same order as gan__col2im_add onto zeros.
+ * @p planes as for gan__im2col. */
+void gan__col2im(float *im, const float *col, size_t ldcol, const gan__conv_geom *g,
+                 float *planes);
+
+/* im (channels, in_h, in_w) += the columns folded back, directly. */
 void gan__col2im_add(float *im, const float *col, size_t ldcol, const gan__conv_geom *g);
 
 /* The grid points o with 0 <= o*stride - pad + k < in, as [*lo, *hi). */
 void gan__conv_valid_range(int32_t out, int32_t in, int32_t stride, int32_t pad, int32_t k,
                            int32_t *lo, int32_t *hi);
+
+/* The padded, phase-split planes of gan__conv_planes_floats: `rows` padded rows of
+ * `width` floats per phase, `phases` = stride_w of them. */
+typedef struct gan__conv_planes {
+    int32_t rows, width, phases;
+} gan__conv_planes;
+
+gan__conv_planes gan__conv_planes_of(const gan__conv_geom *g);
 
 #endif

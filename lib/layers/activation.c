@@ -3,6 +3,8 @@
 #include <stdio.h>
 
 #include "core/error.h"
+
+#include "core/clones.h"
 #include "core/pool.h"
 #include "layers/layer.h"
 
@@ -44,7 +46,7 @@ static gan_status gan__act_run(const gan_layer_t *l, const gan__ctx *c, gan__ran
 
 /* A select, not a branch (the signs are random, a branch mispredicts): the library is
  * built with -fno-trapping-math, so the compiler computes both sides and vectorises. */
-static void gan__leaky_forward_range(void *arg, size_t begin, size_t end)
+GAN__CLONES static void gan__leaky_forward_range(void *arg, size_t begin, size_t end)
 {
     const gan__act_job *j = arg;
     const float alpha = j->alpha;
@@ -62,7 +64,7 @@ static gan_status gan__leaky_forward(gan_layer_t *l, const gan__ctx *c, const fl
     return gan__act_run(l, c, gan__leaky_forward_range, (gan__act_job){.x = x, .out = y});
 }
 
-static void gan__leaky_backward_range(void *arg, size_t begin, size_t end)
+GAN__CLONES static void gan__leaky_backward_range(void *arg, size_t begin, size_t end)
 {
     const gan__act_job *j = arg;
     const float alpha = j->alpha;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 
 #include "core/error.h"
+
+#include "core/clones.h"
 #include "core/pool.h"
 #include "layers/layer.h"
 
@@ -110,7 +112,7 @@ static void gan__bn_channel_sums(double *restrict acc, const float *restrict x,
     }
 }
 
-static void gan__bn_forward_range(void *arg, size_t first, size_t last)
+GAN__CLONES static void gan__bn_forward_range(void *arg, size_t first, size_t last)
 {
     const gan__bn_job *j = arg;
     gan__batchnorm *b = j->b;
@@ -175,7 +177,7 @@ static gan_status gan__bn_forward(gan_layer_t *l, const gan__ctx *c, const float
     return GAN_OK;
 }
 
-static void gan__bn_backward_range(void *arg, size_t first, size_t last)
+GAN__CLONES static void gan__bn_backward_range(void *arg, size_t first, size_t last)
 {
     const gan__bn_job *j = arg;
     gan__batchnorm *b = j->b;

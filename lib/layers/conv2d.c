@@ -17,7 +17,7 @@ static gan_status gan__conv2d_forward_part(void *arg, int32_t part, int32_t part
         const int32_t cols = (int32_t)(nb * p.grid);
         for (int32_t j = 0; j < nb; j++)
             gan__im2col(p.col + j * p.grid, (size_t)cols,
-                        job->x + (size_t)(n0 + j) * p.in_size, p.g);
+                        job->x + (size_t)(n0 + j) * p.in_size, p.g, p.planes);
         /* y(filters, cols) = W(filters, rows) col; one image is already NCHW */
         float *y = job->y + (size_t)n0 * p.out_size;
         gan_status st = gan__gemm(job->c->blas, 0, 0, filters, cols, p.rows, 1.0f,
@@ -60,7 +60,7 @@ static gan_status gan__conv2d_backward_part(void *arg, int32_t part, int32_t par
         if (c->param_grads) { /* dW(filters, rows) += dy (filters, cols) col^T */
             for (int32_t j = 0; j < nb; j++)
                 gan__im2col(p.col + j * p.grid, (size_t)cols,
-                            job->x + (size_t)(n0 + j) * p.in_size, p.g);
+                            job->x + (size_t)(n0 + j) * p.in_size, p.g, p.planes);
             const float beta = part > 0 && n0 == p.n_begin ? 0.0f : 1.0f;
             st = gan__gemm(c->blas, 0, 1, filters, p.rows, cols, 1.0f, dyc, cols, p.col,
                            cols, beta, p.dw, p.rows);
@@ -70,10 +70,9 @@ static gan_status gan__conv2d_backward_part(void *arg, int32_t part, int32_t par
                            l->param[GAN_PARAM_WEIGHT].value, p.rows, dyc, cols, 0.0f, p.col,
                            cols);
             float *dxc = job->dx + (size_t)n0 * p.in_size;
-            memset(dxc, 0, (size_t)nb * p.in_size * sizeof *dxc);
             for (int32_t j = 0; st == GAN_OK && j < nb; j++)
-                gan__col2im_add(dxc + (size_t)j * p.in_size, p.col + j * p.grid,
-                                (size_t)cols, p.g);
+                gan__col2im(dxc + (size_t)j * p.in_size, p.col + j * p.grid, (size_t)cols,
+                            p.g, p.planes);
         }
         if (st != GAN_OK)
             return st;

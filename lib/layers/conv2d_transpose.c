@@ -24,8 +24,6 @@ static gan_status gan__convt_forward_part(void *arg, int32_t part, int32_t parts
     const gan_layer_t *l = job->l;
     const gan__conv_pass p = gan__conv_pass_begin(l, job->c, part);
     const size_t image = (size_t)p.g->in_h * p.g->in_w;
-    float *y = job->y + (size_t)p.n_begin * p.out_size;
-    memset(y, 0, (size_t)(p.n_end - p.n_begin) * p.out_size * sizeof *y);
     for (int32_t n0 = p.n_begin; n0 < p.n_end; n0 += p.chunk) {
         const int32_t nb = gan__conv_chunk_at(&p, n0);
         const int32_t cols = (int32_t)(nb * p.grid);
@@ -38,8 +36,8 @@ static gan_status gan__convt_forward_part(void *arg, int32_t part, int32_t parts
             return st;
         float *yc = job->y + (size_t)n0 * p.out_size;
         for (int32_t j = 0; j < nb; j++)
-            gan__col2im_add(yc + (size_t)j * p.out_size, p.col + j * p.grid, (size_t)cols,
-                            p.g);
+            gan__col2im(yc + (size_t)j * p.out_size, p.col + j * p.grid, (size_t)cols, p.g,
+                        p.planes);
         if (l->param[GAN_PARAM_BIAS].present)
             gan__add_channel_bias(yc, l->param[GAN_PARAM_BIAS].value, nb, p.g->channels,
                                   image);
@@ -66,7 +64,7 @@ static gan_status gan__convt_backward_part(void *arg, int32_t part, int32_t part
         const int32_t cols = (int32_t)(nb * p.grid);
         for (int32_t j = 0; j < nb; j++)
             gan__im2col(p.col + j * p.grid, (size_t)cols,
-                        job->dy + (size_t)(n0 + j) * p.out_size, p.g);
+                        job->dy + (size_t)(n0 + j) * p.out_size, p.g, p.planes);
         gan_status st = GAN_OK;
         if (c->param_grads) { /* dW(C_in, rows) += x (C_in, cols) dcol^T */
             const float *xc = gan__convt_input_chunk(&p, job->x, n0, nb);

@@ -6,9 +6,10 @@
 #include "core/error.h"
 #include "core/options.h"
 
-/* Largest column buffer a chunk may use, in floats (4 MiB): larger chunks made no
- * product faster (doc/PERFORMANCE.md) and cost resident memory. */
-#define GAN__CONV_COL_CAP ((size_t)1 << 20)
+/* Largest column buffer a chunk may use, in floats (2 MiB): larger chunks made no
+ * product faster, 1 MiB made the DCGAN step 5 % slower (doc/PERFORMANCE.md), and each
+ * part of each model has one. */
+#define GAN__CONV_COL_CAP ((size_t)1 << 19)
 /* Kernel, stride and padding beyond this are surely mistakes (and would overflow). */
 #define GAN__CONV_MAX_EXTENT 4096
 
@@ -236,13 +237,14 @@ static int32_t gan__conv_parts(const gan_layer_t *l, int32_t batch)
     return parts < batch ? parts : batch;
 }
 
-/* Floats of one part's column buffer and reordering space. */
+/* Floats of one part's column buffer, reordering space and planes. */
 static size_t gan__conv_part_floats(const gan__conv *c, int32_t batch, int32_t parts)
 {
     size_t grid = (size_t)c->geom.out_h * c->geom.out_w;
     size_t per_image = gan__conv_col_floats(c) + (size_t)c->other_channels * grid;
     int32_t images = (int32_t)(((size_t)batch + (size_t)parts - 1) / (size_t)parts);
-    return per_image * (size_t)gan__conv_chunk(c, images);
+    return per_image * (size_t)gan__conv_chunk(c, images) +
+           ((gan__conv_planes_floats(&c->geom) + 15) & ~(size_t)15); /* keeps parts 64-byte aligned */
 }
 
 size_t gan__conv_workspace(const gan_layer_t *l, int32_t batch)
@@ -275,6 +277,7 @@ gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c, int
     p.chunk = gan__conv_chunk(cv, (int32_t)(((size_t)c->batch + parts - 1) / parts));
     p.col = c->workspace + part_floats * (size_t)part;
     p.tmp = p.col + (size_t)p.rows * p.chunk * p.grid;
+    p.planes = p.tmp + (size_t)p.other * p.chunk * p.grid;
     const size_t weights = l->param[GAN_PARAM_WEIGHT].count;
     p.dw = part == 0 ? l->param[GAN_PARAM_WEIGHT].grad
                      : c->workspace + part_floats * (size_t)parts + weights * (size_t)(part - 1);

@@ -42,7 +42,8 @@ size_t gan__conv_col_floats(const gan__conv *c);
 /* What one part of a forward or backward pass works with: images [n_begin, n_end) in
  * chunks of at most `chunk`. Its workspace slice holds the column buffer (rows,
  * chunk*grid), then `tmp` (other_channels, chunk*grid) for tensors reordered between
- * NCHW and the channel-major layout of the batched GEMMs. */
+ * NCHW and the channel-major layout of the batched GEMMs, then the planes of
+ * gan__im2col and gan__col2im. */
 typedef struct gan__conv_pass {
     const gan__conv_geom *g;
     int32_t other;     /* the grid side's channels */
@@ -51,7 +52,7 @@ typedef struct gan__conv_pass {
     int32_t parts, n_begin, n_end;
     size_t grid;       /* grid points per image */
     size_t in_size, out_size;
-    float *col, *tmp;
+    float *col, *tmp, *planes;
     float *dw;         /* where this part adds its weight gradient: the gradient arena
                         * for part 0, a private copy (zeroed by its first chunk) else */
 } gan__conv_pass;

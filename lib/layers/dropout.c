@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clones.h"
 #include "core/error.h"
 #include "core/pool.h"
 #include "layers/layer.h"
@@ -48,7 +49,7 @@ static inline float gan__dropout_factor(uint32_t u, uint32_t threshold, float ke
     return keep_scale * (float)(u >= threshold);
 }
 
-static void gan__dropout_mask_range(void *arg, size_t begin, size_t end)
+GAN__CLONES static void gan__dropout_mask_range(void *arg, size_t begin, size_t end)
 {
     const gan__dropout_job *j = arg;
     /* Locals: a float store through dst could otherwise alias the job's fields. */

@@ -1,0 +1,14 @@
+/* Functions compiled again for newer x86-64 levels, picked at load time by the CPU
+ * (GNU ifunc): the library itself is built for the baseline. */
+#ifndef GAN_CORE_CLONES_H
+#define GAN_CORE_CLONES_H
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && \
+    defined(__ELF__) && !defined(__SANITIZE_ADDRESS__)
+/* x86-64-v4: AVX-512 (64-bit lane multiplies among them); v3: AVX2 and FMA. */
+#define GAN__CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define GAN__CLONES
+#endif
+
+#endif
