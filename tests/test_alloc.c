@@ -4,38 +4,62 @@
  * any allocation made by library code itself is counted, not only the model's arenas. */
 #include "test_util.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static long heap_calls; /* malloc/calloc/realloc/posix_memalign calls seen */
+static long heap_calls;   /* malloc/calloc/realloc/posix_memalign calls seen */
+static long heap_fail_at; /* > 0: that call fails */
+static long heap_live;    /* blocks handed out and not yet freed */
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t size);
 int __real_posix_memalign(void **p, size_t alignment, size_t size);
+void __real_free(void *p);
+
+static bool heap_fails(void)
+{
+    return ++heap_calls == heap_fail_at;
+}
 
 void *__wrap_malloc(size_t size)
 {
-    heap_calls++;
-    return __real_malloc(size);
+    void *p = heap_fails() ? NULL : __real_malloc(size);
+    heap_live += p != NULL;
+    return p;
 }
 
 void *__wrap_calloc(size_t n, size_t size)
 {
-    heap_calls++;
-    return __real_calloc(n, size);
+    void *p = heap_fails() ? NULL : __real_calloc(n, size);
+    heap_live += p != NULL;
+    return p;
 }
 
 void *__wrap_realloc(void *p, size_t size)
 {
-    heap_calls++;
-    return __real_realloc(p, size);
+    if (heap_fails())
+        return NULL;
+    void *q = __real_realloc(p, size);
+    heap_live += !p && q;
+    return q;
 }
 
 int __wrap_posix_memalign(void **p, size_t alignment, size_t size)
 {
-    heap_calls++;
-    return __real_posix_memalign(p, alignment, size);
+    if (heap_fails())
+        return 12; /* ENOMEM */
+    int err = __real_posix_memalign(p, alignment, size);
+    heap_live += err == 0;
+    return err;
+}
+
+void __wrap_free(void *p)
+{
+    heap_live -= p != NULL;
+    __real_free(p);
 }
 
 /* A model allocator that counts, tracks live blocks and can fail the Nth request. */
@@ -157,6 +181,139 @@ static void test_every_failed_allocation_is_an_error(void **state)
     }
 }
 
+/* An MLP through the counting allocator: G (8 -> 16, BatchNorm, tanh) or D (16 -> 1,
+ * spectral norm, dropout). */
+static gan_status build_mlp(counting *c, bool generator, gan_model_t **out)
+{
+    const int32_t dims[1] = {generator ? 8 : 16};
+    gan_allocator_t a = {sizeof a, counting_alloc, counting_free, c};
+    gan_model_options_t o;
+    gan_model_options_init(&o, sizeof o);
+    o.allocator = &a;
+    gan_model_t *m = NULL;
+    gan_status st = gan_model_create(&m, dims, 1, &o);
+    gan_layer_t *l = NULL;
+#define ADD(create)                                                              \
+    do {                                                                         \
+        if (st == GAN_OK && (st = (create)) == GAN_OK && (st = gan_model_add(m, l)) != GAN_OK) \
+            gan_layer_destroy(l);                                                \
+    } while (0)
+    ADD(gan_layer_dense_create(&l, 32, true));
+    if (st == GAN_OK && !generator)
+        st = gan_layer_set_spectral_norm(l, true);
+    ADD(generator ? gan_layer_batchnorm_create(&l, 0.1f, 1e-5f) : gan_layer_dropout_create(&l, 0.3f));
+    ADD(gan_layer_leaky_relu_create(&l, 0.2f));
+    ADD(gan_layer_dense_create(&l, generator ? 16 : 1, true));
+    if (generator)
+        ADD(gan_layer_tanh_create(&l));
+#undef ADD
+    if (st == GAN_OK)
+        st = gan_model_build(m, 4);
+    if (st != GAN_OK) {
+        gan_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return GAN_OK;
+}
+
+/* A trainer's whole life through the counting allocator: models, Adam, a trainer with
+ * EMA and a replay pool, two steps, a save and a load. Returns the first failure;
+ * @p step_calls receives the allocations the steps made. */
+static gan_status trainer_life(counting *c, const char *ckpt, long *step_calls)
+{
+    gan_model_t *g = NULL, *d = NULL;
+    gan_optimizer_t *go = NULL, *dop = NULL;
+    gan_trainer_t *t = NULL;
+    gan_hacks_t *h = NULL;
+    gan_status st = build_mlp(c, true, &g);
+    if (st == GAN_OK)
+        st = build_mlp(c, false, &d);
+    if (st == GAN_OK)
+        st = gan_optimizer_adam_create(&go, g, 2e-4f, 0.5f, 0.999f, 1e-8f);
+    if (st == GAN_OK)
+        st = gan_optimizer_adam_create(&dop, d, 2e-4f, 0.5f, 0.999f, 1e-8f);
+    if (st == GAN_OK)
+        st = gan_hacks_create(&h);
+    if (st == GAN_OK && (st = gan_hacks_set(h, GAN_HACK_EMA_DECAY, 0.9)) == GAN_OK &&
+        (st = gan_hacks_set(h, GAN_HACK_REPLAY_SIZE, 8)) == GAN_OK)
+        st = gan_trainer_create(&t, g, d, go, dop, h);
+    float real[4 * 16];
+    for (int i = 0; i < 4 * 16; i++)
+        real[i] = (float)(i % 5) / 2.5f - 1.0f;
+    const long before = c->calls;
+    for (int i = 0; st == GAN_OK && i < 2; i++)
+        st = gan_trainer_step(t, real, NULL, 4, NULL);
+    *step_calls = c->calls - before;
+    if (st == GAN_OK)
+        st = gan_trainer_save(t, ckpt);
+    if (st == GAN_OK)
+        st = gan_trainer_load(t, ckpt);
+    gan_hacks_destroy(h);
+    gt_gan_destroy(t, go, dop, g, d);
+    return st;
+}
+
+/* Fail every allocation of a trainer's life in turn (building, creating, stepping,
+ * saving, loading): each gives GAN_E_NO_MEMORY with a message, and everything taken is
+ * given back. The steps themselves take nothing. */
+static void test_every_failed_allocation_of_a_training_run(void **state)
+{
+    (void)state;
+    char ckpt[] = "/tmp/gan_alloc_XXXXXX";
+    int fd = mkstemp(ckpt);
+    assert_true(fd >= 0);
+    close(fd);
+    counting probe = {0};
+    long step_calls = -1;
+    GT_OK(trainer_life(&probe, ckpt, &step_calls));
+    assert_int_equal(probe.live, 0);
+    assert_int_equal(step_calls, 0);
+    assert_true(probe.calls >= 10);
+    for (long n = 1; n <= probe.calls; n++) {
+        counting c = {.fail_at = n};
+        gan_status st = trainer_life(&c, ckpt, &step_calls);
+        if (st != GAN_E_NO_MEMORY)
+            fail_msg("failing allocation %ld of %ld gave %d (%s)", n, probe.calls, (int)st,
+                     gan_last_error());
+        assert_true(strlen(gan_last_error()) > 0);
+        assert_int_equal(c.live, 0); /* nothing leaked */
+    }
+    print_message("%ld allocations in a training run, each failed in turn\n", probe.calls);
+    unlink(ckpt);
+}
+
+/* The same with the C library's allocator failing instead, call by call: layers and
+ * hacks objects come from malloc and calloc. */
+static void test_every_failed_heap_allocation_of_a_training_run(void **state)
+{
+    (void)state;
+    char ckpt[] = "/tmp/gan_heap_XXXXXX";
+    int fd = mkstemp(ckpt);
+    assert_true(fd >= 0);
+    close(fd);
+    counting probe = {0};
+    long step_calls;
+    const long start = heap_calls, live = heap_live;
+    GT_OK(trainer_life(&probe, ckpt, &step_calls));
+    const long total = heap_calls - start;
+    assert_int_equal(heap_live, live);
+    assert_true(total >= 5);
+    for (long n = 1; n <= total; n++) {
+        counting c = {0};
+        heap_fail_at = heap_calls + n;
+        gan_status st = trainer_life(&c, ckpt, &step_calls);
+        heap_fail_at = 0;
+        if (st != GAN_E_NO_MEMORY)
+            fail_msg("failing heap allocation %ld of %ld gave %d (%s)", n, total, (int)st,
+                     gan_last_error());
+        assert_int_equal(c.live, 0);
+        assert_int_equal(heap_live, live); /* nothing leaked */
+    }
+    print_message("%ld heap allocations in a training run, each failed in turn\n", total);
+    unlink(ckpt);
+}
+
 static void test_failed_resize_keeps_the_old_batch(void **state)
 {
     (void)state;
@@ -179,6 +336,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_allocation_in_the_step),
         cmocka_unit_test(test_every_failed_allocation_is_an_error),
+        cmocka_unit_test(test_every_failed_allocation_of_a_training_run),
+        cmocka_unit_test(test_every_failed_heap_allocation_of_a_training_run),
         cmocka_unit_test(test_failed_resize_keeps_the_old_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,10 +71,11 @@ GAN_API gan_status gan_blas_set_num_threads(int32_t threads);
  */
 GAN_API gan_status gan_set_num_threads(int32_t threads);
 
-/** @brief The thread count set by gan_set_num_threads() (1 by default). */
+/** @brief The thread count set by gan_set_num_threads(). @return 1 to 256 (1 by default). Cannot fail. */
 GAN_API int32_t gan_get_num_threads(void);
 
-/** @brief Name of the backend chosen when the library was built (meson option `blas`). */
+/** @brief Name of the backend chosen when the library was built (meson option `blas`).
+ *  @return "openblas", "netlib" or "reference": a static string. Cannot fail. */
 GAN_API const char *gan_blas_default_backend(void);
 
 #ifdef __cplusplus

@@ -257,10 +257,10 @@ GAN_API void gan_layer_destroy(gan_layer_t *layer);
  */
 GAN_API gan_status gan_layer_set_name(gan_layer_t *layer, const char *name);
 
-/** @brief The layer's name, owned by the layer; "" for NULL. */
+/** @brief The layer's name. @return a string owned by the layer; "" for NULL. */
 GAN_API const char *gan_layer_get_name(const gan_layer_t *layer);
 
-/** @brief The layer's kind ("dense", "conv2d", ...), a static string; "" for NULL. */
+/** @brief The layer's kind. @return "dense", "conv2d", ...: a static string; "" for NULL. */
 GAN_API const char *gan_layer_get_kind(const gan_layer_t *layer);
 
 #ifdef __cplusplus

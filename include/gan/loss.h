@@ -33,6 +33,7 @@ extern "C" {
  * @param n batch size, >= 1.
  * @param loss receives the mean loss.
  * @param dlogits NULL, or receives n gradients.
+ * @return GAN_OK; the common errors above.
  */
 GAN_API gan_status gan_loss_bce_logits(const float *logits, const float *targets,
                                        int32_t n, double *loss, float *dlogits);
@@ -49,6 +50,7 @@ enum {
 /**
  * @brief The generator's loss on the discriminator's logits for fakes.
  * @param kind GAN_GLOSS_NON_SATURATING or GAN_GLOSS_MINIMAX (else GAN_E_INVALID_ARG).
+ * @return GAN_OK; the common errors above.
  */
 GAN_API gan_status gan_loss_generator_bce(int32_t kind, const float *fake_logits,
                                           int32_t n, double *loss, float *dlogits);
@@ -58,6 +60,7 @@ GAN_API gan_status gan_loss_generator_bce(int32_t kind, const float *fake_logits
  *        minimises mean(fake) - mean(real): call with the fakes and sign +1 and with the
  *        reals and sign -1; the generator minimises -mean(fake): sign -1.
  * @param sign +1 or -1 (else GAN_E_INVALID_ARG). Gradient: sign / n.
+ * @return GAN_OK; the common errors above.
  */
 GAN_API gan_status gan_loss_wasserstein(const float *scores, float sign, int32_t n,
                                         double *loss, float *dscores);
@@ -67,6 +70,7 @@ GAN_API gan_status gan_loss_wasserstein(const float *scores, float sign, int32_t
  *        discriminator uses sign -1 on reals (max(0, 1 - x)) and +1 on fakes; the
  *        generator's hinge loss is gan_loss_wasserstein(fakes, -1).
  * @param sign +1 or -1 (else GAN_E_INVALID_ARG).
+ * @return GAN_OK; the common errors above.
  */
 GAN_API gan_status gan_loss_hinge(const float *scores, float sign, int32_t n,
                                   double *loss, float *dscores);
@@ -89,6 +93,7 @@ GAN_API gan_status gan_loss_least_squares(const float *scores, float target, int
  * @param labels n class ids in [0, classes) (else GAN_E_OUT_OF_RANGE naming the sample).
  * @param classes >= 2 (else GAN_E_OUT_OF_RANGE).
  * @param dlogits NULL, or receives (n, classes) gradients.
+ * @return GAN_OK; the common errors above.
  */
 GAN_API gan_status gan_loss_softmax_cross_entropy(const float *logits,
                                                   const int32_t *labels, int32_t n,
