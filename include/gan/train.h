@@ -75,7 +75,10 @@ typedef struct gan_step_stats {
 /**
  * @brief Create a trainer.
  * @param generator, discriminator built models; D is re-sized here to G's batch size
- *        (twice that with combined batches).
+ *        (twice that with combined batches). With feature matching, D keeps the
+ *        feature layer's output (gan_model_keep_layer_output(), which lays D's batch
+ *        memory out again if that output was overwritten in place; the flag stays even
+ *        if this call fails later). A re-size or a new layout forgets D's last forward.
  * @param g_opt, d_opt optimizers created for exactly these models.
  * @param hacks the configuration, copied; NULL for the defaults.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, an optimizer of another model, a feature

@@ -76,9 +76,13 @@ GAN__CLONES void gan__col2im(float *im, const float *col, size_t ldcol, const ga
                 float *restrict dst = planes +
                                       ((size_t)(kj % g->stride_w) * p.rows + ki) * p.width +
                                       kj / g->stride_w;
-                for (int32_t oh = 0; oh < g->out_h; oh++, row += ow_n, dst += step)
+                for (int32_t oh = 0; oh < g->out_h; oh++) {
+                    /* indexed, not stepped: a pointer past the planes is undefined */
+                    float *restrict run = dst + (size_t)oh * step;
+                    const float *restrict src = row + (size_t)oh * ow_n;
                     for (int32_t ow = 0; ow < ow_n; ow++)
-                        dst[ow] += row[ow];
+                        run[ow] += src[ow];
+                }
             }
         gan__planes_to_image(im + (size_t)c * g->in_h * g->in_w, planes, g, p);
     }

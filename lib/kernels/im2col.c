@@ -121,9 +121,13 @@ GAN__CLONES void gan__im2col(float *col, size_t ldcol, const float *im, const ga
                 const float *restrict src =
                     planes + ((size_t)(kj % g->stride_w) * p.rows + ki) * p.width +
                     kj / g->stride_w;
-                for (int32_t oh = 0; oh < g->out_h; oh++, row += ow_n, src += step)
+                for (int32_t oh = 0; oh < g->out_h; oh++) {
+                    /* indexed, not stepped: a pointer past the planes is undefined */
+                    const float *restrict run = src + (size_t)oh * step;
+                    float *restrict dst = row + (size_t)oh * ow_n;
                     for (int32_t ow = 0; ow < ow_n; ow++)
-                        row[ow] = src[ow];
+                        dst[ow] = run[ow];
+                }
             }
     }
 }
