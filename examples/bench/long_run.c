@@ -4,7 +4,7 @@
  * norm or a parameter is not finite, or if RSS grew by more than 1 MB after the first
  * report (doc/RELIABILITY.md).
  *
- *   long_run [--steps N] [--report N] [--threads N] [--data DIR] */
+ *   long_run [--steps N] [--report N] [--batch N] [--threads N] [--data DIR] */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,17 +70,19 @@ int main(int argc, char **argv)
             steps = atol(argv[++i]);
         else if (!strcmp(argv[i], "--report") && next)
             report = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--batch") && next)
+            c.batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && next)
             c.threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--data") && next)
             c.data_dir = argv[++i];
         else {
-            fprintf(stderr, "usage: long_run [--steps N] [--report N] [--threads N] "
-                            "[--data DIR]\n");
+            fprintf(stderr, "usage: long_run [--steps N] [--report N] [--batch N] "
+                            "[--threads N] [--data DIR]\n");
             return 2;
         }
     }
-    if (steps < 1 || report < 1)
+    if (steps < 1 || report < 1 || c.batch < 1)
         return 2;
     gan_model_t *g, *d;
     gan_optimizer_t *g_opt, *d_opt;
