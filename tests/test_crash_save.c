@@ -163,6 +163,30 @@ static void test_sigkill_during_save(void **state)
                   mid_save_kills);
 }
 
+/* A rig with a checkpoint saved after one step and one more step taken since: what a
+ * failed save must not lose. Returns the checkpoint's bytes in @p before. */
+static size_t rig_saved_then_stepped(rig *r, unsigned char **before)
+{
+    rig_create(r);
+    rig_step(r);
+    GT_OK(gan_trainer_save(r->t, path));
+    size_t n = read_file(path, before);
+    rig_step(r);
+    return n;
+}
+
+/* The checkpoint on disk is still @p before, and no temporary file is left. */
+static void assert_checkpoint_kept(unsigned char *before, size_t n_before)
+{
+    unsigned char *after;
+    size_t n_after = read_file(path, &after);
+    assert_int_equal(n_after, n_before);
+    assert_memory_equal(after, before, n_before);
+    assert_int_equal(strays(false), 0);
+    free(before);
+    free(after);
+}
+
 /* A disk that fills up mid-write (RLIMIT_FSIZE makes writes past a size fail with
  * EFBIG): the save fails with GAN_E_IO, the old file stays byte for byte, no temporary
  * file remains. */
@@ -170,13 +194,8 @@ static void test_disk_full(void **state)
 {
     (void)state;
     rig r;
-    rig_create(&r);
-    rig_step(&r);
-    GT_OK(gan_trainer_save(r.t, path));
-    unsigned char *before, *after;
-    size_t n_before = read_file(path, &before);
-    rig_step(&r);
-
+    unsigned char *before;
+    const size_t n_before = rig_saved_then_stepped(&r, &before);
     struct rlimit old, small = {(rlim_t)(n_before / 2), 0};
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     small.rlim_max = old.rlim_max;
@@ -186,13 +205,7 @@ static void test_disk_full(void **state)
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
     signal(SIGXFSZ, old_handler);
     GT_FAILS(st, GAN_E_IO, path);
-
-    size_t n_after = read_file(path, &after);
-    assert_int_equal(n_after, n_before);
-    assert_memory_equal(after, before, n_before);
-    assert_int_equal(strays(false), 0);
-    free(before);
-    free(after);
+    assert_checkpoint_kept(before, n_before);
     rig_destroy(&r);
 }
 
@@ -202,12 +215,8 @@ static void test_read_only_directory(void **state)
 {
     (void)state;
     rig r;
-    rig_create(&r);
-    rig_step(&r);
-    GT_OK(gan_trainer_save(r.t, path));
-    unsigned char *before, *after;
-    size_t n_before = read_file(path, &before);
-    rig_step(&r);
+    unsigned char *before;
+    const size_t n_before = rig_saved_then_stepped(&r, &before);
     assert_int_equal(chmod(dir, 0555), 0);
     pid_t child = fork();
     assert_true(child >= 0);
@@ -225,12 +234,7 @@ static void test_read_only_directory(void **state)
     assert_int_equal(chmod(dir, 0700), 0);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    size_t n_after = read_file(path, &after);
-    assert_int_equal(n_after, n_before);
-    assert_memory_equal(after, before, n_before);
-    assert_int_equal(strays(false), 0);
-    free(before);
-    free(after);
+    assert_checkpoint_kept(before, n_before);
     rig_destroy(&r);
 }
 
