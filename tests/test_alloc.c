@@ -4,6 +4,7 @@
  * any allocation made by library code itself is counted, not only the model's arenas. */
 #include "test_util.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,10 +218,39 @@ static gan_status build_mlp(counting *c, bool generator, gan_model_t **out)
     return GAN_OK;
 }
 
+/* The bytes of @p path into @p buf (read(2), not malloc: these tests fail malloc). */
+static size_t file_bytes(const char *path, unsigned char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    size_t n = 0;
+    for (ssize_t got; n < cap && (got = read(fd, buf + n, cap - n)) > 0;)
+        n += (size_t)got;
+    close(fd);
+    assert_true(n < cap);
+    return n;
+}
+
+/* Save, marked with @p mark as its data position so that every save's file differs; if
+ * the save fails, the file on disk must be the one that was there before. */
+static gan_status save_or_keep(gan_trainer_t *t, const char *ckpt, uint64_t mark)
+{
+    static unsigned char before[1 << 20], after[1 << 20];
+    const size_t n_before = file_bytes(ckpt, before, sizeof before);
+    gan_status st = gan_trainer_set_data_position(t, mark);
+    if (st == GAN_OK && (st = gan_trainer_save(t, ckpt)) != GAN_OK) {
+        const size_t n_after = file_bytes(ckpt, after, sizeof after);
+        assert_int_equal(n_after, n_before);
+        assert_memory_equal(after, before, n_before);
+    }
+    return st;
+}
+
 /* A trainer's whole life through the counting allocator: models, Adam, a trainer with
- * EMA and a replay pool, two steps, a save and a load. Returns the first failure;
- * @p step_calls receives the allocations the steps made. */
-static gan_status trainer_life(counting *c, const char *ckpt, long *step_calls)
+ * EMA and a replay pool, two steps, a save (marked @p mark) and a load. Returns the
+ * first failure; @p step_calls receives the allocations the steps made. */
+static gan_status trainer_life(counting *c, const char *ckpt, uint64_t mark,
+                               long *step_calls)
 {
     gan_model_t *g = NULL, *d = NULL;
     gan_optimizer_t *go = NULL, *dop = NULL;
@@ -246,7 +276,7 @@ static gan_status trainer_life(counting *c, const char *ckpt, long *step_calls)
         st = gan_trainer_step(t, real, NULL, 4, NULL);
     *step_calls = c->calls - before;
     if (st == GAN_OK)
-        st = gan_trainer_save(t, ckpt);
+        st = save_or_keep(t, ckpt, mark);
     if (st == GAN_OK)
         st = gan_trainer_load(t, ckpt);
     gan_hacks_destroy(h);
@@ -255,8 +285,9 @@ static gan_status trainer_life(counting *c, const char *ckpt, long *step_calls)
 }
 
 /* Fail every allocation of a trainer's life in turn (building, creating, stepping,
- * saving, loading): each gives GAN_E_NO_MEMORY with a message, and everything taken is
- * given back. The steps themselves take nothing. */
+ * saving, loading): each gives GAN_E_NO_MEMORY with a message, everything taken is
+ * given back, and a failed save keeps the file that was there. The steps themselves
+ * take nothing. */
 static void test_every_failed_allocation_of_a_training_run(void **state)
 {
     (void)state;
@@ -266,13 +297,13 @@ static void test_every_failed_allocation_of_a_training_run(void **state)
     close(fd);
     counting probe = {0};
     long step_calls = -1;
-    GT_OK(trainer_life(&probe, ckpt, &step_calls));
+    GT_OK(trainer_life(&probe, ckpt, 0, &step_calls));
     assert_int_equal(probe.live, 0);
     assert_int_equal(step_calls, 0);
     assert_true(probe.calls >= 10);
     for (long n = 1; n <= probe.calls; n++) {
         counting c = {.fail_at = n};
-        gan_status st = trainer_life(&c, ckpt, &step_calls);
+        gan_status st = trainer_life(&c, ckpt, (uint64_t)n, &step_calls);
         if (st != GAN_E_NO_MEMORY)
             fail_msg("failing allocation %ld of %ld gave %d (%s)", n, probe.calls, (int)st,
                      gan_last_error());
@@ -295,14 +326,14 @@ static void test_every_failed_heap_allocation_of_a_training_run(void **state)
     counting probe = {0};
     long step_calls;
     const long start = heap_calls, live = heap_live;
-    GT_OK(trainer_life(&probe, ckpt, &step_calls));
+    GT_OK(trainer_life(&probe, ckpt, 0, &step_calls));
     const long total = heap_calls - start;
     assert_int_equal(heap_live, live);
     assert_true(total >= 5);
     for (long n = 1; n <= total; n++) {
         counting c = {0};
         heap_fail_at = heap_calls + n;
-        gan_status st = trainer_life(&c, ckpt, &step_calls);
+        gan_status st = trainer_life(&c, ckpt, (uint64_t)n, &step_calls);
         heap_fail_at = 0;
         if (st != GAN_E_NO_MEMORY)
             fail_msg("failing heap allocation %ld of %ld gave %d (%s)", n, total, (int)st,

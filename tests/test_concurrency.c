@@ -18,6 +18,7 @@ typedef struct job {
     gan_optimizer_t *g_opt, *d_opt;
     gan_trainer_t *t;
     gan_status status;
+    pthread_barrier_t *start; /* both threads begin together, so their steps overlap */
 } job;
 
 /* A small DCGAN: convolutions, BatchNorm, Dropout, so the pool's paths all run. */
@@ -54,6 +55,8 @@ static void *job_train(void *arg)
 {
     job *j = arg;
     float real[BATCH * 64];
+    if (j->start)
+        pthread_barrier_wait(j->start);
     for (int step = 0; step < STEPS && j->status == GAN_OK; step++) {
         for (int i = 0; i < BATCH * 64; i++)
             real[i] = (float)((i * 7 + step + (int)j->seed) % 17) / 8.5f - 1.0f;
@@ -79,12 +82,17 @@ static void run(int threads)
         job_create(&par[i]);
     }
     pthread_t th[2];
-    for (int i = 0; i < 2; i++)
+    pthread_barrier_t start;
+    assert_int_equal(pthread_barrier_init(&start, NULL, 2), 0);
+    for (int i = 0; i < 2; i++) {
+        par[i].start = &start;
         assert_int_equal(pthread_create(&th[i], NULL, job_train, &par[i]), 0);
+    }
     for (int i = 0; i < 2; i++) {
         assert_int_equal(pthread_join(th[i], NULL), 0);
         GT_OK(par[i].status);
     }
+    pthread_barrier_destroy(&start);
     float *ga, *gb, *da, *db;
     size_t nga, ngb, nda, ndb;
     job_params(&seq[0], &ga, &nga, &da, &nda);

@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <math.h>
 #include <png.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -830,6 +832,66 @@ static void test_idx_write_errors(void **state)
     assert_int_equal(count_entries(dir), 2);
 }
 
+/* A write that runs into the file size limit (RLIMIT_FSIZE; the disk-full case) fails
+ * with GAN_E_IO and the system's own reason, EFBIG, not a generic "I/O error"; the old
+ * file stays and no temporary file is left. */
+static void test_writes_past_file_size_limit(void **state)
+{
+    (void)state;
+    enum { SIDE = 256 };
+    char idx_path[512], png_path[512];
+    in_dir(idx_path, sizeof idx_path, "big.idx");
+    in_dir(png_path, sizeof png_path, "big.png");
+    const uint8_t small[1] = {7};
+    const int32_t one = 1, dims[2] = {SIDE, SIDE};
+    GT_OK(gan_idx_write_u8(idx_path, small, 1, &one));
+    GT_OK(gan_png_write_grid(png_path, (const float[1]){0.5f}, 1, 1, 1, 1, 1, 0));
+    size_t idx_before, png_before;
+    uint8_t *idx_old = read_bytes(idx_path, &idx_before);
+    uint8_t *png_old = read_bytes(png_path, &png_before);
+    /* Noise, so that the PNG cannot compress below the limit either. */
+    uint8_t *bytes = malloc(SIDE * SIDE);
+    float *pixels = malloc(sizeof *pixels * SIDE * SIDE);
+    assert_true(bytes && pixels);
+    gt_rng rng = {99};
+    for (int i = 0; i < SIDE * SIDE; i++) {
+        pixels[i] = (float)gt_uniform(&rng) * 2.0f - 1.0f;
+        bytes[i] = (uint8_t)(pixels[i] * 100.0f + 128.0f);
+    }
+    struct rlimit old, limit;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    limit = old;
+    limit.rlim_cur = 4096;
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    gan_status idx_st = gan_idx_write_u8(idx_path, bytes, 2, dims);
+    char idx_msg[512];
+    snprintf(idx_msg, sizeof idx_msg, "%s", gan_last_error());
+    gan_status png_st = gan_png_write_grid(png_path, pixels, 1, 1, SIDE, SIDE, 1, 0);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    assert_int_equal(idx_st, GAN_E_IO);
+    if (!strstr(idx_msg, idx_path) || !strstr(idx_msg, strerror(EFBIG)))
+        fail_msg("idx: %s", idx_msg);
+    GT_FAILS(png_st, GAN_E_IO, png_path);
+    if (!strstr(gan_last_error(), strerror(EFBIG)))
+        fail_msg("png: %s", gan_last_error());
+    size_t n;
+    uint8_t *now = read_bytes(idx_path, &n);
+    assert_int_equal(n, idx_before);
+    assert_memory_equal(now, idx_old, n);
+    free(now);
+    now = read_bytes(png_path, &n);
+    assert_int_equal(n, png_before);
+    assert_memory_equal(now, png_old, n);
+    assert_int_equal(count_entries(dir), 2);
+    free(now);
+    free(idx_old);
+    free(png_old);
+    free(bytes);
+    free(pixels);
+}
+
 /* ---- PNG ---- */
 
 static uint8_t *read_png(const char *path, uint32_t format, int *w, int *h,
@@ -1159,6 +1221,7 @@ int main(void)
         T(test_open_dir),
         T(test_vendored_mnist),
         T(test_idx_write_errors),
+        T(test_writes_past_file_size_limit),
         T(test_png_grid),
         T(test_png_grid_errors),
         T(test_png_plot),

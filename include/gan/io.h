@@ -63,7 +63,8 @@ typedef struct gan_dataset gan_dataset_t;
  *         be opened or read; the message names it and gives the system's reason),
  *         GAN_E_FORMAT (a file is not such an IDX file, is truncated, has trailing
  *         bytes, or the counts of images and labels differ; the message names the file
- *         and says what was expected and what was found), GAN_E_NO_MEMORY.
+ *         and says what was expected and what was found), GAN_E_NO_MEMORY,
+ *         GAN_E_INTERNAL (zlib cannot start or reset a gzip stream).
  */
 GAN_API gan_status gan_dataset_open_idx(gan_dataset_t **out, const char *images_path,
                                         const char *labels_path, uint64_t seed);
@@ -79,7 +80,8 @@ GAN_API gan_status gan_dataset_open_idx(gan_dataset_t **out, const char *images_
  * @param dir the directory.
  * @param seed seeds the order of every epoch.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_IO (no image file, or a file cannot
- *         be read), GAN_E_FORMAT, GAN_E_NO_MEMORY, as gan_dataset_open_idx().
+ *         be read), GAN_E_FORMAT, GAN_E_NO_MEMORY, GAN_E_INTERNAL, as
+ *         gan_dataset_open_idx().
  */
 GAN_API gan_status gan_dataset_open_dir(gan_dataset_t **out, const char *dir,
                                         uint64_t seed);

@@ -74,7 +74,8 @@ GAN_API void gan_model_destroy(gan_model_t *model);
  *        still owns it.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, or the layer already belongs to a model),
  *         GAN_E_SHAPE (the layer does not fit; the message names the layer and both
- *         shapes), GAN_E_STATE (the model is already built), GAN_E_NO_MEMORY.
+ *         shapes), GAN_E_STATE (the model is already built), GAN_E_OUT_OF_RANGE (the
+ *         model already has INT32_MAX layers), GAN_E_NO_MEMORY.
  */
 GAN_API gan_status gan_model_add(gan_model_t *model, gan_layer_t *layer);
 

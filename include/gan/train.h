@@ -150,14 +150,22 @@ GAN_API gan_status gan_trainer_get_latent_dim(const gan_trainer_t *trainer, int3
  *        Training on from a loaded checkpoint gives bit for bit what training on without
  *        the interruption would have given.
  *
- *        The write is atomic: the file is written to a temporary file next to @p path
- *        (path + ".tmp.XXXXXX"), flushed and synced, renamed over @p path, and the
- *        directory is synced. On failure the temporary file is removed and an existing
- *        checkpoint at @p path is left as it was.
- * @param path file to create or replace; its directory must exist and be writable.
- * @return GAN_OK; GAN_E_INVALID_ARG (NULL, empty path), GAN_E_IO (the temporary file
- *         cannot be created, written, synced or renamed; the message names the path and
- *         the system's reason), GAN_E_NO_MEMORY.
+ *        The write is atomic: the directory is opened (to sync it later), the file is
+ *        written to a temporary file next to @p path (path + ".tmp.XXXXXX"), flushed
+ *        and synced, renamed over @p path, and the directory is synced. On failure the
+ *        temporary file is removed and an existing checkpoint at @p path is left as it
+ *        was, with one exception: if only the final sync of the directory fails, the new
+ *        checkpoint is already in place (readable, but not yet certain to survive a
+ *        power loss), and the message says so.
+ *        A file size limit (RLIMIT_FSIZE) makes the kernel send SIGXFSZ, which ends the
+ *        process unless the host ignores or handles it; with it ignored, the save
+ *        returns GAN_E_IO.
+ * @param path file to create or replace; its directory must exist and be readable and
+ *        writable.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL, empty path), GAN_E_IO (the directory cannot
+ *         be opened; the temporary file cannot be created, written, synced or renamed;
+ *         or the directory cannot be synced after the rename. The message names the path
+ *         and the system's reason), GAN_E_NO_MEMORY (including the system's ENOMEM).
  */
 GAN_API gan_status gan_trainer_save(gan_trainer_t *trainer, const char *path);
 
@@ -173,7 +181,8 @@ GAN_API gan_status gan_trainer_save(gan_trainer_t *trainer, const char *path);
  *        trainer, its models and its optimizers are untouched.
  * @param path a file written by gan_trainer_save().
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, empty path); GAN_E_IO (the file cannot be
- *         opened or read, or is not a regular file); GAN_E_FORMAT (not a checkpoint,
+ *         opened or read, or is not a regular file: a FIFO is refused without waiting
+ *         for a writer); GAN_E_FORMAT (not a checkpoint,
  *         truncated, corrupted, a newer format version, or a trainer that does not
  *         match: the message names the path and the first difference, e.g. the layer);
  *         GAN_E_NO_MEMORY.

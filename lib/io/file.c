@@ -36,6 +36,7 @@ gan_status gan__afile_open(gan__afile *af, const char *fn, const char *path)
     static const char infix[] = ".tmp-";
     const size_t n = strlen(path);
     af->file = NULL;
+    af->error = 0;
     af->fn = fn;
     af->path = path;
     af->tmp = malloc(n + sizeof infix + 16);
@@ -72,15 +73,21 @@ gan_status gan__afile_open(gan__afile *af, const char *fn, const char *path)
     return GAN_OK;
 }
 
+void gan__afile_write(gan__afile *af, const void *data, size_t n)
+{
+    if (fwrite(data, 1, n, af->file) != n && !af->error)
+        af->error = errno ? errno : EIO;
+}
+
 gan_status gan__afile_close(gan__afile *af, gan_status st)
 {
     errno = 0;
     if (af->file) {
         /* The data must be on disk before the rename makes it the file. */
         const char *step = st != GAN_OK ? NULL
-                           : fflush(af->file) != 0 || ferror(af->file) ? "write"
+                           : af->error || fflush(af->file) != 0 || ferror(af->file) ? "write"
                            : fsync(fileno(af->file)) != 0 ? "sync" : NULL;
-        int err = step ? (errno ? errno : EIO) : 0;
+        int err = !step ? 0 : af->error ? af->error : errno ? errno : EIO;
         if (fclose(af->file) != 0 && st == GAN_OK && !step) {
             err = errno;
             step = "close";

@@ -8,11 +8,13 @@
 #include "io/idx.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "gan/extend.h"
@@ -128,10 +130,17 @@ static gan_status gan__src_read(gan__src *s, uint8_t *dst, size_t n, size_t *got
 
 static gan_status gan__src_open(gan__src *s)
 {
-    s->file = fopen(s->path, "rb");
-    if (!s->file)
-        return gan_set_error(GAN_E_IO, "%s: %s: cannot open it: %s", s->fn, s->path,
-                             gan__io_strerror(errno).s);
+    /* Close-on-exec: a child the host starts meanwhile must not inherit the file. */
+    const int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    s->file = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!s->file) {
+        const int err = errno;
+        if (fd >= 0)
+            close(fd);
+        return gan_set_error(err == ENOMEM ? GAN_E_NO_MEMORY : GAN_E_IO,
+                             "%s: %s: cannot open it: %s", s->fn, s->path,
+                             gan__io_strerror(err).s);
+    }
     gan_status st = gan__src_fill(s);
     if (st != GAN_OK || s->len < 2 || s->buf[0] != 0x1f || s->buf[1] != 0x8b)
         return st;
@@ -346,14 +355,13 @@ gan_status gan_idx_write_u8(const char *path, const uint8_t *data, int32_t ndim,
     if (st != GAN_OK)
         return st;
     const uint8_t head[4] = {0, 0, GAN__IDX_TYPE_U8, (uint8_t)ndim};
-    fwrite(head, 1, sizeof head, af.file);
+    gan__afile_write(&af, head, sizeof head);
     for (int32_t i = 0; i < ndim; i++) {
         const uint32_t d = (uint32_t)dims[i];
         const uint8_t be[4] = {(uint8_t)(d >> 24), (uint8_t)(d >> 16), (uint8_t)(d >> 8),
                                (uint8_t)d};
-        fwrite(be, 1, sizeof be, af.file);
+        gan__afile_write(&af, be, sizeof be);
     }
-    fwrite(data, 1, (size_t)total, af.file);
-    /* A failed fwrite leaves the stream's error flag set, which close reports. */
+    gan__afile_write(&af, data, (size_t)total);
     return gan__afile_close(&af, GAN_OK);
 }

@@ -1,4 +1,5 @@
 /* PNG output: image grids and line plots, through libpng's simplified write API. */
+#include <errno.h>
 #include <math.h>
 #include <png.h>
 #include <stdbool.h>
@@ -33,9 +34,14 @@ static gan_status gan__png_save(const char *fn, const char *path, const uint8_t 
     image.width = (png_uint_32)width;
     image.height = (png_uint_32)height;
     image.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
-    if (!png_image_write_to_stdio(&image, af.file, 0, pixels, width * channels, NULL))
-        st = gan_set_error(GAN_E_IO, "%s: %s: libpng cannot write it: %s", fn, path,
-                           image.message);
+    errno = 0;
+    if (!png_image_write_to_stdio(&image, af.file, 0, pixels, width * channels, NULL)) {
+        /* libpng's message says only "Write Error"; the system's reason is in errno. */
+        const int err = errno;
+        const gan__errtext why = gan__io_strerror(err);
+        st = gan_set_error(GAN_E_IO, "%s: %s: libpng cannot write it: %s%s%s", fn, path,
+                           image.message, err ? ": " : "", err ? why.s : "");
+    }
     png_image_free(&image);
     return gan__afile_close(&af, st);
 }

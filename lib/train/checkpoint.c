@@ -396,15 +396,23 @@ static void gan__put_file(gan__sink *s, const gan_trainer_t *t, uint64_t total)
     }
 }
 
+/* Fail with "@p what: " and the system's reason, read from errno first thing. ENOMEM is
+ * a lack of memory like any other; the rest are I/O errors. */
+static gan_status gan__fail_sys(const char *what)
+{
+    const int err = errno;
+    return gan__fail(err == ENOMEM ? GAN_E_NO_MEMORY : GAN_E_IO, "%s: %s", what,
+                     gan__strerror(err).s);
+}
+
 /* Write the checkpoint to @p fd and make it durable; closes fd in every case. */
 static gan_status gan__write_synced(const gan_trainer_t *t, int fd)
 {
     FILE *f = fdopen(fd, "wb");
     if (!f) {
-        int err = errno;
+        gan_status st = gan__fail_sys("cannot open the temporary file for writing");
         close(fd);
-        return gan__fail(GAN_E_IO, "cannot open the temporary file for writing: %s",
-                         gan__strerror(err).s);
+        return st;
     }
     gan__crc crc;
     gan__crc_init(&crc);
@@ -437,33 +445,24 @@ static gan_status gan__keep_mode(int fd, const char *path)
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return GAN_OK;
-    if (fchmod(fd, st.st_mode & 07777) != 0)
-        return gan__fail(GAN_E_IO, "cannot set the temporary file's mode: %s",
-                         gan__strerror(errno).s);
-    return GAN_OK;
+    return fchmod(fd, st.st_mode & 07777) == 0
+               ? GAN_OK
+               : gan__fail_sys("cannot set the temporary file's mode");
 }
 
-/* fsync the directory holding @p path, so that the rename itself is durable. */
-static gan_status gan__sync_dir(const gan__allocator *a, const char *path)
+/* Open the directory that holds @p path, using @p name (room for strlen(path) + 1) for
+ * its name. It is opened before anything is written so that, once the rename has put the
+ * new file in place, syncing the directory is the only step left that can fail. */
+static gan_status gan__open_dir(char *name, const char *path, int *dir_fd)
 {
     const char *slash = strrchr(path, '/');
     const size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
-    char *dir = gan__alloc(a, n + 1);
-    if (!dir)
-        return gan__fail(GAN_E_NO_MEMORY, "cannot allocate the directory name");
-    memcpy(dir, !slash ? "." : path, n);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    int err = fd < 0 ? errno : 0;
-    /* Some file systems cannot sync a directory (EINVAL): nothing more can be done. */
-    if (fd >= 0 && fsync(fd) != 0 && errno != EINVAL)
-        err = errno;
-    if (fd >= 0)
-        close(fd);
-    gan__free(a, dir);
-    if (err)
-        return gan__fail(GAN_E_IO, "written, but its directory could not be synced: %s",
-                         gan__strerror(err).s);
-    return GAN_OK;
+    memcpy(name, !slash ? "." : path, n);
+    name[n] = '\0';
+    *dir_fd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return *dir_fd >= 0 ? GAN_OK
+                        : gan__fail_sys("cannot open its directory, which must be synced "
+                                        "to make the replacement durable");
 }
 
 static gan_status gan__save(const gan_trainer_t *t, const char *path)
@@ -473,27 +472,39 @@ static gan_status gan__save(const gan_trainer_t *t, const char *path)
     char *tmp = gan__alloc(&t->alloc, n + sizeof suffix);
     if (!tmp)
         return gan__fail(GAN_E_NO_MEMORY, "cannot allocate the temporary file name");
+    int dir_fd = -1;
+    gan_status st = gan__open_dir(tmp, path, &dir_fd);
+    if (st != GAN_OK) {
+        gan__free(&t->alloc, tmp);
+        return st;
+    }
     memcpy(tmp, path, n);
     memcpy(tmp + n, suffix, sizeof suffix);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        int err = errno;
+        st = gan__fail_sys("cannot create a temporary file next to it");
+        close(dir_fd);
         gan__free(&t->alloc, tmp);
-        return gan__fail(GAN_E_IO, "cannot create a temporary file next to it: %s",
-                         gan__strerror(err).s);
+        return st;
     }
-    gan_status st = gan__keep_mode(fd, path);
+    /* mkostemp is not POSIX 2008; a child started between these two calls is the only
+     * one that can inherit the descriptor. */
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    st = gan__keep_mode(fd, path);
     if (st != GAN_OK)
         close(fd);
     else
         st = gan__write_synced(t, fd);
     if (st == GAN_OK && rename(tmp, path) != 0)
-        st = gan__fail(GAN_E_IO, "cannot rename the temporary file over it: %s",
-                       gan__strerror(errno).s);
+        st = gan__fail_sys("cannot rename the temporary file over it");
     if (st != GAN_OK)
         unlink(tmp);
-    else
-        st = gan__sync_dir(&t->alloc, path);
+    /* Some file systems cannot sync a directory (EINVAL): nothing more can be done. */
+    else if (fsync(dir_fd) != 0 && errno != EINVAL)
+        st = gan__fail(GAN_E_IO, "the new checkpoint is in place, but its directory could "
+                       "not be synced, so a power loss may still bring back the old one: %s",
+                       gan__strerror(errno).s);
+    close(dir_fd);
     gan__free(&t->alloc, tmp);
     return st;
 }
@@ -996,27 +1007,36 @@ static gan_status gan__check_header(const uint8_t *head, size_t got, uint64_t fi
     return GAN_OK;
 }
 
+/* Open @p path for reading if it is a regular file. O_NONBLOCK keeps the open of a FIFO
+ * from waiting for a writer; it is refused after fstat, and has no effect on a regular
+ * file's reads. */
+static gan_status gan__open_regular(const char *path, FILE **f, struct stat *sb)
+{
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return gan__fail_sys("cannot open it");
+    gan_status st = fstat(fd, sb) != 0          ? gan__fail_sys("cannot stat it")
+                    : !S_ISREG(sb->st_mode)     ? gan__fail(GAN_E_IO, "not a regular file")
+                    : !(*f = fdopen(fd, "rb")) ? gan__fail_sys("cannot open it")
+                                                : GAN_OK;
+    if (st != GAN_OK)
+        close(fd);
+    return st;
+}
+
 /* Read and check the whole file into memory from @p a; the caller frees *data. */
 static gan_status gan__read_checked(const gan__allocator *a, const char *path,
                                     uint8_t **data, size_t *size, uint32_t *sections)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return gan__fail(GAN_E_IO, "cannot open it: %s", gan__strerror(errno).s);
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0) {
-        int err = errno;
-        fclose(f);
-        return gan__fail(GAN_E_IO, "cannot stat it: %s", gan__strerror(err).s);
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        fclose(f);
-        return gan__fail(GAN_E_IO, "not a regular file");
-    }
+    FILE *f = NULL;
+    gan_status st = gan__open_regular(path, &f, &sb);
+    if (st != GAN_OK)
+        return st;
     uint8_t head[GAN__CKPT_HEADER];
     size_t got = fread(head, 1, sizeof head, f);
     uint64_t total = 0;
-    gan_status st = ferror(f) ? gan__fail(GAN_E_IO, "cannot read it: %s",
+    st = ferror(f) ? gan__fail(GAN_E_IO, "cannot read it: %s",
                                           gan__strerror(errno).s)
                               : gan__check_header(head, got, (uint64_t)sb.st_size, &total,
                                                   sections);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "fuzz_util.h"
@@ -20,6 +21,13 @@
 #define FZ_BATCH 4
 #define FZ_LATENT 3
 #define FZ_IMAGE 4
+/* Saving costs more than loading: while fuzzing, a failed load is compared with the
+ * trainer's snapshot every 16th time; the replay of the corpus compares every one. */
+#ifdef FZ_REPLAY
+#define FZ_CHECK_EVERY 1
+#else
+#define FZ_CHECK_EVERY 16
+#endif
 
 static gan_trainer_t *trainer;
 
@@ -81,18 +89,27 @@ static void fz_setup(void)
     }
 }
 
+static char fz_dir[4000], fz_path[4096];
+
+static void fz_remove_dir(void)
+{
+    unlink(fz_path);
+    rmdir(fz_dir);
+}
+
 /* The trainer's whole state as a checkpoint image (caller frees). Saved into a real
- * directory: gan_trainer_save writes a temporary file beside the target and renames it. */
+ * directory: gan_trainer_save writes a temporary file beside the target and renames it.
+ * The directory is removed at exit. */
 static uint8_t *fz_snapshot(size_t *size)
 {
-    static char path[4096];
-    if (!path[0]) {
+    const char *path = fz_path;
+    if (!fz_path[0]) {
         const char *tmp = getenv("TMPDIR");
-        char dir[4000];
-        snprintf(dir, sizeof dir, "%s/gan-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(dir))
+        snprintf(fz_dir, sizeof fz_dir, "%s/gan-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(fz_dir))
             abort();
-        snprintf(path, sizeof path, "%s/snapshot.gan", dir);
+        snprintf(fz_path, sizeof fz_path, "%s/snapshot.gan", fz_dir);
+        atexit(fz_remove_dir);
     }
     fz_check(gan_trainer_save(trainer, path));
     FILE *f = fopen(path, "rb");
@@ -120,16 +137,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!path)
         return 0;
     /* The trainer's state as a checkpoint image, taken again only when a load changed
-     * it; a failed load is checked against it every 16th time (saving costs more than
-     * loading). */
+     * it; a failed load is checked against it every FZ_CHECK_EVERY-th time. */
     static uint8_t *state;
     static size_t state_n;
     static unsigned long failures;
     if (!state)
         state = fz_snapshot(&state_n);
-    gan_status st = gan_trainer_load(trainer, path);
+    gan_status st = fz_status(gan_trainer_load(trainer, path));
     if (st != GAN_OK) {
-        if (failures++ % 16 == 0) {
+        if (failures++ % FZ_CHECK_EVERY == 0) {
             size_t after_n;
             uint8_t *after = fz_snapshot(&after_n);
             if (after_n != state_n || memcmp(state, after, state_n) != 0)

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!images)
         return 0;
     gan_dataset_t *ds = NULL;
-    if (gan_dataset_open_idx(&ds, images, labels, data[0]) != GAN_OK) {
+    if (fz_status(gan_dataset_open_idx(&ds, images, labels, data[0])) != GAN_OK) {
         if (ds) /* a failed open must leave *out NULL */
             abort();
         return 0;

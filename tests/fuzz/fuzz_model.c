@@ -2,8 +2,9 @@
  * input shape, a stack of up to 12 layers of every kind with their settings (valid or
  * not), a batch size; then the model is built, run forward and backward (with labels
  * when it is conditional), resized, summarised, and its layer outputs asked for. Every
- * call must succeed or fail with a status and a message; none may crash, leak or touch
- * memory it does not own (the target runs under ASan and UBSan). */
+ * call must succeed or fail with a named status and a message (fz_status checks); none
+ * may crash, leak or touch memory it does not own (the target runs under ASan and
+ * UBSan). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -121,12 +122,13 @@ static void fz_run(gan_model_t *m, fz_bytes *b, int32_t batch, int32_t classes)
         labels[i] = fz_range(b, -1, classes > 0 ? classes : 1);
     gan_model_set_training(m, fz_u8(b) & 1);
     const float *y, *dx;
-    if (gan_model_forward(m, x, fz_u8(b) % 4 ? labels : NULL, batch, &y) == GAN_OK) {
+    if (fz_status(gan_model_forward(m, x, fz_u8(b) % 4 ? labels : NULL, batch, &y)) ==
+        GAN_OK) {
         for (int32_t i = 0; i < count; i++)
-            (void)gan_model_get_layer_output(m, i, &y);
+            (void)fz_status(gan_model_get_layer_output(m, i, &y));
         gan_model_zero_grad(m);
         if (fz_u8(b) & 1) {
-            (void)gan_model_backward(m, dy, fz_u8(b) & 1 ? &dx : NULL);
+            (void)fz_status(gan_model_backward(m, dy, fz_u8(b) & 1 ? &dx : NULL));
         } else {
             /* doutput must have that layer's output shape, which the API cannot check */
             const int32_t from = fz_range(b, -2, count);
@@ -136,7 +138,7 @@ static void fz_run(gan_model_t *m, fz_bytes *b, int32_t batch, int32_t classes)
                 for (int32_t d = 0; d < ndim; d++)
                     n *= (size_t)dims[d];
             float *g = calloc(n, sizeof *g);
-            (void)gan_model_backward_from(m, from, g, &dx);
+            (void)fz_status(gan_model_backward_from(m, from, g, &dx));
             free(g);
         }
     }
@@ -156,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gan_model_options_t o;
     gan_model_options_init(&o, sizeof o);
     o.seed = fz_u8(&b);
-    if (gan_model_create(&m, dims, ndim, &o) != GAN_OK) {
+    if (fz_status(gan_model_create(&m, dims, ndim, &o)) != GAN_OK) {
         if (m)
             abort();
         return 0;
@@ -165,28 +167,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int32_t classes = 0;
     for (int32_t i = 0; i < layers; i++) {
         gan_layer_t *l = NULL;
-        if (fz_layer(&b, &l) != GAN_OK) {
+        if (fz_status(fz_layer(&b, &l)) != GAN_OK) {
             if (l)
                 abort();
             continue;
         }
-        if (gan_model_add(m, l) != GAN_OK)
+        if (fz_status(gan_model_add(m, l)) != GAN_OK)
             gan_layer_destroy(l); /* the caller keeps a refused layer */
     }
     classes = 5;
     if (fz_u8(&b) & 1)
-        (void)gan_model_keep_layer_output(m, fz_range(&b, -2, layers));
+        (void)fz_status(gan_model_keep_layer_output(m, fz_range(&b, -2, layers)));
     const int32_t batch = fz_range(&b, 0, 5);
     char text[512];
     size_t length;
     if (gan_model_summary(m, text, sizeof text, &length) != GAN_OK)
         abort();
-    if (fz_small(m, batch > 0 ? batch : 1) && gan_model_build(m, batch) == GAN_OK) {
+    if (fz_small(m, batch > 0 ? batch : 1) && fz_status(gan_model_build(m, batch)) == GAN_OK) {
         fz_run(m, &b, batch, classes);
         const int32_t again = fz_range(&b, 0, 5);
-        if (fz_small(m, again > 0 ? again : 1) && gan_model_set_batch_size(m, again) == GAN_OK)
+        if (fz_small(m, again > 0 ? again : 1) && fz_status(gan_model_set_batch_size(m, again)) == GAN_OK)
             fz_run(m, &b, again, classes);
-        (void)gan_model_keep_layer_output(m, fz_range(&b, -2, layers));
+        (void)fz_status(gan_model_keep_layer_output(m, fz_range(&b, -2, layers)));
         if (gan_model_summary(m, text, sizeof text, &length) != GAN_OK)
             abort();
     }

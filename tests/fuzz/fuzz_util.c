@@ -3,8 +3,25 @@
 #include "fuzz_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "gan/extend.h"
+#include "gan/gan.h"
+
+int fz_status(int status)
+{
+    if (status != GAN_OK) {
+        const char *message = gan_last_error();
+        if (!message || !message[0] ||
+            strcmp(gan_status_string((gan_status)status), "unknown status") == 0)
+            abort();
+        gan_set_error(GAN_OK, NULL);
+    }
+    return status;
+}
 
 const char *fz_file(int slot, const uint8_t *data, size_t size)
 {

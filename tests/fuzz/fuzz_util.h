@@ -16,6 +16,11 @@ typedef struct fz_bytes {
     size_t size, at;
 } fz_bytes;
 
+/* A public call's status, passed through. A failure must come with a message and a
+ * status that has a name; otherwise the target aborts (a finding). The message is then
+ * cleared, so that the next failure has to write its own. */
+int fz_status(int status);
+
 uint8_t fz_u8(fz_bytes *b);
 /* An integer in [lo, hi] taken from one byte. */
 int32_t fz_range(fz_bytes *b, int32_t lo, int32_t hi);
