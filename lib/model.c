@@ -1,4 +1,5 @@
-/* Sequential models: shapes checked at add, arenas at build, forward and backward. */
+/* Models: creation, arenas at build, batch resizing, and what callers can read of them.
+ * The graph is graph.c, the passes model_pass.c, the batch memory memory_plan.c. */
 #include "model.h"
 
 #include "core/pool.h"
@@ -10,14 +11,6 @@
 #include "core/options.h"
 #include "core/text.h"
 #include "layers/spectral_norm.h"
-
-/* Offsets in the batch arena are rounded to whole cache lines. */
-#define GAN__FLOATS_PER_LINE (GAN__ALIGNMENT / sizeof(float))
-
-static size_t gan__round_line(size_t floats)
-{
-    return (floats + GAN__FLOATS_PER_LINE - 1) / GAN__FLOATS_PER_LINE * GAN__FLOATS_PER_LINE;
-}
 
 gan_status gan_model_options_init(gan_model_options_t *opts, size_t struct_size)
 {
@@ -67,6 +60,8 @@ gan_status gan_model_create(gan_model_t **out, const int32_t *input_dims, int32_
     snprintf(m->name, sizeof m->name, "%s", o.name && o.name[0] ? o.name : "model");
     m->seed = o.seed;
     m->in = in;
+    m->inputs[0].shape = in;
+    m->n_inputs = 1;
     m->training = true;
     m->trainable = true;
     gan__blas_default(&m->blas);
@@ -78,8 +73,11 @@ void gan_model_destroy(gan_model_t *m)
 {
     if (!m)
         return;
-    for (int32_t i = 0; i < m->n_layers; i++)
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        gan__layer_release_inputs(m, m->layers[i]);
         gan_layer_destroy(m->layers[i]);
+    }
+    gan__pass_free(m);
     gan__free(&m->alloc, m->layers);
     gan__free(&m->alloc, m->params);
     gan__free(&m->alloc, m->grads);
@@ -89,159 +87,16 @@ void gan_model_destroy(gan_model_t *m)
     gan__free(&alloc, m);
 }
 
-static const gan__shape *gan__model_tail_shape(const gan_model_t *m)
-{
-    return m->n_layers ? &m->layers[m->n_layers - 1]->out : &m->in;
-}
-
-gan_status gan_model_add(gan_model_t *m, gan_layer_t *l)
-{
-    static const char who[] = "gan_model_add";
-    if (!m || !l)
-        return gan__fail(GAN_E_INVALID_ARG, "%s: %s is NULL", who, m ? "layer" : "model");
-    if (m->built)
-        return gan__fail(GAN_E_STATE, "%s: model '%s' is already built; layers can only "
-                         "be added before gan_model_build", who, m->name);
-    if (l->index >= 0)
-        return gan__fail(GAN_E_INVALID_ARG, "%s: layer '%s' already belongs to a model",
-                         who, l->name);
-    if (m->n_layers == INT32_MAX)
-        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: too many layers", who);
-
-    int32_t index = m->n_layers;
-    if (!l->named)
-        snprintf(l->name, sizeof l->name, "%s_%d", l->ops->kind, (int)index);
-    l->in = *gan__model_tail_shape(m);
-    gan_status st = l->ops->configure(l);
-    if (st == GAN_OK)
-        st = gan__shape_check(&l->out, "output shape");
-    if (st != GAN_OK) {
-        gan__error_prefix("%s: model '%s' layer %d '%s' (%s) with input %s", who, m->name,
-                          (int)index, l->name, l->ops->kind, gan__shape_str(&l->in).s);
-        if (!l->named)
-            snprintf(l->name, sizeof l->name, "%s", l->ops->kind);
-        return st;
-    }
-    if (m->n_layers == m->cap_layers) {
-        int32_t cap = m->cap_layers ? m->cap_layers * 2 : 8;
-        gan_layer_t **grown = gan__alloc(&m->alloc, (size_t)cap * sizeof *grown);
-        if (!grown)
-            return gan__fail(GAN_E_NO_MEMORY, "%s: cannot grow the layer list", who);
-        if (m->n_layers)
-            memcpy(grown, m->layers, (size_t)m->n_layers * sizeof *grown);
-        gan__free(&m->alloc, m->layers);
-        m->layers = grown;
-        m->cap_layers = cap;
-    }
-    l->index = index;
-    m->layers[m->n_layers++] = l;
-    if (l->ops->needs_labels)
-        m->needs_labels = true;
-    return GAN_OK;
-}
-
-/* May layer i overwrite the buffer its input is in, shared by layers owner..i-1? Every
- * earlier user of the buffer must be done with it by its backward, and must not have
- * been asked to keep its output. */
-static bool gan__may_overwrite(const gan_model_t *m, int32_t owner, int32_t i)
-{
-    const unsigned mine = m->layers[i]->ops->memory;
-    if (!(mine & GAN__MEM_FWD_IN_PLACE) || !(mine & GAN__MEM_NO_X))
-        return false;
-    for (int32_t j = owner; j < i; j++) {
-        const gan_layer_t *prev = m->layers[j];
-        const unsigned theirs = prev->ops->memory;
-        const bool y_unread = (theirs & GAN__MEM_NO_Y) ||
-                              ((theirs & GAN__MEM_SIGN_Y) && (mine & GAN__MEM_KEEPS_SIGN));
-        if (prev->keep_output || !y_unread)
-            return false;
-    }
-    return true;
-}
-
-/* Decide which layers run in their input's buffer (views and in-place layers) and which
- * outputs that destroys. The model's input is never shared. */
-static void gan__plan_sharing(gan_model_t *m)
-{
-    int32_t owner = 0; /* the layer whose own buffer layer i-1's output is in */
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        gan_layer_t *l = m->layers[i];
-        l->overwritten_by = -1;
-        l->shares_input = false;
-        if (i > 0 && (l->ops->memory & GAN__MEM_VIEW)) {
-            l->shares_input = true;
-        } else if (i > 0 && gan__may_overwrite(m, owner, i)) {
-            l->shares_input = true;
-            for (int32_t j = owner; j < i; j++)
-                if (m->layers[j]->overwritten_by < 0)
-                    m->layers[j]->overwritten_by = i;
-        } else {
-            owner = i;
-        }
-    }
-}
-
-/* Where each layer's batch tensors go; with arena NULL only the size is computed.
- * Backward needs two gradients at a time, the dy a layer reads and the dx it writes
- * into the layer below's dy: two buffers of the largest output's size, which a layer
- * that may write dx over dy (or is a view) passes down unchanged. */
-static size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena,
-                                size_t *workspace_floats)
-{
-    gan__plan_sharing(m);
-    size_t at = 0, ws = 0, largest_out = 0;
-    size_t in_floats = gan__round_line((size_t)batch * gan__shape_size(&m->in));
-    if (arena) {
-        m->input = arena + at;
-        m->dinput = arena + at + in_floats;
-    }
-    at += 2 * in_floats;
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        gan_layer_t *l = m->layers[i];
-        size_t out_floats = gan__round_line((size_t)batch * gan__shape_size(&l->out));
-        size_t saved = l->ops->saved_floats ? gan__round_line(l->ops->saved_floats(l, batch)) : 0;
-        size_t shadow = gan__round_line(gan__sn_shadow_floats(l));
-        size_t w = gan__sn_workspace_floats(l, batch);
-        if (w > ws)
-            ws = w;
-        if (out_floats > largest_out)
-            largest_out = out_floats;
-        const size_t own = l->shares_input ? 0 : out_floats;
-        if (arena) {
-            l->y = l->shares_input ? m->layers[i - 1]->y : arena + at;
-            l->saved = saved ? arena + at + own : NULL;
-            l->sn.w = shadow ? arena + at + own + saved : NULL;
-        }
-        at += own + saved + shadow;
-    }
-    if (arena && m->n_layers) {
-        int32_t buffer = 0;
-        for (int32_t i = m->n_layers - 1; i >= 0; i--) {
-            m->layers[i]->dy = arena + at + (size_t)buffer * largest_out;
-            if (!(m->layers[i]->ops->memory & (GAN__MEM_BWD_IN_PLACE | GAN__MEM_VIEW)))
-                buffer ^= 1;
-        }
-    }
-    at += 2 * largest_out;
-    ws = gan__round_line(ws);
-    if (arena)
-        m->workspace = ws ? arena + at : NULL;
-    at += ws;
-    /* Labels live after the floats, as int32. */
-    if (arena)
-        m->labels = (int32_t *)(arena + at);
-    at += gan__round_line((size_t)batch);
-    if (workspace_floats)
-        *workspace_floats = ws;
-    return at;
-}
-
 static gan_status gan__check_batch_fits(const gan_model_t *m, int32_t batch, const char *who)
 {
     if (batch < 1)
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: batch size %d must be >= 1", who,
                          (int)batch);
-    size_t largest = gan__shape_size(&m->in);
+    size_t largest = 0;
+    for (int32_t k = 0; k < m->n_inputs; k++) {
+        size_t s = gan__shape_size(&m->inputs[k].shape);
+        largest = s > largest ? s : largest;
+    }
     for (int32_t i = 0; i < m->n_layers; i++) {
         size_t s = gan__shape_size(&m->layers[i]->out);
         if (s > largest)
@@ -268,7 +123,7 @@ static gan_status gan__model_resize(gan_model_t *m, int32_t batch, const char *w
         return st;
     const int32_t old_parts = m->parts;
     gan__model_set_parts(m, gan__pool_size());
-    size_t floats = gan__batch_layout(m, batch, NULL, NULL);
+    size_t floats = gan__batch_layout(m, batch, NULL);
     size_t bytes;
     float *arena = NULL;
     if (gan__mul_size(floats, sizeof(float), &bytes))
@@ -281,7 +136,7 @@ static gan_status gan__model_resize(gan_model_t *m, int32_t batch, const char *w
     }
     gan__free(&m->alloc, m->batch_arena);
     m->batch_arena = arena;
-    gan__batch_layout(m, batch, arena, NULL);
+    gan__batch_layout(m, batch, arena);
     m->batch = batch;
     m->forward_done = false;
     return GAN_OK;
@@ -300,6 +155,7 @@ static void gan__model_free_params(gan_model_t *m)
     gan__free(&m->alloc, m->grads);
     gan__free(&m->alloc, m->state);
     m->params = m->grads = m->state = NULL;
+    gan__pass_free(m);
     for (int32_t i = 0; i < m->n_layers; i++) {
         gan_layer_t *l = m->layers[i];
         for (int g = 0; g < GAN__PARAM_GROUPS; g++)
@@ -331,7 +187,11 @@ gan_status gan_model_build(gan_model_t *m, int32_t batch_size)
                          "gan_model_set_batch_size to change the batch)", who, m->name);
     if (m->n_layers == 0)
         return gan__fail(GAN_E_STATE, "%s: model '%s' has no layers", who, m->name);
-    gan_status st = gan__check_batch_fits(m, batch_size, who);
+    gan_status st = gan__graph_check(m, who);
+    if (st == GAN_OK)
+        st = gan__check_batch_fits(m, batch_size, who);
+    if (st == GAN_OK)
+        st = gan__pass_alloc(m, who);
     if (st != GAN_OK)
         return st;
 
@@ -422,70 +282,6 @@ gan_status gan_model_get_batch_size(const gan_model_t *m, int32_t *batch_size)
     return GAN_OK;
 }
 
-static gan__ctx gan__model_ctx(const gan_model_t *m, bool param_grads)
-{
-    return (gan__ctx){
-        .batch = m->batch,
-        .training = m->training,
-        .param_grads = param_grads,
-        .blas = &m->blas,
-        .workspace = m->workspace,
-        .labels = m->needs_labels ? m->labels : NULL,
-        .parts = m->parts,
-    };
-}
-
-gan_status gan_model_forward(gan_model_t *m, const float *input, const int32_t *labels,
-                             int32_t batch, const float **output)
-{
-    static const char who[] = "gan_model_forward";
-    gan_status st = gan__require_built(m, who);
-    if (st != GAN_OK)
-        return st;
-    if (!input)
-        return gan__fail(GAN_E_INVALID_ARG, "%s: input is NULL", who);
-    if (batch != m->batch)
-        return gan__fail(GAN_E_BATCH_SIZE,
-                         "%s: model '%s' is built for batch %d, got %d (call "
-                         "gan_model_set_batch_size first)",
-                         who, m->name, (int)m->batch, (int)batch);
-    if (m->needs_labels && !labels)
-        return gan__fail(GAN_E_INVALID_ARG,
-                         "%s: model '%s' has a condition layer and needs labels", who,
-                         m->name);
-    m->forward_done = false;
-    memmove(m->input, input, (size_t)batch * gan__shape_size(&m->in) * sizeof *input);
-    if (m->needs_labels)
-        memcpy(m->labels, labels, (size_t)batch * sizeof *labels);
-
-    gan__ctx ctx = gan__model_ctx(m, false);
-    m->forward_training = m->training;
-    const float *x = m->input;
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        gan_layer_t *l = m->layers[i];
-        const gan__profile_mark mark = gan__profile_begin(m);
-        st = gan__sn_forward(l, &ctx, x, l->y);
-        gan__profile_end(m, l, 0, mark);
-        if (st != GAN_OK) {
-            gan__error_prefix("%s: model '%s' layer %d '%s'", who, m->name, (int)i, l->name);
-            return st;
-        }
-        x = l->y;
-    }
-    m->forward_done = true;
-    if (output)
-        *output = x;
-    return GAN_OK;
-}
-
-static bool gan__layer_has_params(const gan_layer_t *l)
-{
-    for (int g = 0; g < GAN__PARAM_GROUPS; g++)
-        if (l->param[g].present && l->param[g].count)
-            return true;
-    return false;
-}
-
 int32_t gan__model_classes(const gan_model_t *m)
 {
     int32_t classes = 0;
@@ -507,87 +303,6 @@ gan_status gan__layer_at(const gan_model_t *m, int32_t index, const char *who,
                          "model '%s'", who, (int)index, (int)m->n_layers, m->name);
     *l = m->layers[index];
     return GAN_OK;
-}
-
-/* GAN_E_STATE when a later layer ran in @p l's output buffer. */
-static gan_status gan__require_output_kept(const gan_model_t *m, const gan_layer_t *l,
-                                           const char *who)
-{
-    if (l->overwritten_by < 0)
-        return GAN_OK;
-    const gan_layer_t *by = m->layers[l->overwritten_by];
-    return gan__fail(GAN_E_STATE, "%s: model '%s' layer %d '%s': its output is overwritten "
-                     "in place by layer %d '%s' (call gan_model_keep_layer_output(model, %d) "
-                     "to keep it)", who, m->name, (int)l->index, l->name,
-                     (int)by->index, by->name, (int)l->index);
-}
-
-/* Backward from the output of layer @p top down to the input. */
-static gan_status gan__model_backward(gan_model_t *m, int32_t top, const float *doutput,
-                                      const float **dinput, const char *who)
-{
-    gan_status st = gan__require_built(m, who);
-    if (st != GAN_OK)
-        return st;
-    if (!doutput)
-        return gan__fail(GAN_E_INVALID_ARG, "%s: doutput is NULL", who);
-    if (!m->forward_done)
-        return gan__fail(GAN_E_STATE, "%s: model '%s' has no forward pass to go back "
-                         "through (since build or the last batch-size change)", who, m->name);
-
-    /* Layer i must produce dx when anything below it needs a gradient. */
-    int32_t lowest_needing_dy = dinput ? 0 : top + 1;
-    if (m->trainable && !dinput)
-        for (int32_t i = 0; i <= top; i++)
-            if (gan__layer_has_params(m->layers[i])) {
-                lowest_needing_dy = i + 1;
-                break;
-            }
-
-    gan__ctx ctx = gan__model_ctx(m, m->trainable);
-    ctx.training = m->forward_training; /* a mode change since then must not matter */
-    const float *dy = doutput;
-    for (int32_t i = top; i >= 0; i--) {
-        gan_layer_t *l = m->layers[i];
-        const float *x = i ? m->layers[i - 1]->y : m->input;
-        float *dx = NULL;
-        if (i >= lowest_needing_dy)
-            dx = i ? m->layers[i - 1]->dy : m->dinput;
-        if (!dx && !(m->trainable && gan__layer_has_params(l)))
-            break;
-        const gan__profile_mark mark = gan__profile_begin(m);
-        st = gan__sn_backward(l, &ctx, x, l->y, dy, dx);
-        gan__profile_end(m, l, 1, mark);
-        if (st != GAN_OK) {
-            gan__error_prefix("%s: model '%s' layer %d '%s'", who, m->name, (int)i, l->name);
-            return st;
-        }
-        dy = dx;
-    }
-    if (dinput)
-        *dinput = m->dinput;
-    return GAN_OK;
-}
-
-gan_status gan_model_backward(gan_model_t *m, const float *doutput, const float **dinput)
-{
-    return gan__model_backward(m, m ? m->n_layers - 1 : 0, doutput, dinput,
-                               "gan_model_backward");
-}
-
-gan_status gan_model_backward_from(gan_model_t *m, int32_t index, const float *doutput,
-                                   const float **dinput)
-{
-    static const char who[] = "gan_model_backward_from";
-    if (!m)
-        return gan__fail(GAN_E_INVALID_ARG, "%s: model is NULL", who);
-    gan_layer_t *l = NULL;
-    gan_status st = gan__layer_at(m, index, who, &l);
-    if (st == GAN_OK && m->built)
-        st = gan__require_output_kept(m, l, who);
-    if (st != GAN_OK)
-        return st;
-    return gan__model_backward(m, l->index, doutput, dinput, who);
 }
 
 gan_status gan_model_zero_grad(gan_model_t *m)
@@ -659,13 +374,6 @@ gan_status gan_model_get_layer(const gan_model_t *m, int32_t index, gan_layer_t 
     return gan__layer_at(m, index, who, layer);
 }
 
-static void gan__shape_out(const gan__shape *s, int32_t dims[4], int32_t *ndim)
-{
-    for (int32_t i = 0; i < GAN__MAX_RANK; i++)
-        dims[i] = i < s->ndim ? s->d[i] : 0;
-    *ndim = s->ndim;
-}
-
 gan_status gan_model_get_output_shape(const gan_model_t *m, int32_t index, int32_t dims[4],
                                       int32_t *ndim)
 {
@@ -677,7 +385,7 @@ gan_status gan_model_get_output_shape(const gan_model_t *m, int32_t index, int32
     gan_status st = gan__layer_at(m, index, who, &l);
     if (st != GAN_OK)
         return st;
-    gan__shape_out(&l->out, dims, ndim);
+    gan__shape_to_dims(&l->out, dims, ndim);
     return GAN_OK;
 }
 
@@ -686,7 +394,7 @@ gan_status gan_model_get_input_shape(const gan_model_t *m, int32_t dims[4], int3
     if (!m || !dims || !ndim)
         return gan__fail(GAN_E_INVALID_ARG, "gan_model_get_input_shape: %s is NULL",
                          !m ? "model" : !dims ? "dims" : "ndim");
-    gan__shape_out(&m->in, dims, ndim);
+    gan__shape_to_dims(&m->in, dims, ndim);
     return GAN_OK;
 }
 
@@ -791,6 +499,20 @@ gan_status gan_model_get_layer_params(const gan_model_t *m, int32_t index, size_
     return GAN_OK;
 }
 
+/* A graph model's summary row ends with the nodes the layer reads, and "(out k)" for an
+ * output. */
+static void gan__summary_inputs(gan__text *t, const gan_model_t *m, const gan_layer_t *l)
+{
+    for (int32_t k = 0; k < l->n_in; k++) {
+        char name[64];
+        gan__node_label(m, l->src[k], name, sizeof name);
+        gan__text_add(t, "%s%s", k ? ", " : "  ", name);
+    }
+    for (int32_t k = 0; k < m->n_outputs; k++)
+        if (m->outputs[k] == l->index)
+            gan__text_add(t, "  (out %d)", (int)k);
+}
+
 gan_status gan_model_summary(const gan_model_t *m, char *buf, size_t size, size_t *length)
 {
     if (!m || (!buf && size))
@@ -805,10 +527,15 @@ gan_status gan_model_summary(const gan_model_t *m, char *buf, size_t size, size_
     }
     const int width = 4 + 1 + name_w + 1 + 22 + 1 + 18 + 1 + 10;
     gan__text t = gan__text_begin(buf, size);
-    gan__text_add(&t, "Model: \"%s\"  input %s\n", m->name, gan__shape_str(&m->in).s);
+    gan__text_add(&t, "Model: \"%s\"  input %s", m->name, gan__shape_str(&m->in).s);
+    for (int32_t k = 1; k < m->n_inputs; k++)
+        gan__text_add(&t, ", input%d %s", (int)k, gan__shape_str(&m->inputs[k].shape).s);
+    for (int32_t k = 0; m->n_outputs && k < m->n_outputs; k++)
+        gan__text_add(&t, "%s%s", k ? ", " : "  outputs ", m->layers[m->outputs[k]]->name);
+    gan__text_add(&t, "\n");
     gan__text_rule(&t, '_', width);
-    gan__text_add(&t, "%-4s %-*s %-22s %-18s %10s\n", "#", name_w, "Layer (type)", "Settings",
-                  "Output shape", "Param #");
+    gan__text_add(&t, "%-4s %-*s %-22s %-18s %10s%s\n", "#", name_w, "Layer (type)",
+                  "Settings", "Output shape", "Param #", m->graph ? "  Inputs" : "");
     gan__text_rule(&t, '=', width);
     size_t total = 0, state = 0;
     for (int32_t i = 0; i < m->n_layers; i++) {
@@ -820,8 +547,11 @@ gan_status gan_model_summary(const gan_model_t *m, char *buf, size_t size, size_
         size_t n = gan__layer_param_count(l);
         total += n;
         state += gan__layer_state_floats(l);
-        gan__text_add(&t, "%-4d %-*s %-22s %-18s %10zu\n", (int)i, name_w, layer_col,
+        gan__text_add(&t, "%-4d %-*s %-22s %-18s %10zu", (int)i, name_w, layer_col,
                       settings, gan__shape_str(&l->out).s, n);
+        if (m->graph)
+            gan__summary_inputs(&t, m, l);
+        gan__text_add(&t, "\n");
     }
     gan__text_rule(&t, '=', width);
     gan__text_add(&t, "Total params: %zu (%.2f KiB)\n", total + state,

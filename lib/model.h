@@ -12,11 +12,35 @@
 #include "layers/layer.h"
 #include "tensor.h"
 
+/* A model input: its shape and its batch tensors. */
+typedef struct gan__model_input {
+    gan__shape shape;
+    float *x, *dx;     /* (batch, shape) in the batch arena */
+    int32_t consumers; /* how many layer inputs read it */
+} gan__model_input;
+
+/* Per-layer scratch of a backward pass, allocated at build (n_layers entries). */
+typedef struct gan__pass_state {
+    const float *dy;   /* the gradient the layer's backward reads; NULL: none reached */
+    const float *seed; /* a caller's d output for this layer (an output or backward_from) */
+    bool needs_grad;   /* something at or below it takes a gradient */
+    /* The memory planner's scratch: the gradient buffer of layer i, and, indexed by
+     * buffer, its size and whether it is taken. */
+    int32_t plan_buffer;
+    size_t plan_floats;
+    bool plan_busy;
+} gan__pass_state;
+
 struct gan_model {
     gan__allocator alloc;
     char name[48];
     uint64_t seed;
-    gan__shape in;
+    gan__shape in; /* input 0's shape, inputs[0].shape */
+    gan__model_input inputs[GAN_MODEL_MAX_IO];
+    int32_t n_inputs;
+    int32_t outputs[GAN_MODEL_MAX_IO]; /* layer indices; none set: the last layer */
+    int32_t n_outputs;
+    bool graph; /* built with more than gan_model_add (changes only the summary) */
     gan_layer_t **layers;
     int32_t n_layers, cap_layers;
     bool built, training, trainable, forward_done, needs_labels;
@@ -35,7 +59,19 @@ struct gan_model {
      * dinput, workspace. */
     float *batch_arena;
     int32_t *labels;
-    float *input, *dinput, *workspace;
+    float *input, *dinput, *workspace; /* input, dinput: inputs[0].x and .dx */
+    /* Gradients of a tensor read by several layers are summed: each reader after the
+     * first writes its share into a scratch slot, then adds it (memory_plan.c). */
+    float *accum;
+    int32_t accum_slots;
+    size_t accum_floats; /* per slot */
+
+    /* Build-time scratch of the passes: one entry per layer, and pointer arrays as
+     * long as the widest merge. */
+    gan__pass_state *pass;
+    const float **xs;
+    float **dxs, **acc_to; /* acc_to[k]: where input k's share is added, or NULL */
+    int32_t max_in;
 };
 
 /* Every layer's run-time random stream, n_layers entries: saved and restored so that a
@@ -67,5 +103,44 @@ size_t gan__layer_state_floats(const gan_layer_t *l);
 /* GAN_E_INVALID_ARG for a NULL model, GAN_E_STATE for an unbuilt one, each message
  * naming @p who; GAN_OK otherwise. */
 gan_status gan__require_built(const gan_model_t *m, const char *who);
+
+/* The layer behind output @p k (k < number of outputs; there is at least one layer). */
+gan_layer_t *gan__model_output(const gan_model_t *m, int32_t k);
+int32_t gan__model_output_count(const gan_model_t *m);
+
+/* The output tensor of node @p id (a layer index or GAN_MODEL_INPUT(k)), its gradient
+ * buffer and its shape. */
+float *gan__node_y(const gan_model_t *m, int32_t id);
+float *gan__node_dy(const gan_model_t *m, int32_t id);
+const gan__shape *gan__node_shape(const gan_model_t *m, int32_t id);
+int32_t gan__node_consumers(const gan_model_t *m, int32_t id);
+
+/* Plan which layers run in their input's buffer and lay the batch arena out for
+ * @p batch; with arena NULL only its size in floats is computed (memory_plan.c). */
+size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena);
+void gan__plan_sharing(gan_model_t *m);
+
+/* At build: a graph in which every input and every layer leads to an output. */
+gan_status gan__graph_check(const gan_model_t *m, const char *who);
+
+/* Allocate and free the passes' scratch (m->pass, m->xs, m->dxs). */
+gan_status gan__pass_alloc(gan_model_t *m, const char *who);
+void gan__pass_free(gan_model_t *m);
+
+/* GAN_E_STATE when a later layer ran in @p l's output buffer, naming @p who. */
+gan_status gan__require_output_kept(const gan_model_t *m, const gan_layer_t *l,
+                                    const char *who);
+
+/* Free a layer's input lists (not the layer). */
+void gan__layer_release_inputs(gan_model_t *m, gan_layer_t *l);
+
+/* A short name of node @p id for the summary: the layer's name or "input1". */
+void gan__node_label(const gan_model_t *m, int32_t id, char *buf, size_t size);
+
+/* The context of a pass. */
+gan__ctx gan__model_ctx(const gan_model_t *m, bool param_grads);
+
+/* Layers' parameters present and non-empty. */
+bool gan__layer_has_params(const gan_layer_t *l);
 
 #endif

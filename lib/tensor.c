@@ -79,3 +79,10 @@ gan__shape gan__shape3(int32_t c, int32_t h, int32_t w)
 {
     return (gan__shape){.ndim = 3, .d = {c, h, w}};
 }
+
+void gan__shape_to_dims(const gan__shape *s, int32_t dims[4], int32_t *ndim)
+{
+    for (int32_t i = 0; i < GAN__MAX_RANK; i++)
+        dims[i] = i < s->ndim ? s->d[i] : 0;
+    *ndim = s->ndim;
+}

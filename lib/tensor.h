@@ -35,6 +35,8 @@ size_t gan__shape_size(const gan__shape *s);
 bool gan__shape_equal(const gan__shape *a, const gan__shape *b);
 gan__shape_text gan__shape_str(const gan__shape *s);
 gan__shape gan__shape1(int32_t f);
+/* The shape as a caller's dims[4] (unused ones 0) and rank. */
+void gan__shape_to_dims(const gan__shape *s, int32_t dims[4], int32_t *ndim);
 gan__shape gan__shape3(int32_t c, int32_t h, int32_t w);
 
 #endif

@@ -218,6 +218,57 @@ GAN_API gan_status gan_layer_condition_create(gan_layer_t **out, int32_t num_cla
 GAN_API gan_status gan_layer_projection_create(gan_layer_t **out, int32_t num_classes);
 
 /**
+ * @name Merges and helpers for graph models
+ * Merge layers read several nodes: add them with gan_model_connect() (see model.h).
+ * Given one input by gan_model_add() they pass it through.
+ * @{
+ */
+
+/**
+ * @brief Add: the element-wise sum of its inputs, all of one shape (a residual
+ *        block's x + F(x)). Each input's gradient is the output's.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_NO_MEMORY. Inputs of different
+ *         shapes are refused by gan_model_connect() with GAN_E_SHAPE.
+ */
+GAN_API gan_status gan_layer_add_create(gan_layer_t **out);
+
+/**
+ * @brief Multiply: the element-wise product of its inputs, all of one shape (a gate
+ *        t * g). Input k's gradient is the output's times the other inputs.
+ * @return as gan_layer_add_create().
+ */
+GAN_API gan_status gan_layer_multiply_create(gan_layer_t **out);
+
+/**
+ * @brief Concat: its inputs joined along the first dimension, in input order:
+ *        (C1,H,W) and (C2,H,W) give (C1+C2,H,W) (a U-Net skip), (F1) and (F2) give
+ *        (F1+F2) (a latent vector and a condition). The other dimensions and the rank
+ *        must agree.
+ * @return as gan_layer_add_create(); mismatched inputs give GAN_E_SHAPE at connect.
+ */
+GAN_API gan_status gan_layer_concat_create(gan_layer_t **out);
+
+/**
+ * @brief Scale: y = scale * x + shift with constant scale and shift (no parameters);
+ *        scale -1 and shift 1 give the 1 - t of a highway gate.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (a value that is
+ *         not finite), GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_layer_scale_create(gan_layer_t **out, float scale, float shift);
+
+/**
+ * @brief Tile: a vector (F) repeated over a height x width grid, (F,height,width), to
+ *        be concatenated onto an image's channels (a text-to-image discriminator's
+ *        caption vector). The gradient sums over the grid.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (a size < 1),
+ *         GAN_E_NO_MEMORY. An input that is not a vector gives GAN_E_SHAPE at add.
+ */
+GAN_API gan_status gan_layer_tile_create(gan_layer_t **out, int32_t height,
+                                         int32_t width);
+
+/** @} */
+
+/**
  * @brief Spectral normalisation of the layer's weights (Miyato et al. 2018), as
  *        torch.nn.utils.spectral_norm with one power iteration per update.
  *

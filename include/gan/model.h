@@ -1,4 +1,4 @@
-/* libgan: sequential models built layer by layer, and their forward/backward passes. */
+/* libgan: models built layer by layer, chains or graphs, and their forward/backward passes. */
 #ifndef GAN_MODEL_H
 #define GAN_MODEL_H
 
@@ -78,6 +78,125 @@ GAN_API void gan_model_destroy(gan_model_t *model);
  *         model already has INT32_MAX layers), GAN_E_NO_MEMORY.
  */
 GAN_API gan_status gan_model_add(gan_model_t *model, gan_layer_t *layer);
+
+/**
+ * @name Graph models
+ * A model is a graph: each layer reads one or more nodes, a node being a model input or
+ * an earlier layer's output. gan_model_add() reads the layer added just before (or
+ * input 0 for the first layer), so a model built with it alone is the plain stack it
+ * always was. gan_model_connect() names the nodes a layer reads: a residual block's Add
+ * reads the block's input and its last convolution, a U-Net decoder's Concat reads an
+ * encoder layer. A node read by several layers receives the sum of their gradients.
+ * @{
+ */
+
+/** The node id of model input @p k for gan_model_connect() (layer nodes are their
+ *  indices, >= 0; -1 means the last layer where a function says so). */
+#define GAN_MODEL_INPUT(k) (-2 - (int32_t)(k))
+
+/** At most this many inputs and this many outputs per model. */
+#define GAN_MODEL_MAX_IO 16
+
+/**
+ * @brief Add another model input (input 0 is the shape given to gan_model_create()):
+ *        a second image, a text embedding, a class vector. Every input must be read
+ *        by some layer when the model is built.
+ * @param dims, ndim the shape without the batch dimension, as for gan_model_create().
+ * @param node if not NULL, receives the input's node id, GAN_MODEL_INPUT(k).
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL model or dims), GAN_E_OUT_OF_RANGE (rank or
+ *         a dimension; GAN_MODEL_MAX_IO inputs already), GAN_E_STATE (already built).
+ */
+GAN_API gan_status gan_model_add_input(gan_model_t *model, const int32_t *dims,
+                                       int32_t ndim, int32_t *node);
+
+/**
+ * @brief Add a layer that reads the given nodes. Shapes are checked now; the message
+ *        of a mismatch names the layer and every input with its shape.
+ * @param layer on GAN_OK the model owns it; on failure the caller still owns it.
+ * @param inputs node ids: layer indices that exist already (a layer reads only earlier
+ *        layers, so no cycle can form), GAN_MODEL_INPUT(k) for input k, or -1 for the
+ *        last layer added. A node may appear twice (Add(x, x) is 2x).
+ * @param n_inputs 1 for ordinary layers; 1 or more for Add, Concat and Multiply.
+ * @param node if not NULL, receives the layer's index (its node id).
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL, the layer already belongs to a model, a
+ *         layer kind that takes one input given several), GAN_E_OUT_OF_RANGE (a node
+ *         that does not exist, n_inputs < 1), GAN_E_SHAPE (the inputs do not fit or do
+ *         not merge), GAN_E_STATE (already built), GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_model_connect(gan_model_t *model, gan_layer_t *layer,
+                                     const int32_t *inputs, int32_t n_inputs,
+                                     int32_t *node);
+
+/**
+ * @brief Choose the model's outputs (default: the last layer). Output 0 is what
+ *        gan_model_forward() returns and gan_model_backward() differentiates; the
+ *        _multi calls see all of them. An output may also feed later layers.
+ * @param nodes distinct layer indices (-1: the last layer).
+ * @param n 1 to GAN_MODEL_MAX_IO.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL, a layer twice), GAN_E_OUT_OF_RANGE (n or
+ *         an index), GAN_E_STATE (already built).
+ */
+GAN_API gan_status gan_model_set_outputs(gan_model_t *model, const int32_t *nodes,
+                                         int32_t n);
+
+/**
+ * @brief Numbers of inputs and outputs.
+ * @param n_inputs, n_outputs either may be NULL.
+ * @return GAN_OK; GAN_E_INVALID_ARG (model NULL).
+ */
+GAN_API gan_status gan_model_get_io_count(const gan_model_t *model, int32_t *n_inputs,
+                                          int32_t *n_outputs);
+
+/**
+ * @brief Shape of model input @p k (without the batch dimension).
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (k).
+ */
+GAN_API gan_status gan_model_get_input_shape_at(const gan_model_t *model, int32_t k,
+                                                int32_t dims[4], int32_t *ndim);
+
+/**
+ * @brief The layer index of output @p k (its shape: gan_model_get_output_shape()).
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (k; no layers yet).
+ */
+GAN_API gan_status gan_model_get_output_node(const gan_model_t *model, int32_t k,
+                                             int32_t *index);
+
+/**
+ * @brief The nodes layer @p index reads.
+ * @param inputs receives up to @p capacity node ids (may be NULL when capacity is 0).
+ * @param n_inputs receives how many the layer reads (may exceed capacity).
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (index).
+ */
+GAN_API gan_status gan_model_get_layer_inputs(const gan_model_t *model, int32_t index,
+                                              int32_t *inputs, int32_t capacity,
+                                              int32_t *n_inputs);
+
+/**
+ * @brief Forward pass of a model with several inputs or outputs.
+ * @param inputs one (batch, input k shape) array per input, copied.
+ * @param outputs if not NULL, an array of one pointer per output, receiving each
+ *        output's (batch, shape) tensor, valid as gan_model_forward()'s.
+ * @return as gan_model_forward(); GAN_E_INVALID_ARG also for a NULL inputs[k].
+ */
+GAN_API gan_status gan_model_forward_multi(gan_model_t *model, const float *const *inputs,
+                                           const int32_t *labels, int32_t batch,
+                                           const float **outputs);
+
+/**
+ * @brief Backward pass of a model with several outputs or inputs: the loss is the sum
+ *        of one term per output, and @p doutputs[k] is d loss / d output k.
+ * @param doutputs one pointer per output; NULL for an output the loss does not use.
+ *        At least one must be set.
+ * @param dinputs NULL to skip input gradients, or an array of one pointer per input,
+ *        each receiving that input's gradient (zeros where no path leads), owned by
+ *        the model as gan_model_backward()'s.
+ * @return as gan_model_backward().
+ */
+GAN_API gan_status gan_model_backward_multi(gan_model_t *model,
+                                            const float *const *doutputs,
+                                            const float **dinputs);
+
+/** @} */
 
 /**
  * @brief Allocate the arenas for @p batch_size and initialise every parameter from the

@@ -81,6 +81,14 @@ typedef struct gan__layer_ops {
      * (batch, in) unless it is NULL. x and y are the forward's tensors. */
     gan_status (*backward)(gan_layer_t *l, const gan__ctx *c, const float *x,
                            const float *y, const float *dy, float *dx);
+    /* Merge layers (Add, Concat, Multiply) read several tensors: max_inputs > 1, and
+     * forward_n / backward_n replace forward / backward. configure then sees l->n_in
+     * shapes in l->ins. backward_n writes each dxs[k] that is not NULL. */
+    int32_t max_inputs;
+    gan_status (*forward_n)(gan_layer_t *l, const gan__ctx *c, const float *const *xs,
+                            float *y);
+    gan_status (*backward_n)(gan_layer_t *l, const gan__ctx *c, const float *const *xs,
+                             const float *y, const float *dy, float *const *dxs);
     /* Settings for the summary, e.g. "5x5/2 same"; NULL means none. */
     void (*describe)(const gan_layer_t *l, char *buf, size_t size);
     /* Label classes the layer expects (it needs labels); NULL for none. */
@@ -100,7 +108,15 @@ struct gan_layer {
     char name[48];
     bool named;       /* the user chose the name */
     int32_t index;    /* position in its model, -1 while free */
-    gan__shape in, out;
+    gan__shape in, out;       /* in: its first input's shape */
+    /* The nodes it reads (model.h: a layer index, or an input as GAN_MODEL_INPUT(k)) and
+     * their shapes; one input uses the inline src_one and in. Set by the model. */
+    int32_t n_in;
+    int32_t *src;
+    gan__shape *ins;
+    int32_t src_one;
+    int32_t consumers;        /* how many inputs of later layers read y */
+    bool is_output;           /* a model output */
     gan__param param[GAN__PARAM_GROUPS];
     float *state;     /* ops->state_floats floats in the model's state arena, then
                        * spectral normalisation's u and v */
@@ -109,8 +125,9 @@ struct gan_layer {
     bool shares_input;      /* planned at layout: in place over, or a view of, its input */
     bool keep_output;       /* gan_model_keep_layer_output: never overwritten */
     int32_t overwritten_by; /* index of the first later layer that writes over y, or -1 */
-    float *dy;        /* (batch, out) gradient of the output, written by the next layer;
-                       * layers alternate between two shared buffers */
+    float *dy;        /* (batch, out) gradient of the output, written by its readers;
+                       * buffers are shared between layers whose gradients are not
+                       * alive at once (memory_plan.c) */
     gan__rng rng;     /* run-time stream (dropout masks) */
     gan__spectral sn;
     gan__profile profile; /* accumulated while the model profiles */
