@@ -39,14 +39,21 @@ typedef enum gc_kind {
     GC_FLATTEN,
     GC_EMBEDDING,
     GC_CONDITION,
-    GC_PROJECTION
+    GC_PROJECTION,
+    GC_UPSAMPLE,
+    GC_AVGPOOL,
+    GC_MAXPOOL,
+    GC_GLOBAL_AVGPOOL,
+    GC_GLOBAL_MAXPOOL,
+    GC_MINIBATCH_STDDEV
 } gc_kind;
 
 /* One layer and the arguments of its create function. */
 typedef struct gc_layer {
     gc_kind kind;
-    int32_t n;    /* Dense units; Embedding, Condition and Projection classes */
-    int32_t dim;  /* Embedding dim; Condition embed_dim (0: one-hot) */
+    int32_t n;    /* Dense units; Embedding, Condition and Projection classes; Upsample
+                   * factor; pooling kernel */
+    int32_t dim;  /* Embedding dim; Condition embed_dim (0: one-hot); pooling stride */
     float f;      /* LeakyReLU alpha; Dropout rate; BatchNorm momentum (0: 0.1) */
     bool no_bias; /* Dense, convolutions */
     bool sn;      /* Dense, convolutions: spectral normalisation */
@@ -59,8 +66,15 @@ typedef struct gc_layer {
 typedef enum gc_input {
     GC_INPUT_UNIFORM = 0, /* U[-1, 1) */
     GC_INPUT_AWAY,        /* +-[GC_KINK_MARGIN, 1]: for kinked activations */
-    GC_INPUT_CLASS_IDS    /* integral floats in [0, classes): Embedding */
+    GC_INPUT_CLASS_IDS,   /* integral floats in [0, classes): Embedding */
+    GC_INPUT_DISTINCT     /* a shuffle of values GC_DISTINCT_STEP apart: max pooling,
+                           * minibatch standard deviation */
 } gc_input;
+
+/* More than the 2 GC_EPS a perturbation can close, so no maximum changes hands, and a
+ * feature's standard deviation across a batch stays well above GC_EPS (the finite
+ * difference of a standard deviation near 0 is all curvature). */
+#define GC_DISTINCT_STEP 0.05f
 
 typedef struct gc_case {
     const char *name;
@@ -146,6 +160,18 @@ static gan_status gc_layer_create(const gc_layer *s, gan_layer_t **l)
         return gan_layer_condition_create(l, s->n, s->dim);
     case GC_PROJECTION:
         return gan_layer_projection_create(l, s->n);
+    case GC_UPSAMPLE:
+        return gan_layer_upsample_create(l, s->n);
+    case GC_AVGPOOL:
+        return gan_layer_avgpool2d_create(l, s->n, s->dim);
+    case GC_MAXPOOL:
+        return gan_layer_maxpool2d_create(l, s->n, s->dim);
+    case GC_GLOBAL_AVGPOOL:
+        return gan_layer_global_avgpool_create(l);
+    case GC_GLOBAL_MAXPOOL:
+        return gan_layer_global_maxpool_create(l);
+    case GC_MINIBATCH_STDDEV:
+        return gan_layer_minibatch_stddev_create(l);
     case GC_END:
         break;
     }
@@ -216,6 +242,21 @@ static void gc_assert_batchnorms_away_from_zero(gc_run *run)
     }
 }
 
+/* v[i] = (k + 1/2 - floor(n/2)) * GC_DISTINCT_STEP for a shuffle k of 0..n-1: no two
+ * values within a perturbation of each other, none within half a step of a kink at 0,
+ * in an order that is not the memory order. */
+static void gc_fill_distinct(gt_rng *rng, float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = ((float)i + 0.5f - (float)(n / 2)) * GC_DISTINCT_STEP;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(gt_uniform(rng) * (double)i);
+        float t = v[i - 1];
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
 static gc_run gc_setup(const gc_case *c)
 {
     gc_run run = {.c = c};
@@ -271,6 +312,9 @@ static gc_run gc_setup(const gc_case *c)
     case GC_INPUT_CLASS_IDS:
         for (size_t i = 0; i < run.n_in; i++)
             run.x[i] = (float)(int32_t)(gt_uniform(&rng) * c->classes);
+        break;
+    case GC_INPUT_DISTINCT:
+        gc_fill_distinct(&rng, run.x, run.n_in);
         break;
     }
     gt_fill(&rng, run.r, run.n_out, -1.0f, 1.0f);
@@ -568,6 +612,50 @@ static const gc_case gc_cases[] = {
     {.name = "projection", .in = {5}, .batch = 6, .classes = 3,
      .layers = {{.kind = GC_PROJECTION, .n = 3}}},
 
+    /* Upsampling, pooling and minibatch standard deviation; .n is the factor or the
+     * kernel, .dim the stride. Max pooling is fed distinct values, so that no
+     * perturbation moves a maximum. */
+    {.name = "upsample x2 (2,3,4)", .in = {2, 3, 4}, .batch = 2,
+     .layers = {{.kind = GC_UPSAMPLE, .n = 2}}},
+    {.name = "upsample x3 (1,3,2)", .in = {1, 3, 2}, .batch = 3,
+     .layers = {{.kind = GC_UPSAMPLE, .n = 3}}},
+    {.name = "upsample x1 (2,2,3), one image", .in = {2, 2, 3}, .batch = 1,
+     .layers = {{.kind = GC_UPSAMPLE, .n = 1}}},
+    {.name = "avgpool k2 s2 5x7 (floor drops a row and a column)", .in = {2, 5, 7},
+     .batch = 3, .layers = {{.kind = GC_AVGPOOL, .n = 2, .dim = 2}}},
+    {.name = "avgpool k3 s1 5x4 (overlapping windows)", .in = {2, 5, 4}, .batch = 2,
+     .layers = {{.kind = GC_AVGPOOL, .n = 3, .dim = 1}}},
+    {.name = "avgpool k3 s2 7x5, one image", .in = {1, 7, 5}, .batch = 1,
+     .layers = {{.kind = GC_AVGPOOL, .n = 3, .dim = 2}}},
+    {.name = "avgpool k2 s3 7x8 (stride beyond the kernel)", .in = {2, 7, 8}, .batch = 2,
+     .layers = {{.kind = GC_AVGPOOL, .n = 2, .dim = 3}}},
+    {.name = "maxpool k2 s2 5x7", .in = {2, 5, 7}, .batch = 3, .input = GC_INPUT_DISTINCT,
+     .layers = {{.kind = GC_MAXPOOL, .n = 2, .dim = 2}}},
+    {.name = "maxpool k3 s2 7x5 (overlapping windows)", .in = {2, 7, 5}, .batch = 2,
+     .input = GC_INPUT_DISTINCT, .layers = {{.kind = GC_MAXPOOL, .n = 3, .dim = 2}}},
+    {.name = "maxpool k3 s1 5x6, one image", .in = {1, 5, 6}, .batch = 1,
+     .input = GC_INPUT_DISTINCT, .layers = {{.kind = GC_MAXPOOL, .n = 3, .dim = 1}}},
+    {.name = "global avgpool (3,4,5)", .in = {3, 4, 5}, .batch = 2,
+     .layers = {{.kind = GC_GLOBAL_AVGPOOL}}},
+    {.name = "global avgpool (C,L) (3,7)", .in = {3, 7}, .batch = 3,
+     .layers = {{.kind = GC_GLOBAL_AVGPOOL}}},
+    {.name = "global avgpool (2,5,1)", .in = {2, 5, 1}, .batch = 2,
+     .layers = {{.kind = GC_GLOBAL_AVGPOOL}}},
+    {.name = "global maxpool (3,4,5)", .in = {3, 4, 5}, .batch = 2,
+     .input = GC_INPUT_DISTINCT, .layers = {{.kind = GC_GLOBAL_MAXPOOL}}},
+    {.name = "global maxpool (C,L) (4,6)", .in = {4, 6}, .batch = 3,
+     .input = GC_INPUT_DISTINCT, .layers = {{.kind = GC_GLOBAL_MAXPOOL}}},
+    {.name = "global maxpool over time (3,5,1), one sample", .in = {3, 5, 1}, .batch = 1,
+     .input = GC_INPUT_DISTINCT, .layers = {{.kind = GC_GLOBAL_MAXPOOL}}},
+    {.name = "minibatch stddev (2,3,4)", .in = {2, 3, 4}, .batch = 3, .input = GC_INPUT_DISTINCT,
+     .layers = {{.kind = GC_MINIBATCH_STDDEV}}},
+    {.name = "minibatch stddev (F)", .in = {5}, .batch = 4, .input = GC_INPUT_DISTINCT,
+     .layers = {{.kind = GC_MINIBATCH_STDDEV}}},
+    {.name = "minibatch stddev (3,2,1), inference", .in = {3, 2, 1}, .batch = 5,
+     .inference = true, .input = GC_INPUT_DISTINCT, .layers = {{.kind = GC_MINIBATCH_STDDEV}}},
+    {.name = "minibatch stddev (2,2,3), built for 5, run with 2", .in = {2, 2, 3},
+     .batch = 2, .built_for = 5, .input = GC_INPUT_DISTINCT, .layers = {{.kind = GC_MINIBATCH_STDDEV}}},
+
     /* Whole chains */
     {.name = "DCGAN discriminator: conv, batchnorm, leaky relu, flatten, dense",
      .in = {2, 6, 5}, .batch = 3, .pin_batchnorm = true,
@@ -591,6 +679,29 @@ static const gc_case gc_cases[] = {
                 {.kind = GC_DROPOUT, .f = 0.3f},
                 {.kind = GC_FLATTEN},
                 {.kind = GC_DENSE, .n = 1}}},
+    {.name = "resize-convolution: upsample x2, conv k3 same, tanh", .in = {2, 3, 2},
+     .batch = 2,
+     .layers = {{.kind = GC_UPSAMPLE, .n = 2},
+                {.kind = GC_CONV, .k = {2, 3, 3, 1, 1, SAME}},
+                {.kind = GC_TANH}}},
+    {.name = "conv, avgpool k2 s2, flatten, dense", .in = {2, 6, 5}, .batch = 3,
+     .layers = {{.kind = GC_CONV, .k = {3, 3, 3, 1, 1, SAME}},
+                {.kind = GC_AVGPOOL, .n = 2, .dim = 2},
+                {.kind = GC_FLATTEN},
+                {.kind = GC_DENSE, .n = 2}}},
+    {.name = "ProGAN head: conv, minibatch stddev, conv, global avgpool, dense",
+     .in = {2, 4, 3}, .batch = 3,
+     .layers = {{.kind = GC_CONV, .k = {3, 3, 3, 1, 1, SAME}},
+                {.kind = GC_MINIBATCH_STDDEV},
+                {.kind = GC_CONV, .k = {2, 3, 3, 1, 1, SAME}},
+                {.kind = GC_GLOBAL_AVGPOOL},
+                {.kind = GC_DENSE, .n = 1}}},
+    {.name = "minibatch stddev, then relu in its output's buffer", .in = {2, 2, 3},
+     .batch = 3, .input = GC_INPUT_DISTINCT,
+     .layers = {{.kind = GC_MINIBATCH_STDDEV}, {.kind = GC_RELU}}},
+    {.name = "maxpool k2 s2, then leaky relu in its output's buffer", .in = {2, 4, 5},
+     .batch = 2, .input = GC_INPUT_DISTINCT,
+     .layers = {{.kind = GC_MAXPOOL, .n = 2, .dim = 2}, {.kind = GC_LEAKY_RELU, .f = 0.2f}}},
     {.name = "projection discriminator: conv, leaky relu, flatten, projection",
      .in = {1, 5, 4}, .batch = 4, .classes = 3, .input = GC_INPUT_AWAY,
      .layers = {{.kind = GC_CONV, .k = {2, 3, 3, 2, 2, SAME}},

@@ -217,6 +217,96 @@ GAN_API gan_status gan_layer_condition_create(gan_layer_t **out, int32_t num_cla
  */
 GAN_API gan_status gan_layer_projection_create(gan_layer_t **out, int32_t num_classes);
 
+/* ---- Resampling, pooling and batch statistics --------------------------------------- */
+
+/**
+ * @brief Nearest-neighbour upsampling by an integer factor, as PyTorch's
+ *        nn.Upsample(scale_factor=factor, mode='nearest'): (C,H,W) ->
+ *        (C, H*factor, W*factor), output pixel (y, x) copying input pixel
+ *        (y / factor, x / factor). Followed by a stride-1 Conv2D it is the
+ *        "resize-convolution" alternative to Conv2DTranspose (factor 2). Backward sums
+ *        the gradient over each factor x factor block. No parameters.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param factor >= 1 (1 is the identity). An input that is not (C,H,W), or whose
+ *        output would exceed INT32_MAX elements per sample, is refused by
+ *        gan_model_add() with GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (factor < 1),
+ *         GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_upsample_create(gan_layer_t **out, int32_t factor);
+
+/**
+ * @brief 2-D average pooling over kernel x kernel windows at the given stride, no
+ *        padding, floor mode (PyTorch's nn.AvgPool2d(kernel, stride)): (C,H,W) ->
+ *        (C, floor((H-kernel)/stride)+1, floor((W-kernel)/stride)+1), each output the
+ *        sum of its window divided by kernel*kernel. No parameters.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param kernel window height and width, >= 1.
+ * @param stride >= 1 (windows overlap when it is below the kernel). An input that is
+ *        not (C,H,W), or smaller than the kernel, is refused by gan_model_add() with
+ *        GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (kernel or stride
+ *         < 1), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_avgpool2d_create(gan_layer_t **out, int32_t kernel,
+                                              int32_t stride);
+
+/**
+ * @brief 2-D max pooling, with the windows and output shape of
+ *        gan_layer_avgpool2d_create() (PyTorch's nn.MaxPool2d(kernel, stride)). Each
+ *        output is its window's maximum; backward routes its gradient to that input
+ *        alone. On a tie the first maximum in scan order (row by row) wins; a NaN wins
+ *        over any number, so NaN propagates. No parameters.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param kernel window height and width, >= 1.
+ * @param stride >= 1. Shape errors as gan_layer_avgpool2d_create().
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (kernel or stride
+ *         < 1), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_maxpool2d_create(gan_layer_t **out, int32_t kernel,
+                                              int32_t stride);
+
+/**
+ * @brief Global average pooling: the mean of each channel over all its positions,
+ *        (C,H,W) -> (C), also (C,L) -> (C) and (C,D,H,W) -> (C) (PyTorch's
+ *        x.mean(dim=(2, 3)) or nn.AdaptiveAvgPool2d(1) then a flatten). No parameters.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ *        A flat (F) input is refused by gan_model_add() with GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_global_avgpool_create(gan_layer_t **out);
+
+/**
+ * @brief Global max pooling: the maximum of each channel over all its positions, with
+ *        the inputs of gan_layer_global_avgpool_create(); e.g. max-over-time pooling of
+ *        a text convolution's (filters, T-k+1, 1) output. Backward routes the gradient
+ *        to the first maximum in scan order; a NaN wins over any number. No parameters.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ *        A flat (F) input is refused by gan_model_add() with GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_global_maxpool_create(gan_layer_t **out);
+
+/**
+ * @brief Minibatch standard deviation (Karras et al. 2018, ProGAN), one group of the
+ *        whole batch: for each feature the standard deviation across the batch,
+ *        sqrt(biased variance + 1e-8), averaged over all features to one number s,
+ *        appended as one more channel filled with s. (C,H,W) -> (C+1,H,W); a flat (F)
+ *        input gives (F+1), and in general the first dimension grows by one. Backward
+ *        is exact through the standard deviations. No parameters.
+ *        The output of a sample depends on the whole batch, in training and inference
+ *        mode alike (there are no running statistics); put it near the end of a
+ *        discriminator fed batches of one kind, all real or all generated (the
+ *        trainer's are while GAN_HACK_SEPARATE_BATCHES is on, its default).
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ *        An input whose output would exceed INT32_MAX elements per sample is refused by
+ *        gan_model_add() with GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_minibatch_stddev_create(gan_layer_t **out);
+
+/* ---- End of resampling, pooling and batch statistics ---------------------------------- */
+
 /**
  * @name Merges and helpers for graph models
  * Merge layers read several nodes: add them with gan_model_connect() (see model.h).
