@@ -45,7 +45,10 @@ typedef enum gc_kind {
     GC_MAXPOOL,
     GC_GLOBAL_AVGPOOL,
     GC_GLOBAL_MAXPOOL,
-    GC_MINIBATCH_STDDEV
+    GC_MINIBATCH_STDDEV,
+    GC_INSTANCENORM,
+    GC_GROUPNORM,
+    GC_PAD
 } gc_kind;
 
 /* One layer and the arguments of its create function. */
@@ -57,8 +60,10 @@ typedef struct gc_layer {
     float f;      /* LeakyReLU alpha; Dropout rate; BatchNorm momentum (0: 0.1) */
     bool no_bias; /* Dense, convolutions */
     bool sn;      /* Dense, convolutions: spectral normalisation */
+    bool affine;  /* InstanceNorm, GroupNorm (.n groups) */
+    int32_t mode; /* Pad2D: GAN_PAD_*, with the pads in .pad */
     struct { int32_t filters, kh, kw, sh, sw, padding; } k;
-    struct { int32_t top, bottom, left, right; } pad;
+    struct { int32_t top, bottom, left, right; } pad; /* explicit convolutions, Pad2D */
     struct { int32_t h, w; } out_pad;
     int32_t dims[4]; /* Reshape target, 0-terminated */
 } gc_layer;
@@ -130,6 +135,21 @@ static gan_status gc_conv_create(const gc_layer *s, gan_layer_t **l)
                               : gan_layer_conv2d_transpose_create_ex(l, &o);
 }
 
+static gan_status gc_norm_create(const gc_layer *s, gan_layer_t **l)
+{
+    if (s->kind == GC_INSTANCENORM) {
+        gan_instancenorm_options_t o;
+        gan_status st = gan_instancenorm_options_init(&o, sizeof o);
+        o.affine = s->affine;
+        return st == GAN_OK ? gan_layer_instancenorm_create(l, &o) : st;
+    }
+    gan_groupnorm_options_t o;
+    gan_status st = gan_groupnorm_options_init(&o, sizeof o);
+    o.groups = s->n;
+    o.affine = s->affine;
+    return st == GAN_OK ? gan_layer_groupnorm_create(l, &o) : st;
+}
+
 static gan_status gc_layer_create(const gc_layer *s, gan_layer_t **l)
 {
     switch (s->kind) {
@@ -172,6 +192,12 @@ static gan_status gc_layer_create(const gc_layer *s, gan_layer_t **l)
         return gan_layer_global_maxpool_create(l);
     case GC_MINIBATCH_STDDEV:
         return gan_layer_minibatch_stddev_create(l);
+    case GC_INSTANCENORM:
+    case GC_GROUPNORM:
+        return gc_norm_create(s, l);
+    case GC_PAD:
+        return gan_layer_pad2d_create(l, s->mode, s->pad.top, s->pad.bottom, s->pad.left,
+                                      s->pad.right);
     case GC_END:
         break;
     }
@@ -584,6 +610,35 @@ static const gc_case gc_cases[] = {
     {.name = "batchnorm (C,H,W) inference", .in = {3, 3, 2}, .batch = 2, .inference = true,
      .layers = {{.kind = GC_BATCHNORM, .f = 0.5f}}},
 
+    /* InstanceNorm and GroupNorm: statistics per sample (and group), so batches of one
+     * and of several; odd pixel counts; affine off (the default) and on. */
+    {.name = "instancenorm (C,H,W)", .in = {3, 3, 2}, .batch = 2,
+     .layers = {{.kind = GC_INSTANCENORM}}},
+    {.name = "instancenorm affine 5x3, batch 3", .in = {2, 5, 3}, .batch = 3,
+     .layers = {{.kind = GC_INSTANCENORM, .affine = true}}},
+    {.name = "instancenorm affine (C,L), one sample", .in = {3, 7}, .batch = 1,
+     .layers = {{.kind = GC_INSTANCENORM, .affine = true}}},
+    {.name = "instancenorm affine, inference (same as training)", .in = {2, 3, 3},
+     .batch = 2, .inference = true, .layers = {{.kind = GC_INSTANCENORM, .affine = true}}},
+    {.name = "instancenorm, built for 4, run with 3", .in = {2, 3, 3}, .batch = 3,
+     .built_for = 4, .layers = {{.kind = GC_INSTANCENORM, .affine = true}}},
+    {.name = "groupnorm 2 groups of 2 channels affine", .in = {4, 3, 3}, .batch = 2,
+     .layers = {{.kind = GC_GROUPNORM, .n = 2, .affine = true}}},
+    {.name = "groupnorm 3 groups of 2 channels, no affine", .in = {6, 1, 3}, .batch = 3,
+     .layers = {{.kind = GC_GROUPNORM, .n = 3}}},
+    {.name = "groupnorm 1 group (layer norm) of (F) affine", .in = {7}, .batch = 3,
+     .layers = {{.kind = GC_GROUPNORM, .n = 1, .affine = true}}},
+
+    /* Pad2D: pads on one side only, pads beyond the image for replication and zeros. */
+    {.name = "pad reflect 2/1/0/3 of 4x5", .in = {2, 4, 5}, .batch = 2,
+     .layers = {{.kind = GC_PAD, .mode = GAN_PAD_REFLECT, .pad = {2, 1, 0, 3}}}},
+    {.name = "pad reflect 1/1/1/1 of 2x2, one image", .in = {3, 2, 2}, .batch = 1,
+     .layers = {{.kind = GC_PAD, .mode = GAN_PAD_REFLECT, .pad = {1, 1, 1, 1}}}},
+    {.name = "pad replicate 3/0/2/4 of 2x3", .in = {2, 2, 3}, .batch = 2,
+     .layers = {{.kind = GC_PAD, .mode = GAN_PAD_REPLICATE, .pad = {3, 0, 2, 4}}}},
+    {.name = "pad zero 1/2/1/0 of 3x3", .in = {1, 3, 3}, .batch = 3,
+     .layers = {{.kind = GC_PAD, .mode = GAN_PAD_ZERO, .pad = {1, 2, 1, 0}}}},
+
     /* Activations, dropout and shape changes */
     {.name = "leaky relu 0.2", .in = {2, 3, 4}, .batch = 2, .input = GC_INPUT_AWAY,
      .layers = {{.kind = GC_LEAKY_RELU, .f = 0.2f}}},
@@ -702,6 +757,18 @@ static const gc_case gc_cases[] = {
     {.name = "maxpool k2 s2, then leaky relu in its output's buffer", .in = {2, 4, 5},
      .batch = 2, .input = GC_INPUT_DISTINCT,
      .layers = {{.kind = GC_MAXPOOL, .n = 2, .dim = 2}, {.kind = GC_LEAKY_RELU, .f = 0.2f}}},
+    {.name = "CycleGAN block: reflect pad, conv valid, instancenorm affine, tanh",
+     .in = {2, 5, 4}, .batch = 2,
+     .layers = {{.kind = GC_PAD, .mode = GAN_PAD_REFLECT, .pad = {1, 1, 1, 1}},
+                {.kind = GC_CONV, .k = {3, 3, 3, 1, 1, VALID}},
+                {.kind = GC_INSTANCENORM, .affine = true},
+                {.kind = GC_TANH}}},
+    {.name = "replicate pad, conv s2, groupnorm in place, tanh", .in = {1, 4, 3},
+     .batch = 2,
+     .layers = {{.kind = GC_PAD, .mode = GAN_PAD_REPLICATE, .pad = {0, 2, 1, 1}},
+                {.kind = GC_CONV, .k = {4, 3, 3, 2, 2, SAME}},
+                {.kind = GC_GROUPNORM, .n = 2, .affine = true},
+                {.kind = GC_TANH}}},
     {.name = "projection discriminator: conv, leaky relu, flatten, projection",
      .in = {1, 5, 4}, .batch = 4, .classes = 3, .input = GC_INPUT_AWAY,
      .layers = {{.kind = GC_CONV, .k = {2, 3, 3, 2, 2, SAME}},

@@ -357,6 +357,127 @@ GAN_API gan_status gan_layer_tile_create(gan_layer_t **out, int32_t height,
                                          int32_t width);
 
 /** @} */
+/* ---- Normalisation per sample and padding (InstanceNorm, GroupNorm, Pad2D) ---- */
+
+/**
+ * Settings of an InstanceNorm layer. Fill with gan_instancenorm_options_init() (which
+ * also sets struct_size), then change the fields you need.
+ */
+typedef struct gan_instancenorm_options {
+    size_t struct_size; /**< sizeof(gan_instancenorm_options_t), set by _init */
+    float epsilon;      /**< added to the variance, finite and > 0 (default 1e-5) */
+    int32_t affine;     /**< 1 to learn a per-channel gamma and beta, 0 for none (default,
+                         *   as PyTorch's nn.InstanceNorm2d) */
+} gan_instancenorm_options_t;
+
+/**
+ * @brief Fill @p opts with the defaults (epsilon 1e-5, affine 0) and set its struct_size.
+ * @param opts the struct to fill.
+ * @param struct_size sizeof(*opts) as the caller was compiled with; must be at least
+ *        the size of version 1 of the struct.
+ * @return GAN_OK; GAN_E_INVALID_ARG if opts is NULL or struct_size is too small.
+ * Thread-safe.
+ */
+GAN_API gan_status gan_instancenorm_options_init(gan_instancenorm_options_t *opts,
+                                                 size_t struct_size);
+
+/**
+ * @brief Instance normalisation (Ulyanov et al. 2016), as PyTorch's nn.InstanceNorm2d
+ *        without running statistics: each channel of each sample is normalised with its
+ *        own mean and biased variance over its H*W pixels,
+ *        y = (x - mean) / sqrt(var + epsilon), then, if affine, y = gamma * y + beta.
+ *        Training and inference modes compute the same thing.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param opts the settings, or NULL for the defaults of gan_instancenorm_options_init().
+ *        Read during the call only.
+ * Input (C,H,W), or any (C, ...) with more than one value per channel, e.g. (C,L);
+ * output the same shape. With affine, gamma is the GAN_PARAM_WEIGHT group (C,
+ * initialised to ones) and beta GAN_PARAM_BIAS (C, zeros); without, no parameters.
+ * Another input shape is reported by gan_model_add() as GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL, struct_size too small or unknown trailing
+ *         bytes set), GAN_E_OUT_OF_RANGE (epsilon not finite and > 0, affine not 0 or
+ *         1), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_instancenorm_create(gan_layer_t **out,
+                                                 const gan_instancenorm_options_t *opts);
+
+/**
+ * Settings of a GroupNorm layer. Fill with gan_groupnorm_options_init() (which also
+ * sets struct_size), then change the fields you need.
+ */
+typedef struct gan_groupnorm_options {
+    size_t struct_size; /**< sizeof(gan_groupnorm_options_t), set by _init */
+    int32_t groups;     /**< G >= 1, dividing the input's channels (default 1) */
+    float epsilon;      /**< added to the variance, finite and > 0 (default 1e-5) */
+    int32_t affine;     /**< 1 to learn a per-channel gamma and beta (default, as
+                         *   PyTorch's nn.GroupNorm), 0 for none */
+} gan_groupnorm_options_t;
+
+/**
+ * @brief Fill @p opts with the defaults (groups 1, epsilon 1e-5, affine 1) and set its
+ *        struct_size.
+ * @param opts the struct to fill.
+ * @param struct_size sizeof(*opts) as the caller was compiled with; must be at least
+ *        the size of version 1 of the struct.
+ * @return GAN_OK; GAN_E_INVALID_ARG if opts is NULL or struct_size is too small.
+ * Thread-safe.
+ */
+GAN_API gan_status gan_groupnorm_options_init(gan_groupnorm_options_t *opts,
+                                              size_t struct_size);
+
+/**
+ * @brief Group normalisation (Wu & He 2018), as PyTorch's nn.GroupNorm: each sample's C
+ *        channels are split into G groups of C/G consecutive channels, and each group is
+ *        normalised with its own mean and biased variance over its (C/G)*H*W values,
+ *        then, if affine, scaled and shifted per channel. G = C is InstanceNorm, G = 1
+ *        LayerNorm over the whole sample (with per-channel gamma and beta). No running
+ *        statistics: training and inference modes compute the same thing.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param opts the settings, or NULL for the defaults of gan_groupnorm_options_init().
+ *        Read during the call only.
+ * Input (C,H,W), (C,L) or (F) (F channels of one value: LayerNorm after Dense); output
+ * the same shape. G must divide C and a group must hold more than one value, else
+ * gan_model_add() fails with GAN_E_SHAPE. With affine, gamma is the GAN_PARAM_WEIGHT
+ * group (C, ones) and beta GAN_PARAM_BIAS (C, zeros).
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL, struct_size too small or unknown trailing
+ *         bytes set), GAN_E_OUT_OF_RANGE (groups < 1, epsilon not finite and > 0,
+ *         affine not 0 or 1), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_groupnorm_create(gan_layer_t **out,
+                                              const gan_groupnorm_options_t *opts);
+
+/** Border modes of gan_layer_pad2d_create() (the int32_t `mode` argument). */
+enum {
+    /** Zeros (PyTorch's nn.ZeroPad2d). */
+    GAN_PAD_ZERO = 0,
+    /** Mirror without repeating the edge (nn.ReflectionPad2d): [1 2 3 4] padded by 2 on
+     *  both sides is [3 2 1 2 3 4 3 2]. Each pad must be smaller than its dimension. */
+    GAN_PAD_REFLECT = 1,
+    /** Repeat the edge (nn.ReplicationPad2d): [1 2 3] padded by 2 is [1 1 1 2 3 3 3]. */
+    GAN_PAD_REPLICATE = 2
+};
+
+/**
+ * @brief Pad an image: (C,H,W) in, (C, H+top+bottom, W+left+right) out, the new border
+ *        filled by @p mode, as PyTorch's nn.ZeroPad2d, nn.ReflectionPad2d and
+ *        nn.ReplicationPad2d. No parameters. Backward adds each output pixel's gradient
+ *        to the pixel it was copied from.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param mode GAN_PAD_ZERO, GAN_PAD_REFLECT or GAN_PAD_REPLICATE.
+ * @param top rows added above, in [0, 65536].
+ * @param bottom rows added below, in [0, 65536].
+ * @param left columns added on the left, in [0, 65536].
+ * @param right columns added on the right, in [0, 65536].
+ * An input that is not (C,H,W), or, with GAN_PAD_REFLECT, a pad not smaller than the
+ * height (top, bottom) or width (left, right) is reported by gan_model_add() as
+ * GAN_E_SHAPE; an output of more than INT32_MAX values per sample as GAN_E_OUT_OF_RANGE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (mode unknown, a pad
+ *         outside its range), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_pad2d_create(gan_layer_t **out, int32_t mode, int32_t top,
+                                          int32_t bottom, int32_t left, int32_t right);
+
+/* ---- end of InstanceNorm, GroupNorm, Pad2D ---- */
 
 /**
  * @brief Spectral normalisation of the layer's weights (Miyato et al. 2018), as

@@ -1,0 +1,353 @@
+/* Per-sample normalisation by groups of channels: InstanceNorm and GroupNorm.
+ *
+ * GroupNorm (Wu & He 2018) normalises each sample's channels in G groups of C/G channels
+ * with the mean and biased variance of the group's (C/G) * pixels values; InstanceNorm
+ * (Ulyanov et al. 2016) is the case G = C, LayerNorm over (C,H,W) the case G = 1. A
+ * group is contiguous in NCHW memory, and the statistics are the sample's own, so there
+ * are no running statistics and training and inference modes compute the same thing
+ * (PyTorch's nn.InstanceNorm2d with track_running_stats=False, nn.GroupNorm). */
+#include <math.h>
+#include <stdio.h>
+
+#include "core/error.h"
+
+#include "core/clones.h"
+#include "core/options.h"
+#include "core/pool.h"
+#include "layers/layer.h"
+
+typedef struct gan__groupnorm {
+    gan_layer_t base;
+    float epsilon;
+    bool affine;      /* per-channel gamma (GAN_PARAM_WEIGHT) and beta (GAN_PARAM_BIAS) */
+    bool instance;    /* InstanceNorm: one group per channel, whatever C is */
+    int32_t groups;   /* G; set by configure for InstanceNorm */
+    int32_t channels; /* C */
+    size_t pixels;    /* per channel per sample */
+} gan__groupnorm;
+
+/* Values in one group of one sample. */
+static size_t gan__gn_group_size(const gan__groupnorm *g)
+{
+    return (size_t)(g->channels / g->groups) * g->pixels;
+}
+
+/* l->saved: xhat (N*C*pixels), then inv_std (N*G), group by group. */
+static size_t gan__gn_saved(const gan_layer_t *l, int32_t batch)
+{
+    const gan__groupnorm *g = (const gan__groupnorm *)l;
+    return (size_t)batch * ((size_t)g->channels * g->pixels + (size_t)g->groups);
+}
+
+static gan_status gan__gn_configure(gan_layer_t *l)
+{
+    gan__groupnorm *g = (gan__groupnorm *)l;
+    const char *kind = l->ops->kind;
+    const int32_t min_rank = g->instance ? 2 : 1;
+    if (l->in.ndim < min_rank)
+        return gan__fail(GAN_E_SHAPE, "%s expects %s, got %s", kind,
+                         g->instance ? "(C,H,W) or (C,L)" : "(F), (C,L) or (C,H,W)",
+                         gan__shape_str(&l->in).s);
+    g->channels = l->in.d[0];
+    g->pixels = gan__shape_size(&l->in) / (size_t)g->channels;
+    if (g->instance)
+        g->groups = g->channels;
+    if (g->channels % g->groups != 0)
+        return gan__fail(GAN_E_SHAPE, "%s: %d groups do not divide the %d channels of %s",
+                         kind, (int)g->groups, (int)g->channels, gan__shape_str(&l->in).s);
+    if (gan__gn_group_size(g) < 2)
+        return gan__fail(GAN_E_SHAPE, "%s of %s would normalise groups of one value "
+                         "(always 0); it needs more than 1 value per group", kind,
+                         gan__shape_str(&l->in).s);
+    l->out = l->in;
+    for (int p = 0; p < GAN__PARAM_GROUPS; p++) {
+        l->param[p].count = (size_t)g->channels;
+        l->param[p].fan_in = l->param[p].fan_out = g->channels;
+    }
+    return GAN_OK;
+}
+
+/* What a pass over a batch works with; the tensors are set by the caller. */
+typedef struct gan__gn_job {
+    const gan__groupnorm *g;
+    int32_t batch;
+    size_t size, px;      /* values per sample-group, pixels per channel */
+    int32_t per_group;    /* channels per group */
+    const float *gamma, *beta;
+    float *xhat, *inv_std; /* l->saved: (N*C*pixels), then (N*G) */
+    const float *x, *dy;
+    float *y, *dx;
+} gan__gn_job;
+
+static gan__gn_job gan__gn_job_of(const gan__groupnorm *g, int32_t batch)
+{
+    const gan_layer_t *l = &g->base;
+    return (gan__gn_job){
+        .g = g,
+        .batch = batch,
+        .size = gan__gn_group_size(g),
+        .px = g->pixels,
+        .per_group = g->channels / g->groups,
+        .gamma = l->param[GAN_PARAM_WEIGHT].value,
+        .beta = l->param[GAN_PARAM_BIAS].value,
+        .xhat = l->saved,
+        .inv_std = l->saved + (size_t)batch * g->channels * g->pixels,
+    };
+}
+
+/* Sample-groups [first, last) of the batch, each on its own: the same results for any
+ * split. Mean and variance in double, two passes (the group is read twice). */
+GAN__CLONES static void gan__gn_forward_range(void *arg, size_t first, size_t last)
+{
+    const gan__gn_job *j = arg;
+    const gan__groupnorm *g = j->g;
+    const size_t size = j->size, px = j->px;
+    const int32_t per_group = j->per_group;
+    const float *gamma = j->gamma, *beta = j->beta;
+    float *xhat_all = j->xhat, *inv_std = j->inv_std;
+
+    for (size_t grp = first; grp < last; grp++) {
+        const float *in = j->x + grp * size;
+        float *out = j->y + grp * size; /* may be in */
+        float *restrict xhat = xhat_all + grp * size;
+        double sum = 0.0;
+        for (size_t k = 0; k < size; k++)
+            sum += in[k];
+        const double mean = sum / (double)size;
+        double sq = 0.0;
+        for (size_t k = 0; k < size; k++) {
+            const double d = (double)in[k] - mean;
+            sq += d * d;
+        }
+        const float m = (float)mean;
+        const float s = (float)(1.0 / sqrt(sq / (double)size + g->epsilon));
+        inv_std[grp] = s;
+        for (size_t k = 0; k < size; k++)
+            xhat[k] = (in[k] - m) * s;
+        if (!g->affine) {
+            for (size_t k = 0; k < size; k++)
+                out[k] = xhat[k];
+            continue;
+        }
+        const int32_t c0 = (int32_t)(grp % (size_t)g->groups) * per_group;
+        for (int32_t ch = 0; ch < per_group; ch++) {
+            const float ga = gamma[c0 + ch], be = beta[c0 + ch];
+            const float *restrict h = xhat + (size_t)ch * px;
+            float *o = out + (size_t)ch * px;
+            for (size_t k = 0; k < px; k++)
+                o[k] = ga * h[k] + be;
+        }
+    }
+}
+
+/* Sample-groups per range so that a range has some 16k values. */
+static size_t gan__gn_grain(size_t per_item)
+{
+    return per_item >= 16384 ? 1 : 16384 / per_item;
+}
+
+static gan_status gan__gn_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                  float *y)
+{
+    const gan__groupnorm *g = (const gan__groupnorm *)l;
+    gan__gn_job job = gan__gn_job_of(g, c->batch);
+    job.x = x;
+    job.y = y;
+    gan__pool_for(gan__gn_forward_range, &job, (size_t)c->batch * g->groups,
+                  gan__gn_grain(job.size), c->parts);
+    return GAN_OK;
+}
+
+/* dgamma[ch] += sum of dy * xhat, dbeta[ch] += sum of dy over the batch and the pixels,
+ * for channels [first, last), samples in order (the same sums for any split). */
+GAN__CLONES static void gan__gn_param_range(void *arg, size_t first, size_t last)
+{
+    const gan__gn_job *j = arg;
+    const gan_layer_t *l = &j->g->base;
+    const size_t px = j->px, nc = (size_t)j->g->channels;
+    const float *xhat = j->xhat;
+    for (size_t ch = first; ch < last; ch++) {
+        double s_dy = 0.0, s_dy_xhat = 0.0;
+        for (int32_t i = 0; i < j->batch; i++) {
+            const size_t at = ((size_t)i * nc + ch) * px;
+            const float *restrict d = j->dy + at, *restrict h = xhat + at;
+            for (size_t k = 0; k < px; k++) {
+                s_dy += d[k];
+                s_dy_xhat += (double)d[k] * h[k];
+            }
+        }
+        l->param[GAN_PARAM_WEIGHT].grad[ch] += (float)s_dy_xhat;
+        l->param[GAN_PARAM_BIAS].grad[ch] += (float)s_dy;
+    }
+}
+
+/* The normalisation's backward per sample-group, with g = gamma * dy the gradient of
+ * xhat: dx = inv_std * (g - mean(g) - xhat * mean(g * xhat)). A group's dy is read
+ * whole before its dx is written, so dx may be dy. */
+GAN__CLONES static void gan__gn_input_range(void *arg, size_t first, size_t last)
+{
+    const gan__gn_job *j = arg;
+    const gan__groupnorm *g = j->g;
+    const size_t size = j->size, px = j->px;
+    const int32_t per_group = j->per_group;
+    const float *gamma = j->gamma, *xhat_all = j->xhat, *inv_std = j->inv_std;
+
+    for (size_t grp = first; grp < last; grp++) {
+        const float *d = j->dy + grp * size;
+        const float *restrict xhat = xhat_all + grp * size;
+        float *out = j->dx + grp * size; /* may be d */
+        const int32_t c0 = (int32_t)(grp % (size_t)g->groups) * per_group;
+        double s_g = 0.0, s_g_xhat = 0.0;
+        for (int32_t ch = 0; ch < per_group; ch++) {
+            const float ga = g->affine ? gamma[c0 + ch] : 1.0f;
+            const size_t at = (size_t)ch * px;
+            double s0 = 0.0, s1 = 0.0;
+            for (size_t k = 0; k < px; k++) {
+                s0 += d[at + k];
+                s1 += (double)d[at + k] * xhat[at + k];
+            }
+            s_g += ga * s0;
+            s_g_xhat += ga * s1;
+        }
+        const float mean_g = (float)(s_g / (double)size);
+        const float mean_g_xhat = (float)(s_g_xhat / (double)size);
+        const float s = inv_std[grp];
+        for (int32_t ch = 0; ch < per_group; ch++) {
+            const float ga = g->affine ? gamma[c0 + ch] : 1.0f;
+            const size_t at = (size_t)ch * px;
+            for (size_t k = 0; k < px; k++)
+                out[at + k] = s * (ga * d[at + k] - mean_g - xhat[at + k] * mean_g_xhat);
+        }
+    }
+}
+
+static gan_status gan__gn_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
+                                   const float *y, const float *dy, float *dx)
+{
+    (void)x;
+    (void)y;
+    const gan__groupnorm *g = (const gan__groupnorm *)l;
+    gan__gn_job job = gan__gn_job_of(g, c->batch);
+    job.dy = dy;
+    job.dx = dx;
+    /* Parameter gradients first: the input pass may write dx over dy. */
+    if (g->affine && c->param_grads)
+        gan__pool_for(gan__gn_param_range, &job, (size_t)g->channels,
+                      gan__gn_grain((size_t)c->batch * g->pixels), c->parts);
+    if (dx)
+        gan__pool_for(gan__gn_input_range, &job, (size_t)c->batch * g->groups,
+                      gan__gn_grain(job.size), c->parts);
+    return GAN_OK;
+}
+
+static void gan__gn_describe(const gan_layer_t *l, char *buf, size_t size)
+{
+    const gan__groupnorm *g = (const gan__groupnorm *)l;
+    if (g->instance)
+        snprintf(buf, size, "eps=%g%s", (double)g->epsilon, g->affine ? " affine" : "");
+    else
+        snprintf(buf, size, "groups=%d eps=%g%s", (int)g->groups, (double)g->epsilon,
+                 g->affine ? " affine" : "");
+}
+
+/* Backward works from the saved xhat and inv_std; forward finishes a group's statistics
+ * before writing its output, backward reads a group's dy before writing its dx. */
+#define GAN__GN_MEMORY \
+    (GAN__MEM_NO_X | GAN__MEM_NO_Y | GAN__MEM_FWD_IN_PLACE | GAN__MEM_BWD_IN_PLACE)
+
+static const gan__layer_ops gan__instancenorm_ops = {
+    .kind = "instancenorm",
+    .configure = gan__gn_configure,
+    .saved_floats = gan__gn_saved,
+    .forward = gan__gn_forward,
+    .backward = gan__gn_backward,
+    .describe = gan__gn_describe,
+    .memory = GAN__GN_MEMORY,
+};
+
+static const gan__layer_ops gan__groupnorm_ops = {
+    .kind = "groupnorm",
+    .configure = gan__gn_configure,
+    .saved_floats = gan__gn_saved,
+    .forward = gan__gn_forward,
+    .backward = gan__gn_backward,
+    .describe = gan__gn_describe,
+    .memory = GAN__GN_MEMORY,
+};
+
+static gan_status gan__gn_create(gan_layer_t **out, const gan__layer_ops *ops,
+                                 int32_t groups, float epsilon, int32_t affine,
+                                 const char *who)
+{
+    gan_status st = gan__check_out(out, who);
+    if (st != GAN_OK)
+        return st;
+    if (!(epsilon > 0.0f && isfinite(epsilon)))
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: epsilon %g must be finite and > 0", who,
+                         (double)epsilon);
+    if (affine != 0 && affine != 1)
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: affine %d must be 0 or 1", who,
+                         (int)affine);
+    st = gan__layer_alloc(out, sizeof(gan__groupnorm), ops, who);
+    if (st != GAN_OK)
+        return st;
+    gan__groupnorm *g = (gan__groupnorm *)*out;
+    g->epsilon = epsilon;
+    g->affine = affine != 0;
+    g->instance = ops == &gan__instancenorm_ops;
+    g->groups = groups;
+    g->base.param[GAN_PARAM_WEIGHT].present = g->affine;
+    g->base.param[GAN_PARAM_WEIGHT].init_kind = GAN_INIT_ONES;
+    g->base.param[GAN_PARAM_BIAS].present = g->affine;
+    return GAN_OK;
+}
+
+gan_status gan_instancenorm_options_init(gan_instancenorm_options_t *opts,
+                                         size_t struct_size)
+{
+    gan_status st = gan__options_init(opts, struct_size, sizeof *opts,
+                                      "gan_instancenorm_options_init");
+    if (st != GAN_OK)
+        return st;
+    opts->epsilon = 1e-5f;
+    opts->affine = 0;
+    return GAN_OK;
+}
+
+gan_status gan_layer_instancenorm_create(gan_layer_t **out,
+                                         const gan_instancenorm_options_t *opts)
+{
+    static const char who[] = "gan_layer_instancenorm_create";
+    gan_instancenorm_options_t o;
+    gan_instancenorm_options_init(&o, sizeof o);
+    gan_status st = gan__options_read(&o, sizeof o, opts, sizeof o, who);
+    if (st != GAN_OK)
+        return st;
+    return gan__gn_create(out, &gan__instancenorm_ops, 0, o.epsilon, o.affine, who);
+}
+
+gan_status gan_groupnorm_options_init(gan_groupnorm_options_t *opts, size_t struct_size)
+{
+    gan_status st = gan__options_init(opts, struct_size, sizeof *opts,
+                                      "gan_groupnorm_options_init");
+    if (st != GAN_OK)
+        return st;
+    opts->groups = 1;
+    opts->epsilon = 1e-5f;
+    opts->affine = 1;
+    return GAN_OK;
+}
+
+gan_status gan_layer_groupnorm_create(gan_layer_t **out, const gan_groupnorm_options_t *opts)
+{
+    static const char who[] = "gan_layer_groupnorm_create";
+    gan_groupnorm_options_t o;
+    gan_groupnorm_options_init(&o, sizeof o);
+    gan_status st = gan__options_read(&o, sizeof o, opts, sizeof o, who);
+    if (st != GAN_OK)
+        return st;
+    if (o.groups < 1)
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: groups %d must be >= 1", who,
+                         (int)o.groups);
+    return gan__gn_create(out, &gan__groupnorm_ops, o.groups, o.epsilon, o.affine, who);
+}
