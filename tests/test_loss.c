@@ -48,7 +48,9 @@ typedef enum lt_fn {
     LT_WASSERSTEIN,
     LT_HINGE,
     LT_LEAST_SQUARES,
-    LT_SOFTMAX
+    LT_SOFTMAX,
+    LT_L1,
+    LT_L2
 } lt_fn;
 
 /* One call of a loss: the function, its scalar arguments, its arrays, which pointers to
@@ -62,7 +64,7 @@ typedef struct lt_case {
     float sign;      /* Wasserstein, hinge */
     float target;    /* least squares */
     float x[LT_MAX]; /* (n) or (n, classes) */
-    float t[LT_MAX]; /* BCE targets */
+    float t[LT_MAX]; /* BCE targets; L1 and L2 targets (n of them) */
     int32_t labels[LT_MAX];
     bool null_x, null_t, null_labels, null_loss;
     double loss;
@@ -79,7 +81,15 @@ static const struct {
     [LT_HINGE] = {"gan_loss_hinge", "scores"},
     [LT_LEAST_SQUARES] = {"gan_loss_least_squares", "scores"},
     [LT_SOFTMAX] = {"gan_loss_softmax_cross_entropy", "logits"},
+    [LT_L1] = {"gan_loss_l1", "pred"},
+    [LT_L2] = {"gan_loss_l2", "pred"},
 };
+
+/* The losses between two tensors, whose n is a size_t element count. */
+static bool lt_pair(const lt_case *c)
+{
+    return c->fn == LT_L1 || c->fn == LT_L2;
+}
 
 static size_t lt_width(const lt_case *c)
 {
@@ -110,6 +120,11 @@ static gan_status lt_call(const lt_case *c, double *loss, float *dx)
     case LT_SOFTMAX:
         return gan_loss_softmax_cross_entropy(x, c->null_labels ? NULL : c->labels, c->n,
                                               c->classes, loss, dx);
+    case LT_L1:
+    case LT_L2:
+        assert_true(c->n >= 0); /* a negative n would be a huge count */
+        return (c->fn == LT_L1 ? gan_loss_l1 : gan_loss_l2)(x, c->null_t ? NULL : c->t,
+                                                           (size_t)c->n, loss, dx);
     }
     fail_msg("unknown loss %d", (int)c->fn);
     return GAN_E_INTERNAL;
@@ -209,6 +224,32 @@ static const lt_case lt_hand[] = {
     {.name = "softmax confident and right keeps its small loss", .fn = LT_SOFTMAX,
      .classes = 4, .n = 1, .x = {30, 0, 0, 0}, .labels = {0}, .loss = 3 * LT_E30,
      .dx = {-3 * LT_E30, LT_E30, LT_E30, LT_E30}},
+
+    /* L1: mean |pred - target|, gradient sign(pred - target) / n, 0 at equality */
+    {.name = "l1", .fn = LT_L1, .n = 4, .x = {1, -2, 3, 0.5f}, .t = {0, 0, 3, 1},
+     .loss = 3.5 / 4, .dx = {0.25, -0.25, 0, -0.25}},
+    {.name = "l1 all equal: loss 0, subgradient 0", .fn = LT_L1, .n = 3,
+     .x = {0.25f, -1, 7}, .t = {0.25f, -1, 7}, .loss = 0, .dx = {0, 0, 0}},
+    {.name = "l1 one element", .fn = LT_L1, .n = 1, .x = {-0.75f}, .t = {0.5f},
+     .loss = 1.25, .dx = {-1}},
+    {.name = "l1 odd count", .fn = LT_L1, .n = 3, .x = {1, 2, 3}, .t = {0, 0, 0},
+     .loss = 2, .dx = {1.0 / 3, 1.0 / 3, 1.0 / 3}},
+    {.name = "l1 FLT_MAX apart", .fn = LT_L1, .n = 2, .x = {FLT_MAX, -FLT_MAX},
+     .t = {-FLT_MAX, FLT_MAX}, .loss = 2.0 * FLT_MAX, .dx = {0.5, -0.5}},
+    {.name = "l1 one ulp apart", .fn = LT_L1, .n = 2, .x = {1, 0x1.000002p0f},
+     .t = {0x1.000002p0f, 1}, .loss = 0x1p-23, .dx = {-0.5, 0.5}},
+
+    /* L2: mean (pred - target)^2, gradient 2 (pred - target) / n */
+    {.name = "l2", .fn = LT_L2, .n = 4, .x = {1, -2, 3, 0.5f}, .t = {0, 0, 3, 1},
+     .loss = 5.25 / 4, .dx = {0.5, -1, 0, -0.25}},
+    {.name = "l2 odd count", .fn = LT_L2, .n = 3, .x = {1, 2, 3}, .t = {0, 0, 0},
+     .loss = 14.0 / 3, .dx = {2.0 / 3, 4.0 / 3, 2}},
+    {.name = "l2 one element", .fn = LT_L2, .n = 1, .x = {-0.75f}, .t = {0.5f},
+     .loss = 1.5625, .dx = {-2.5}},
+    {.name = "l2 largest gradient that is a float", .fn = LT_L2, .n = 4,
+     .x = {FLT_MAX, FLT_MAX, FLT_MAX, FLT_MAX},
+     .t = {-FLT_MAX, -FLT_MAX, -FLT_MAX, -FLT_MAX},
+     .loss = 4.0 * FLT_MAX * FLT_MAX, .dx = {FLT_MAX, FLT_MAX, FLT_MAX, FLT_MAX}},
 };
 
 #define LT_N_HAND (sizeof lt_hand / sizeof lt_hand[0])
@@ -269,6 +310,14 @@ static const lt_random lt_randoms[] = {
      .lo = -4, .hi = 4},
     {.c = {.name = "softmax 10 classes, wide logits", .fn = LT_SOFTMAX, .classes = 10,
            .n = 3}, .lo = -20, .hi = 20},
+    /* pred = target +- [lo, hi], away from L1's kink at equality */
+    {.c = {.name = "l1", .fn = LT_L1, .n = 9}, .lo = 0.05f, .hi = 3, .kinked = true,
+     .t_lo = -2, .t_hi = 2},
+    {.c = {.name = "l1 one element", .fn = LT_L1, .n = 1}, .lo = 0.05f, .hi = 3,
+     .kinked = true, .t_lo = -2, .t_hi = 2},
+    {.c = {.name = "l2", .fn = LT_L2, .n = 7}, .lo = -3, .hi = 3, .t_lo = -2, .t_hi = 2},
+    {.c = {.name = "l2 one element", .fn = LT_L2, .n = 1}, .lo = -3, .hi = 3, .t_lo = -1,
+     .t_hi = 1},
 };
 
 #define LT_N_RANDOM (sizeof lt_randoms / sizeof lt_randoms[0])
@@ -281,6 +330,20 @@ static lt_case lt_draw(size_t k)
     const size_t count = lt_count(&c);
     gt_rng rng;
     gt_seed(&rng, LT_SEED + k);
+    if (lt_pair(&c)) {
+        /* Targets first, on the grid; pred = target + offset, so both moves of a finite
+         * difference stay exact and L1's kink (pred = target) is never crossed. */
+        gt_fill(&rng, c.t, count, r->t_lo, r->t_hi);
+        if (r->kinked)
+            gt_fill_away_from_zero(&rng, c.x, count, r->lo, r->hi);
+        else
+            gt_fill(&rng, c.x, count, r->lo, r->hi);
+        for (size_t i = 0; i < count; i++) {
+            c.t[i] = roundf(c.t[i] / LT_FD_GRID) * LT_FD_GRID;
+            c.x[i] = c.t[i] + roundf(c.x[i] / LT_FD_GRID) * LT_FD_GRID;
+        }
+        return c;
+    }
     if (r->kinked) {
         gt_fill_away_from_zero(&rng, c.x, count, r->lo, r->hi);
         for (size_t i = 0; i < count; i++)
@@ -318,6 +381,10 @@ static double lt_reference_term(const lt_case *c, int32_t i)
         return fmax(0.0, 1 + c->sign * x);
     case LT_LEAST_SQUARES:
         return 0.5 * (x - c->target) * (x - c->target);
+    case LT_L1:
+        return fabs(x - c->t[i]);
+    case LT_L2:
+        return (x - c->t[i]) * (x - c->t[i]);
     case LT_SOFTMAX: {
         const float *row = c->x + (size_t)i * (size_t)c->classes;
         double z = 0.0;
@@ -491,6 +558,8 @@ static const lt_case lt_bases[] = {
     {.name = "hinge", .fn = LT_HINGE, .sign = 1, .n = 3},
     {.name = "least squares", .fn = LT_LEAST_SQUARES, .target = 1, .n = 3},
     {.name = "softmax", .fn = LT_SOFTMAX, .classes = 4, .n = 3, .labels = {3, 0, 1}},
+    {.name = "l1", .fn = LT_L1, .n = 3, .t = {1, 0, -1}},
+    {.name = "l2", .fn = LT_L2, .n = 3, .t = {1, 0, -1}},
 };
 
 typedef enum lt_mutation {
@@ -547,7 +616,7 @@ static void lt_mutate(lt_error *e, lt_mutation m, char *needle, size_t size)
     case LT_N_NEGATIVE:
         c->n = m == LT_N_ZERO ? 0 : -1;
         e->status = GAN_E_OUT_OF_RANGE;
-        snprintf(needle, size, "n = %d", (int)c->n);
+        snprintf(needle, size, lt_pair(c) ? "count = %d" : "n = %d", (int)c->n);
         return;
     case LT_NAN_FIRST:
     case LT_INF_MIDDLE:
@@ -613,6 +682,26 @@ static const lt_error lt_errors[] = {
     {.c = {.name = "softmax NaN logit of sample 1, class 2", .fn = LT_SOFTMAX,
            .classes = 3, .n = 2, .x = {[5] = NAN}},
      .status = GAN_E_NUMERIC, .needle = "logits[5] (sample 1, column 2) is"},
+    {.c = {.name = "l1 NULL target", .fn = LT_L1, .n = 2, .null_t = true},
+     .status = GAN_E_INVALID_ARG, .needle = "target is NULL"},
+    {.c = {.name = "l1 NULL pred and target", .fn = LT_L1, .n = 2, .null_x = true,
+           .null_t = true}, .status = GAN_E_INVALID_ARG, .needle = "pred is NULL"},
+    {.c = {.name = "l1 NaN target", .fn = LT_L1, .n = 3, .t = {0, 1, NAN}},
+     .status = GAN_E_NUMERIC, .needle = "target[2] is"},
+    {.c = {.name = "l1 -inf target, NaN pred: pred first", .fn = LT_L1, .n = 3,
+           .x = {0, 0, NAN}, .t = {-INFINITY}},
+     .status = GAN_E_NUMERIC, .needle = "pred[2] is"},
+    {.c = {.name = "l2 NULL target", .fn = LT_L2, .n = 1, .null_t = true},
+     .status = GAN_E_INVALID_ARG, .needle = "target is NULL"},
+    {.c = {.name = "l2 infinite target", .fn = LT_L2, .n = 4, .t = {[3] = INFINITY}},
+     .status = GAN_E_NUMERIC, .needle = "target[3] is inf"},
+    /* |pred - target| <= 2 * FLT_MAX, so only counts below 4 can overflow. */
+    {.c = {.name = "l2 gradient overflows float", .fn = LT_L2, .n = 1, .x = {FLT_MAX},
+           .t = {-FLT_MAX}},
+     .status = GAN_E_NUMERIC, .needle = "pred[0] - target[0]", .only_with_gradient = true},
+    {.c = {.name = "l2 gradient of element 2 of 3 overflows float", .fn = LT_L2, .n = 3,
+           .x = {1, 2, -FLT_MAX}, .t = {0, 0, FLT_MAX}},
+     .status = GAN_E_NUMERIC, .needle = "pred[2] - target[2]", .only_with_gradient = true},
 };
 
 #define LT_SENTINEL_LOSS 12345.0
@@ -655,6 +744,8 @@ static void test_common_errors(void **state)
         lt_loss(&lt_bases[b]);
         for (int m = 0; m < LT_N_MUTATIONS; m++) {
             lt_error e = {.c = lt_bases[b]};
+            if (lt_pair(&e.c) && m == LT_N_NEGATIVE)
+                continue; /* a size_t count cannot be negative */
             char needle[128], name[96];
             lt_mutate(&e, (lt_mutation)m, needle, sizeof needle);
             snprintf(name, sizeof name, "%s, %s", lt_bases[b].name, lt_mutation_names[m]);
@@ -672,6 +763,48 @@ static void test_specific_errors(void **state)
         lt_expect_error(&lt_errors[k]);
 }
 
+/* ---- L1 and L2 ------------------------------------------------------------------ */
+
+/* The gradient may be written over pred or target: the same values as into a third
+ * array. */
+static void test_pair_gradient_in_place(void **state)
+{
+    (void)state;
+    for (lt_fn fn = LT_L1; fn <= LT_L2; fn++) {
+        lt_case c = {.name = "in place", .fn = fn, .n = 5, .x = {1, -2, 0.5f, 3, 3},
+                     .t = {0, 1, 0.5f, -4, 2}};
+        double loss, again;
+        float dx[LT_MAX];
+        GT_OK(lt_call(&c, &loss, dx));
+        for (int over_target = 0; over_target <= 1; over_target++) {
+            lt_case d = c;
+            float *out = over_target ? d.t : d.x;
+            GT_OK((fn == LT_L1 ? gan_loss_l1 : gan_loss_l2)(d.x, d.t, 5, &again, out));
+            assert_true(again == loss);
+            assert_memory_equal(out, dx, 5 * sizeof *dx);
+        }
+    }
+}
+
+/* L2 is twice the least-squares loss against a constant target, gradient included. */
+static void test_l2_is_twice_least_squares(void **state)
+{
+    (void)state;
+    const lt_case ls = lt_draw(10); /* least squares target 0.9 */
+    assert_int_equal(ls.fn, LT_LEAST_SQUARES);
+    lt_case l2 = {.name = "l2 against 0.9", .fn = LT_L2, .n = ls.n};
+    memcpy(l2.x, ls.x, sizeof l2.x);
+    for (int32_t i = 0; i < ls.n; i++)
+        l2.t[i] = ls.target;
+    double a, b;
+    float da[LT_MAX], db[LT_MAX];
+    GT_OK(lt_call(&ls, &a, da));
+    GT_OK(lt_call(&l2, &b, db));
+    lt_expect_close("loss", &l2, 0, b, 2.0 * a, LT_LOSS_RTOL, 0.0);
+    for (int32_t i = 0; i < ls.n; i++)
+        lt_expect_close("dx", &l2, (size_t)i, db[i], 2.0 * da[i], LT_GRAD_RTOL, 0.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +816,8 @@ int main(void)
         cmocka_unit_test(test_generator_kinds_are_bce),
         cmocka_unit_test(test_common_errors),
         cmocka_unit_test(test_specific_errors),
+        cmocka_unit_test(test_pair_gradient_in_place),
+        cmocka_unit_test(test_l2_is_twice_least_squares),
     };
     return cmocka_run_group_tests_name("loss", tests, NULL, NULL);
 }

@@ -93,7 +93,18 @@ enum {
      *  discriminator update reuses that update's fakes, as the PyTorch and TensorFlow
      *  DCGAN tutorials do, saving one generator forward pass per step. Further updates
      *  of one turn (g_steps > 1) always draw fresh latents. */
-    GAN_HACK_FRESH_G_LATENT = 16
+    GAN_HACK_FRESH_G_LATENT = 16,
+    /** The secondary loss family mixed in by GAN_HACK_MIX_WEIGHT, a GAN_LOSS_* value;
+     *  default GAN_LOSS_WASSERSTEIN. A BCE secondary uses the label settings and
+     *  GAN_HACK_GENERATOR_LOSS as the primary would. */
+    GAN_HACK_MIX_LOSS = 17,
+    /** Weight w of the mixed adversarial loss: both the discriminator's and the
+     *  generator's loss become (1 - w) * primary + w * secondary (primary: GAN_HACK_LOSS,
+     *  secondary: GAN_HACK_MIX_LOSS), gradients alike; e.g. BCE with some Wasserstein
+     *  against mode collapse. 0 (default) is off: exactly the primary loss. 1 uses only
+     *  the secondary, which then also decides the statistics, as GAN_HACK_LOSS would.
+     *  Range [0, 1]. With feature matching the generator's loss stays unmixed. */
+    GAN_HACK_MIX_WEIGHT = 18
 };
 
 /** @brief Create a configuration with every default. @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_NO_MEMORY. */

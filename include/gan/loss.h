@@ -2,6 +2,7 @@
 #ifndef GAN_LOSS_H
 #define GAN_LOSS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <gan/export.h>
@@ -99,6 +100,49 @@ GAN_API gan_status gan_loss_softmax_cross_entropy(const float *logits,
                                                   const int32_t *labels, int32_t n,
                                                   int32_t classes, double *loss,
                                                   float *dlogits);
+
+/*
+ * Reconstruction losses between two tensors of the same shape (cycle consistency and
+ * identity in CycleGAN, pix2pix's L1 term): a MEAN over all @p count elements, as
+ * torch.nn.L1Loss and MSELoss with reduction 'mean', reduced in double, with the gradient
+ * with respect to pred already divided by count. They take no weight: the generator's
+ * total gradient (adversarial + lambda * reconstruction) is summed into one array before
+ * gan_model_backward() anyway, and lambda is applied in that sum.
+ * Errors: GAN_E_INVALID_ARG (pred, target or loss NULL), GAN_E_OUT_OF_RANGE (count 0),
+ * GAN_E_NUMERIC (an element of pred or target that is NaN or infinite; the message gives
+ * its index). Outputs are left untouched on failure. dpred may be pred or target itself.
+ * Thread-safe.
+ */
+
+/**
+ * @brief Mean absolute error mean |pred - target| (torch.nn.L1Loss; pix2pix uses it with
+ *        lambda = 100, CycleGAN's cycle loss with lambda = 10).
+ *        Gradient: sign(pred - target) / count, with the subgradient 0 where
+ *        pred == target (as PyTorch's sign(0) = 0).
+ * @param pred count values, e.g. (N, C, H, W) generated images.
+ * @param target count values of the same layout, e.g. the paired or reconstructed images.
+ * @param count number of elements, >= 1.
+ * @param loss receives the mean.
+ * @param dpred NULL, or receives count gradients.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NUMERIC as above.
+ */
+GAN_API gan_status gan_loss_l1(const float *pred, const float *target, size_t count,
+                               double *loss, float *dpred);
+
+/**
+ * @brief Mean squared error mean (pred - target)^2 (torch.nn.MSELoss; no factor 1/2,
+ *        unlike gan_loss_least_squares()). Gradient: 2 (pred - target) / count.
+ * @param pred count values.
+ * @param target count values of the same layout.
+ * @param count number of elements, >= 1.
+ * @param loss receives the mean.
+ * @param dpred NULL, or receives count gradients.
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NUMERIC as above, and
+ *         GAN_E_NUMERIC when dpred is given and a gradient does not fit a float, which
+ *         only count < 4 with |pred - target| > FLT_MAX can cause.
+ */
+GAN_API gan_status gan_loss_l2(const float *pred, const float *target, size_t count,
+                               double *loss, float *dpred);
 
 #ifdef __cplusplus
 }

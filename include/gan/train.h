@@ -23,7 +23,9 @@ extern "C" {
  * pool, EMA weights, penalty buffers) is allocated at create time from G's allocator.
  *
  * G's input is the latent vector (its size is the latent dimension) and its output must
- * have D's input shape; D's output is one score per sample. For a conditional GAN, both
+ * have D's input shape; D's output is one score per sample or a map of them (PatchGAN:
+ * every element is a score, each loss is the mean over all the batch's scores, and a
+ * sample's smoothed or flipped target applies to all its scores). For a conditional GAN, both
  * models contain a Condition layer: real labels come with each real batch, and fakes get
  * class labels drawn uniformly.
  *
@@ -84,8 +86,9 @@ typedef struct gan_step_stats {
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, an optimizer of another model, a feature
  *         layer index outside D, a penalty with combined batches, a latent dimension or
  *         label classes that G and D disagree on), GAN_E_STATE (a model not built),
- *         GAN_E_SHAPE (G's output is not D's input, or D's output is not one score),
- *         GAN_E_OUT_OF_RANGE (a batch too large to double), GAN_E_NO_MEMORY.
+ *         GAN_E_SHAPE (G's output is not D's input),
+ *         GAN_E_OUT_OF_RANGE (a batch too large to double, or D's scores of a batch
+ *         beyond 2^31 - 1), GAN_E_NO_MEMORY.
  */
 GAN_API gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *generator,
                                       gan_model_t *discriminator, gan_optimizer_t *g_opt,

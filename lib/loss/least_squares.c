@@ -5,10 +5,6 @@
 #include "gan/loss.h"
 #include "loss/loss_common.h"
 
-/* The smallest double that rounds to float infinity: FLT_MAX plus half its ulp (the tie
- * rounds to the even 2^128). */
-#define GAN__FLOAT_OVERFLOW 0x1.ffffffp127
-
 gan_status gan_loss_least_squares(const float *scores, float target, int32_t n,
                                   double *loss, float *dscores)
 {

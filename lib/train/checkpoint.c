@@ -337,8 +337,12 @@ static void gan__put_optimizer(gan__sink *s, const gan_optimizer_t *o)
 
 static void gan__put_trainer(gan__sink *s, const gan_trainer_t *t)
 {
-    gan__sink_u32(s, GAN__HACK_COUNT);
-    for (int k = 0; k < GAN__HACK_COUNT; k++)
+    /* The keys added after the first 17 (the loss mix) are written only when one of them
+     * is set: a checkpoint without them is the one earlier libgan wrote and read. */
+    const int n_hacks = gan__hacks_default_from(&t->hacks, GAN__HACK_COUNT_V1)
+                            ? GAN__HACK_COUNT_V1 : GAN__HACK_COUNT;
+    gan__sink_u32(s, (uint32_t)n_hacks);
+    for (int k = 0; k < n_hacks; k++)
         gan__sink_f64(s, t->hacks.value[k]);
     const float labels[4] = {t->hacks.real_lo, t->hacks.real_hi, t->hacks.fake_lo,
                              t->hacks.fake_hi};
@@ -795,13 +799,15 @@ static gan_status gan__check_layout_hacks(const gan__load *c, const gan_trainer_
 static gan_status gan__get_trainer(gan__load *c, gan_trainer_t *t)
 {
     const uint32_t n_hacks = gan__read_u32(&c->r);
-    if (!c->r.short_read && n_hacks != GAN__HACK_COUNT)
+    if (!c->r.short_read && n_hacks != GAN__HACK_COUNT && n_hacks != GAN__HACK_COUNT_V1)
         return gan__fail(GAN_E_FORMAT, "the trainer section has %u hack settings, expected "
-                         "%d", (unsigned)n_hacks, GAN__HACK_COUNT);
-    /* Each value goes through gan_hacks_set, so the loaded set obeys every range. */
-    gan_hacks_t h = t->hacks;
+                         "%d or %d", (unsigned)n_hacks, GAN__HACK_COUNT_V1, GAN__HACK_COUNT);
+    /* Each value goes through gan_hacks_set, so the loaded set obeys every range. Keys
+     * the file lacks take their defaults, which is what its writer ran with. */
+    gan_hacks_t h;
+    gan__hacks_defaults(&h);
     gan_status st = GAN_OK;
-    for (int32_t k = 0; k < GAN__HACK_COUNT && st == GAN_OK; k++)
+    for (int32_t k = 0; k < (int32_t)n_hacks && k < GAN__HACK_COUNT && st == GAN_OK; k++)
         st = gan_hacks_set(&h, k, gan__read_f64(&c->r));
     float labels[4];
     for (int k = 0; k < 4; k++)

@@ -37,6 +37,9 @@ static const gan__hack_spec gan__hack_specs[GAN__HACK_COUNT] = {
     [GAN_HACK_CLIP] = {"clip", 0, 0, 1e6, false},
     [GAN_HACK_SEED] = {"seed", 42, 0, 9007199254740992.0, true},
     [GAN_HACK_FRESH_G_LATENT] = {"fresh_g_latent", 0, 0, 1, true},
+    [GAN_HACK_MIX_LOSS] = {"mix_loss", GAN_LOSS_WASSERSTEIN, GAN_LOSS_BCE,
+                           GAN_LOSS_LEAST_SQUARES, true},
+    [GAN_HACK_MIX_WEIGHT] = {"mix_weight", 0, 0, 1, false},
 };
 
 static const char *const gan__loss_names[] = {"bce", "wasserstein", "hinge", "least_squares"};
@@ -46,6 +49,14 @@ void gan__hacks_defaults(gan_hacks_t *h)
     *h = (gan_hacks_t){.real_lo = 0.9f, .real_hi = 0.9f};
     for (int i = 0; i < GAN__HACK_COUNT; i++)
         h->value[i] = gan__hack_specs[i].fallback;
+}
+
+bool gan__hacks_default_from(const gan_hacks_t *h, int32_t first)
+{
+    for (int32_t k = first; k < GAN__HACK_COUNT; k++)
+        if (h->value[k] != gan__hack_specs[k].fallback)
+            return false;
+    return true;
 }
 
 gan_status gan_hacks_create(gan_hacks_t **out)
@@ -141,7 +152,7 @@ gan_status gan_hacks_get_labels(const gan_hacks_t *hacks, bool real, float *lo, 
 static void gan__describe_value(gan__text *t, int32_t key, double v, const char *mark)
 {
     const gan__hack_spec *s = &gan__hack_specs[key];
-    if (key == GAN_HACK_LOSS)
+    if (key == GAN_HACK_LOSS || key == GAN_HACK_MIX_LOSS)
         gan__text_add(t, "%-24s = %s%s\n", s->name, gan__loss_names[(int)v], mark);
     else if (key == GAN_HACK_GENERATOR_LOSS)
         gan__text_add(t, "%-24s = %s%s\n", s->name,

@@ -8,7 +8,12 @@
  * add into the gradient arena with weights +-1/2h. Every pass starts from the same dropout
  * streams and the same state arena (BatchNorm running statistics, spectral-norm vectors,
  * which a training forward updates), and the state is put back afterwards: the penalty
- * leaves no trace but its gradient. */
+ * leaves no trace but its gradient.
+ *
+ * With a patch-map critic (PatchGAN: several scores per sample), D(x) is the mean of the
+ * sample's scores, the critic whose expectation the mean-over-scores loss estimates; code
+ * that calls autograd with grad_outputs = ones penalises the gradient of their sum, which
+ * is per times larger. */
 #include <math.h>
 #include <string.h>
 
@@ -32,8 +37,12 @@ static gan_status gan__penalty_pass(gan_trainer_t *t, const float *x, const int3
     gan_model_t *d = t->d;
     gan__penalty_restore(t);
     gan_status st = gan_model_forward(d, x, labels, t->batch, NULL);
-    for (int32_t i = 0; i < t->batch; i++)
-        t->dscores[i] = weight;
+    /* A sample's critic value is the mean of its scores, whose gradient the penalty
+     * constrains: weight / per on each (exactly weight for one score per sample). */
+    const size_t n = (size_t)t->batch * (size_t)t->per;
+    const float w = weight / (float)t->per;
+    for (size_t i = 0; i < n; i++)
+        t->dscores[i] = w;
     if (st == GAN_OK)
         st = gan_model_backward(d, t->dscores, dx);
     return st;

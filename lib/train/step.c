@@ -1,5 +1,10 @@
 /* One GAN training step: the discriminator update, then (every d_steps calls) the
- * generator update(s) through the frozen discriminator. */
+ * generator update(s) through the frozen discriminator.
+ *
+ * D may output one score per sample or a map of them (PatchGAN, Isola et al. 2017): each
+ * element is a score, every loss is the mean over all batch * per scores (as PyTorch's
+ * BCEWithLogitsLoss or MSELoss on the map), and a sample's target (smoothed, flipped)
+ * is drawn once and shared by all its scores. */
 #include <math.h>
 #include <string.h>
 
@@ -29,46 +34,110 @@ static double gan__binary_entropy(double t)
     return -(t * log(t) + (1.0 - t) * log(1.0 - t));
 }
 
-/* The discriminator's loss on n scores that should be judged real or fake. */
-static gan_status gan__d_loss(gan_trainer_t *t, const float *scores, float *targets,
-                              float *dscores, int32_t n, bool real, gan__half *out)
+/* The loss family that decides the statistics: the primary, unless a mix weight of 1
+ * replaces it by the secondary. */
+static int32_t gan__main_loss(const gan_trainer_t *t)
+{
+    if (t->hacks.value[GAN_HACK_MIX_WEIGHT] == 1.0)
+        return (int32_t)gan__hack_int(&t->hacks, GAN_HACK_MIX_LOSS);
+    return t->loss;
+}
+
+/* Whether a second loss is mixed in: a weight strictly between 0 and 1 (0 is off, 1 has
+ * gan__main_loss() use the secondary alone). */
+static bool gan__mixing(const gan_trainer_t *t)
+{
+    const double w = t->hacks.value[GAN_HACK_MIX_WEIGHT];
+    return w > 0.0 && w < 1.0;
+}
+
+/* *loss = (1 - w) loss + w other and d = (1 - w) d + w dother over n gradients. */
+static void gan__mix(const gan_trainer_t *t, double *loss, double other, float *d,
+                     const float *dother, int32_t n)
+{
+    const double w = t->hacks.value[GAN_HACK_MIX_WEIGHT];
+    *loss = (1.0 - w) * *loss + w * other;
+    for (int32_t i = 0; i < n; i++)
+        d[i] = (float)((1.0 - w) * d[i] + w * dother[i]);
+}
+
+/* Copy each of the @p rows targets at the front of @p targets to its sample's @p per
+ * scores, from the last sample down so that no target is overwritten before it is read. */
+static void gan__spread_targets(float *targets, int32_t rows, int32_t per)
+{
+    for (int32_t i = rows - 1; per > 1 && i >= 0; i--) {
+        const float v = targets[i];
+        for (int32_t j = per - 1; j >= 0; j--)
+            targets[(size_t)i * per + j] = v;
+    }
+}
+
+/* One loss family's discriminator term on the rows * per scores of one half: its value,
+ * its gradient and the least value its targets allow. */
+static gan_status gan__d_term(gan_trainer_t *t, int32_t kind, const float *scores,
+                              float *targets, float *dscores, int32_t rows, bool real,
+                              double *loss, double *floor)
 {
     gan_status st;
+    const int32_t n = rows * t->per;
     const float sign = real ? -1.0f : 1.0f;
-    switch (t->loss) {
+    switch (kind) {
     case GAN_LOSS_BCE: {
         float lo = real ? t->hacks.real_lo : t->hacks.fake_lo;
         float hi = real ? t->hacks.real_hi : t->hacks.fake_hi;
-        gan__labels_fill(&t->rng, targets, n, lo, hi);
-        gan__labels_flip(&t->rng, targets, n, (float)t->hacks.value[GAN_HACK_FLIP_PROB]);
-        st = gan_loss_bce_logits(scores, targets, n, &out->loss, dscores);
-        out->floor = 0.0;
+        gan__labels_fill(&t->rng, targets, rows, lo, hi);
+        gan__labels_flip(&t->rng, targets, rows, (float)t->hacks.value[GAN_HACK_FLIP_PROB]);
+        gan__spread_targets(targets, rows, t->per);
+        st = gan_loss_bce_logits(scores, targets, n, loss, dscores);
+        *floor = 0.0;
         for (int32_t i = 0; i < n; i++)
-            out->floor += gan__binary_entropy(targets[i]) / n;
+            *floor += gan__binary_entropy(targets[i]) / n;
         break;
     }
     case GAN_LOSS_LEAST_SQUARES:
-        st = gan_loss_least_squares(scores, real ? 1.0f : 0.0f, n, &out->loss, dscores);
-        out->floor = 0.0;
+        st = gan_loss_least_squares(scores, real ? 1.0f : 0.0f, n, loss, dscores);
+        *floor = 0.0;
         break;
     case GAN_LOSS_HINGE:
-        st = gan_loss_hinge(scores, sign, n, &out->loss, dscores);
-        out->floor = 0.0;
+        st = gan_loss_hinge(scores, sign, n, loss, dscores);
+        *floor = 0.0;
         break;
     default:
-        st = gan_loss_wasserstein(scores, sign, n, &out->loss, dscores);
-        out->floor = -INFINITY;
+        st = gan_loss_wasserstein(scores, sign, n, loss, dscores);
+        *floor = -INFINITY;
         break;
+    }
+    return st;
+}
+
+/* The discriminator's loss on the scores of @p rows samples that should be judged real
+ * or fake: the main loss, with the secondary mixed in (its gradient through @p dmix). */
+static gan_status gan__d_loss(gan_trainer_t *t, const float *scores, float *targets,
+                              float *dscores, float *dmix, int32_t rows, bool real,
+                              gan__half *out)
+{
+    const int32_t kind = gan__main_loss(t), n = rows * t->per;
+    gan_status st = gan__d_term(t, kind, scores, targets, dscores, rows, real, &out->loss,
+                                &out->floor);
+    if (st == GAN_OK && gan__mixing(t)) {
+        const double w = t->hacks.value[GAN_HACK_MIX_WEIGHT];
+        double loss, floor;
+        st = gan__d_term(t, (int32_t)gan__hack_int(&t->hacks, GAN_HACK_MIX_LOSS), scores,
+                         targets, dmix, rows, real, &loss, &floor);
+        if (st == GAN_OK) {
+            gan__mix(t, &out->loss, loss, dscores, dmix, n);
+            out->floor = (1.0 - w) * out->floor + w * floor;
+        }
     }
     if (st != GAN_OK)
         return st;
     /* Judged real above: 0 for logits and hinge, 0.5 for least squares. */
-    const double threshold = t->loss == GAN_LOSS_LEAST_SQUARES ? 0.5 : 0.0;
+    const double threshold = kind == GAN_LOSS_LEAST_SQUARES ? 0.5 : 0.0;
     double sum = 0.0, raw = 0.0, correct = 0.0;
     for (int32_t i = 0; i < n; i++) {
         double s = scores[i];
         raw += s;
-        sum += t->loss == GAN_LOSS_BCE ? 1.0 / (1.0 + exp(-s)) : s;
+        sum += kind == GAN_LOSS_BCE ? 1.0 / (1.0 + exp(-s)) : s;
         correct += real ? s > threshold : s <= threshold;
     }
     out->mean = sum / n;
@@ -143,11 +212,11 @@ static gan_status gan__d_pass(gan_trainer_t *t, gan__half *real, gan__half *fake
     if (st != GAN_OK)
         return st;
     const int32_t b = t->batch;
-    if (real && (st = gan__d_loss(t, scores, t->targets, t->dscores, b, true, real)))
+    if (real && (st = gan__d_loss(t, scores, t->targets, t->dscores, t->dmix, b, true, real)))
         return st;
-    const int32_t at = real ? b : 0;
-    if (fake &&
-        (st = gan__d_loss(t, scores + at, t->targets + at, t->dscores + at, b, false, fake)))
+    const size_t at = real ? (size_t)b * (size_t)t->per : 0;
+    if (fake && (st = gan__d_loss(t, scores + at, t->targets + at, t->dscores + at,
+                                  t->dmix + at, b, false, fake)))
         return st;
     if (real && t->fm_layer >= 0) {
         const float *features;
@@ -221,6 +290,21 @@ static gan_status gan__d_update(gan_trainer_t *t, const float *real, const int32
     return GAN_OK;
 }
 
+/* One loss family's generator term on n scores of fakes, its gradient into @p dscores. */
+static gan_status gan__g_term(const gan_trainer_t *t, int32_t kind, const float *scores,
+                              int32_t n, double *loss, float *dscores)
+{
+    switch (kind) {
+    case GAN_LOSS_BCE:
+        return gan_loss_generator_bce((int32_t)gan__hack_int(&t->hacks, GAN_HACK_GENERATOR_LOSS),
+                                      scores, n, loss, dscores);
+    case GAN_LOSS_LEAST_SQUARES:
+        return gan_loss_least_squares(scores, 1.0f, n, loss, dscores);
+    default: /* Wasserstein and hinge: -mean D(G(z)) */
+        return gan_loss_wasserstein(scores, -1.0f, n, loss, dscores);
+    }
+}
+
 /* G's loss on D's scores (or features) of the fakes in d_in, and its gradient into
  * t->dfake, summed over the copies of a combined batch. */
 static gan_status gan__g_loss(gan_trainer_t *t, const float *scores, double *loss)
@@ -245,17 +329,14 @@ static gan_status gan__g_loss(gan_trainer_t *t, const float *scores, double *los
         *loss = sum;
         st = gan_model_backward_from(t->d, t->fm_layer, t->fm_grad, &dx);
     } else {
-        switch (t->loss) {
-        case GAN_LOSS_BCE:
-            st = gan_loss_generator_bce((int32_t)gan__hack_int(&t->hacks, GAN_HACK_GENERATOR_LOSS),
-                                        scores, rows, loss, t->dscores);
-            break;
-        case GAN_LOSS_LEAST_SQUARES:
-            st = gan_loss_least_squares(scores, 1.0f, rows, loss, t->dscores);
-            break;
-        default: /* Wasserstein and hinge: -mean D(G(z)) */
-            st = gan_loss_wasserstein(scores, -1.0f, rows, loss, t->dscores);
-            break;
+        const int32_t n = rows * t->per;
+        st = gan__g_term(t, gan__main_loss(t), scores, n, loss, t->dscores);
+        if (st == GAN_OK && gan__mixing(t)) {
+            double other;
+            st = gan__g_term(t, (int32_t)gan__hack_int(&t->hacks, GAN_HACK_MIX_LOSS), scores,
+                             n, &other, t->dmix);
+            if (st == GAN_OK)
+                gan__mix(t, loss, other, t->dscores, t->dmix, n);
         }
         if (st == GAN_OK)
             st = gan_model_backward(t->d, t->dscores, &dx);

@@ -8,7 +8,7 @@
 #include "train/latent.h"
 
 static gan_status gan__check_pair(const gan_model_t *g, const gan_model_t *d, size_t *image,
-                                  const char *who)
+                                  size_t *per, const char *who)
 {
     if (!g->built || !d->built)
         return gan__fail(GAN_E_STATE, "%s: model '%s' is not built", who,
@@ -18,10 +18,8 @@ static gan_status gan__check_pair(const gan_model_t *g, const gan_model_t *d, si
         return gan__fail(GAN_E_SHAPE, "%s: generator '%s' makes %s, discriminator '%s' "
                          "takes %s", who, g->name, gan__shape_str(out).s, d->name,
                          gan__shape_str(&d->in).s);
-    const gan__shape *score = &d->layers[d->n_layers - 1]->out;
-    if (gan__shape_size(score) != 1)
-        return gan__fail(GAN_E_SHAPE, "%s: discriminator '%s' must output one score per "
-                         "sample, it outputs %s", who, d->name, gan__shape_str(score).s);
+    /* Any output shape: every element is a score (a PatchGAN map of h*w of them). */
+    *per = gan__shape_size(&d->layers[d->n_layers - 1]->out);
     if (gan__model_classes(g) != gan__model_classes(d))
         return gan__fail(GAN_E_INVALID_ARG, "%s: generator conditions on %d classes, "
                          "discriminator on %d", who, (int)gan__model_classes(g),
@@ -33,7 +31,7 @@ static gan_status gan__check_pair(const gan_model_t *g, const gan_model_t *d, si
 static void gan__trainer_free(gan_trainer_t *t)
 {
     void *blocks[] = {t->z, t->fake_labels, t->d_labels, t->d_in, t->targets, t->dscores,
-                      t->dfake, t->fm_real, t->fm_grad, t->ema, t->swap, t->pool,
+                      t->dmix, t->dfake, t->fm_real, t->fm_grad, t->ema, t->swap, t->pool,
                       t->pool_labels, t->gp_x, t->gp_v, t->d_streams, t->d_state};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
         gan__free(&t->alloc, blocks[i]);
@@ -58,7 +56,7 @@ static bool gan__trainer_take(gan_trainer_t *t, void *slot, size_t rows, size_t 
 
 static gan_status gan__trainer_buffers(gan_trainer_t *t)
 {
-    const size_t b = (size_t)t->batch, db = (size_t)t->mult * b;
+    const size_t b = (size_t)t->batch, db = (size_t)t->mult * b, per = (size_t)t->per;
     const bool ema = t->hacks.value[GAN_HACK_EMA_DECAY] > 0;
     const bool gp = t->hacks.value[GAN_HACK_GP_WEIGHT] > 0;
     const size_t pool = (size_t)t->pool_size;
@@ -66,8 +64,9 @@ static gan_status gan__trainer_buffers(gan_trainer_t *t)
               gan__trainer_take(t, &t->fake_labels, b, 1, sizeof(int32_t)) &&
               gan__trainer_take(t, &t->d_labels, db, 1, sizeof(int32_t)) &&
               gan__trainer_take(t, &t->d_in, db, t->image, sizeof(float)) &&
-              gan__trainer_take(t, &t->targets, db, 1, sizeof(float)) &&
-              gan__trainer_take(t, &t->dscores, db, 1, sizeof(float)) &&
+              gan__trainer_take(t, &t->targets, db, per, sizeof(float)) &&
+              gan__trainer_take(t, &t->dscores, db, per, sizeof(float)) &&
+              gan__trainer_take(t, &t->dmix, db, per, sizeof(float)) &&
               gan__trainer_take(t, &t->dfake, b, t->image, sizeof(float)) &&
               gan__trainer_take(t, &t->fm_real, t->fm_size, 1, sizeof(float)) &&
               gan__trainer_take(t, &t->fm_grad, db, t->fm_size, sizeof(float)) &&
@@ -105,8 +104,8 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
         return gan__fail(GAN_E_INVALID_ARG, "%s: %s optimizer was created for another model",
                          who, gan__optimizer_model(g_opt) != g ? "the generator's"
                                                                : "the discriminator's");
-    size_t image = 0;
-    gan_status st = gan__check_pair(g, d, &image, who);
+    size_t image = 0, per = 1;
+    gan_status st = gan__check_pair(g, d, &image, &per, who);
     if (st != GAN_OK)
         return st;
     gan_hacks_t config;
@@ -125,6 +124,11 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
                          "and fake batches (GAN_HACK_SEPARATE_BATCHES = 1)", who);
     if (combined && (int64_t)g->batch * 2 > INT32_MAX / 2)
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: batch %d is too large", who, (int)g->batch);
+    /* The losses take the batch's scores as one int32_t count. */
+    if (per > (size_t)INT32_MAX / ((size_t)g->batch * (combined ? 2u : 1u)))
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: batch %d of discriminator '%s' makes "
+                         "more than %d scores (%zu per sample)", who, (int)g->batch,
+                         d->name, INT32_MAX, per);
 
     gan_trainer_t *t = gan__alloc(&g->alloc, sizeof *t);
     if (!t)
@@ -133,7 +137,7 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
         .g = g, .d = d, .g_opt = g_opt, .d_opt = d_opt, .hacks = config, .alloc = g->alloc,
         .batch = g->batch, .mult = combined ? 2 : 1,
         .zdim = (int32_t)gan__shape_size(&g->in), .classes = gan__model_classes(g),
-        .image = image, .loss = (int32_t)gan__hack_int(&config, GAN_HACK_LOSS),
+        .image = image, .per = (int32_t)per, .loss = (int32_t)gan__hack_int(&config, GAN_HACK_LOSS),
         .fm_layer = fm_layer,
         .fm_size = fm_layer >= 0 ? gan__shape_size(&d->layers[fm_layer]->out) : 0,
         .pool_size = gan__hack_int(&config, GAN_HACK_REPLAY_SIZE),

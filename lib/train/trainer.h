@@ -23,6 +23,7 @@ struct gan_trainer {
     int32_t zdim;    /* latent dimension */
     int32_t classes; /* label classes, 0 if unconditional */
     size_t image;    /* floats per D input sample */
+    int32_t per;     /* D's scores per sample: 1, or h*w of a patch map (PatchGAN) */
     int32_t loss, fm_layer;
     size_t fm_size;  /* floats per sample of the feature-matching layer */
     uint64_t d_updates, g_updates;
@@ -33,8 +34,9 @@ struct gan_trainer {
     int32_t *fake_labels; /* B */
     int32_t *d_labels;  /* mult*B labels of D's current batch */
     float *d_in;        /* (mult*B, image): D's current input */
-    float *targets;     /* mult*B */
-    float *dscores;     /* mult*B */
+    float *targets;     /* (mult*B, per): a sample's target is shared by its scores */
+    float *dscores;     /* (mult*B, per) */
+    float *dmix;        /* (mult*B, per): the mixed-in loss's gradient (GAN_HACK_MIX_*) */
     float *dfake;       /* (B, image): d loss / d G(z) */
     float *fm_real;     /* fm_size: mean feature of the last real batch */
     float *fm_grad;     /* (mult*B, fm_size) */
