@@ -359,7 +359,7 @@ static gan_status gan__g_update(gan_trainer_t *t, bool reuse, gan_step_stats_t *
     const float *fake, *scores;
     gan_status st = gan_model_zero_grad(g);
     if (st == GAN_OK)
-        st = reuse ? gan_model_get_layer_output(g, -1, &fake) : gan__fake_batch(t, &fake);
+        st = reuse ? gan_model_get_layer_output(g, gan__model_output(g, 0)->index, &fake) : gan__fake_batch(t, &fake);
     if (st != GAN_OK)
         return st;
     for (int32_t c = 0; c < t->mult; c++) /* a combined batch holds the fakes twice */

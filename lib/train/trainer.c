@@ -13,13 +13,18 @@ static gan_status gan__check_pair(const gan_model_t *g, const gan_model_t *d, si
     if (!g->built || !d->built)
         return gan__fail(GAN_E_STATE, "%s: model '%s' is not built", who,
                          g->built ? d->name : g->name);
-    const gan__shape *out = &g->layers[g->n_layers - 1]->out;
+    const gan_model_t *multi = g->n_inputs > 1 ? g : d->n_inputs > 1 ? d : NULL;
+    if (multi)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: model '%s' has %d inputs; the trainer "
+                         "feeds one (the latent vector, or the image)", who, multi->name,
+                         (int)multi->n_inputs);
+    const gan__shape *out = &gan__model_output(g, 0)->out;
     if (!gan__shape_equal(out, &d->in))
         return gan__fail(GAN_E_SHAPE, "%s: generator '%s' makes %s, discriminator '%s' "
                          "takes %s", who, g->name, gan__shape_str(out).s, d->name,
                          gan__shape_str(&d->in).s);
     /* Any output shape: every element is a score (a PatchGAN map of h*w of them). */
-    *per = gan__shape_size(&d->layers[d->n_layers - 1]->out);
+    *per = gan__shape_size(&gan__model_output(d, 0)->out);
     if (gan__model_classes(g) != gan__model_classes(d))
         return gan__fail(GAN_E_INVALID_ARG, "%s: generator conditions on %d classes, "
                          "discriminator on %d", who, (int)gan__model_classes(g),
@@ -215,7 +220,7 @@ gan_status gan_trainer_get_latent_dim(const gan_trainer_t *t, int32_t *dim)
 static gan_status gan__generate_batches(gan_trainer_t *t, const float *z, const int32_t *labels,
                                         int32_t n, float *images)
 {
-    const size_t out = gan__shape_size(&t->g->layers[t->g->n_layers - 1]->out);
+    const size_t out = gan__shape_size(&gan__model_output(t->g, 0)->out);
     for (int32_t n0 = 0; n0 < n; n0 += t->batch) {
         const int32_t nb = n - n0 < t->batch ? n - n0 : t->batch;
         memcpy(t->z, z + (size_t)n0 * t->zdim, (size_t)nb * t->zdim * sizeof *t->z);
