@@ -11,29 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define LATENT 8
-#define IMAGE 4
-#define BATCH 16
-
-/* What a test rig's models, optimizers and hacks look like. */
-typedef struct rig_spec {
-    int32_t g_hidden;   /* G's hidden width */
-    bool g_dropout;     /* G has a dropout layer after its BatchNorm block */
-    bool d_extra;       /* D ends with one more Dense(1) */
-    int32_t d_optim;    /* GAN_OPTIM_* of D's optimizer */
-    uint64_t seed;      /* G's model seed; D's is seed + 1 */
-    bool alt_settings;  /* other optimizer settings and non-structural hacks */
-    bool ema;
-    bool d_spectral;    /* D's first Dense is spectrally normalised */
-} rig_spec;
-
-static const rig_spec base_spec = {32, true, false, GAN_OPTIM_RMSPROP, 1, false, true, true};
-
-typedef struct rig {
-    gan_model_t *g, *d;
-    gan_optimizer_t *g_opt, *d_opt;
-    gan_trainer_t *t;
-} rig;
+#include "checkpoint_rig.h"
 
 static char dir[256]; /* the tests' scratch directory */
 
@@ -44,106 +22,6 @@ static const char *in_dir(char *buf, size_t size, const char *name)
 }
 
 /* G: Dense, BatchNorm, ReLU, [Dropout], Dense, Tanh. */
-static gan_model_t *generator(const rig_spec *s)
-{
-    const int32_t dims[1] = {LATENT};
-    gan_model_t *m = gt_model_seeded(dims, 1, s->seed);
-    gan_layer_t *l;
-    gt_add(m, gan_layer_dense_create(&l, s->g_hidden, true), l);
-    gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
-    gt_add(m, gan_layer_relu_create(&l), l);
-    if (s->g_dropout)
-        gt_add(m, gan_layer_dropout_create(&l, 0.2f), l);
-    gt_add(m, gan_layer_dense_create(&l, IMAGE, true), l);
-    gt_add(m, gan_layer_tanh_create(&l), l);
-    GT_OK(gan_model_build(m, BATCH));
-    return m;
-}
-
-/* D: Dense (spectrally normalised: u and v are state too), BatchNorm, LeakyReLU,
- * Dropout, Dense(1), [Dense(1)]. */
-static gan_model_t *discriminator(const rig_spec *s)
-{
-    const int32_t dims[1] = {IMAGE};
-    gan_model_t *m = gt_model_seeded(dims, 1, s->seed + 1);
-    gan_layer_t *l;
-    GT_OK(gan_layer_dense_create(&l, 32, true));
-    GT_OK(gan_layer_set_spectral_norm(l, s->d_spectral));
-    GT_OK(gan_model_add(m, l));
-    gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
-    gt_add(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
-    gt_add(m, gan_layer_dropout_create(&l, 0.3f), l);
-    gt_add(m, gan_layer_dense_create(&l, 1, true), l);
-    if (s->d_extra)
-        gt_add(m, gan_layer_dense_create(&l, 1, true), l);
-    GT_OK(gan_model_build(m, BATCH));
-    return m;
-}
-
-/* Every hack that draws random numbers or keeps state is on: label smoothing, flips,
- * annealed instance noise, replay, EMA and the gradient penalty (which replays D's
- * dropout streams). */
-static gan_hacks_t *hacks_for(const rig_spec *s)
-{
-    gan_hacks_t *h = NULL;
-    GT_OK(gan_hacks_create(&h));
-    GT_OK(gan_hacks_set(h, GAN_HACK_FLIP_PROB, s->alt_settings ? 0.2 : 0.1));
-    GT_OK(gan_hacks_set(h, GAN_HACK_INSTANCE_NOISE, 0.1));
-    GT_OK(gan_hacks_set(h, GAN_HACK_INSTANCE_NOISE_STEPS, 100));
-    GT_OK(gan_hacks_set(h, GAN_HACK_REPLAY_SIZE, 40));
-    GT_OK(gan_hacks_set(h, GAN_HACK_REPLAY_FRACTION, 0.5));
-    GT_OK(gan_hacks_set(h, GAN_HACK_EMA_DECAY, s->ema ? (s->alt_settings ? 0.5 : 0.9) : 0));
-    GT_OK(gan_hacks_set(h, GAN_HACK_GP_WEIGHT, s->alt_settings ? 2.0 : 1.0));
-    GT_OK(gan_hacks_set(h, GAN_HACK_SEED, s->alt_settings ? 99 : 7));
-    if (!s->alt_settings)
-        GT_OK(gan_hacks_set_labels(h, true, 0.7f, 1.0f));
-    return h;
-}
-
-static void rig_create(rig *r, const rig_spec *s)
-{
-    r->g = generator(s);
-    r->d = discriminator(s);
-    const float lr = s->alt_settings ? 5e-4f : 1e-3f;
-    GT_OK(gan_optimizer_adam_create(&r->g_opt, r->g, lr, 0.5f, 0.999f, 1e-8f));
-    if (s->d_optim == GAN_OPTIM_RMSPROP) {
-        GT_OK(gan_optimizer_rmsprop_create(&r->d_opt, r->d, lr, 0.9f, 1e-8f));
-        GT_OK(gan_optimizer_set(r->d_opt, GAN_OPT_MOMENTUM, s->alt_settings ? 0.0 : 0.5));
-    } else {
-        GT_OK(gan_optimizer_sgd_create(&r->d_opt, r->d, lr, 0.5f, false));
-    }
-    gan_hacks_t *h = hacks_for(s);
-    GT_OK(gan_trainer_create(&r->t, r->g, r->d, r->g_opt, r->d_opt, h));
-    gan_hacks_destroy(h);
-}
-
-static void rig_destroy(rig *r)
-{
-    gt_gan_destroy(r->t, r->g_opt, r->d_opt, r->g, r->d);
-}
-
-/* Train up to data position @p end; batch p's reals are a function of p alone, which is
- * how a caller resumes its data order from the saved position. */
-static void train_to(rig *r, uint64_t end)
-{
-    uint64_t pos;
-    GT_OK(gan_trainer_get_data_position(r->t, &pos));
-    for (; pos < end; pos++) {
-        float x[BATCH * IMAGE];
-        gt_rng g;
-        gt_seed(&g, 1000 + pos);
-        gt_fill(&g, x, BATCH * IMAGE, -0.8f, 0.8f);
-        GT_OK(gan_trainer_step(r->t, x, NULL, BATCH, NULL));
-        GT_OK(gan_trainer_set_data_position(r->t, pos + 1));
-    }
-}
-
-static void rig_trained(rig *r, const rig_spec *s, uint64_t steps)
-{
-    rig_create(r, s);
-    train_to(r, steps);
-}
-
 /* A checkpoint of the base rig after @p steps. */
 static void save_trained(const char *path, uint64_t steps)
 {
@@ -445,6 +323,36 @@ static void test_damaged_files(void **state)
     rig_destroy(&victim);
 }
 
+/* A checkpoint written by the release before graph models (tests/fixtures/
+ * make_checkpoint.c) loads and resumes, and today's library writes the same bytes for
+ * the same training. */
+static void test_earlier_release_fixture(void **state)
+{
+    (void)state;
+    const char *fixtures = getenv("GAN_TEST_FIXTURES");
+    if (!fixtures)
+        skip();
+    char old_path[512], new_path[512];
+    snprintf(old_path, sizeof old_path, "%s/checkpoint-0.1.gan", fixtures);
+    save_trained(in_dir(new_path, sizeof new_path, "today"), 5);
+    assert_same_file(old_path, new_path);
+
+    rig resumed, straight;
+    rig_create(&resumed, &base_spec);
+    GT_OK(gan_trainer_load(resumed.t, old_path));
+    uint64_t pos;
+    GT_OK(gan_trainer_get_data_position(resumed.t, &pos));
+    assert_int_equal(pos, 5);
+    train_to(&resumed, 8);
+    rig_trained(&straight, &base_spec, 8);
+    size_t n;
+    float *want = params_copy(&straight, &n);
+    assert_true(params_equal(&resumed, want, n));
+    free(want);
+    rig_destroy(&resumed);
+    rig_destroy(&straight);
+}
+
 /* Trainers whose models, optimizers or buffer-shaping hacks differ from the file's. */
 static void test_mismatch(void **state)
 {
@@ -554,6 +462,7 @@ int main(void)
         cmocka_unit_test_teardown(test_exact_resume, test_teardown),
         cmocka_unit_test_teardown(test_flags_and_position, test_teardown),
         cmocka_unit_test_teardown(test_damaged_files, test_teardown),
+        cmocka_unit_test_teardown(test_earlier_release_fixture, test_teardown),
         cmocka_unit_test_teardown(test_mismatch, test_teardown),
         cmocka_unit_test_teardown(test_atomic_save, test_teardown),
         cmocka_unit_test(test_errors),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* As test_gradcheck.c: L = sum_k sum_i r_k[i] y_k[i] over every output k, compared by
  * central differences with step GG_EPS: |a - n| <= GG_ATOL + GG_RTOL * max(|a|, |n|). */
@@ -603,6 +604,107 @@ static void test_summary_names_inputs(void **state)
     gan_model_destroy(m);
 }
 
+/* A GAN of graph models in the one-call trainer: G with two parallel Dense branches
+ * added, D with a highway gate. */
+typedef struct gg_gan {
+    gan_model_t *g, *d;
+    gan_optimizer_t *g_opt, *d_opt;
+    gan_trainer_t *t;
+} gg_gan;
+
+static gg_gan gg_gan_create(bool swap_gate)
+{
+    gg_gan r = {0};
+    const int32_t z[1] = {8}, image[1] = {4};
+    gan_layer_t *l;
+    r.g = gt_model_seeded(z, 1, 3);
+    int32_t h = gg_connect(r.g, gan_layer_dense_create(&l, 12, true), l, GAN_MODEL_INPUT(0));
+    h = gg_connect(r.g, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l, h);
+    h = gg_connect(r.g, gan_layer_relu_create(&l), l, h);
+    int32_t a = gg_connect(r.g, gan_layer_dense_create(&l, 6, true), l, h);
+    int32_t b = gg_connect(r.g, gan_layer_dense_create(&l, 6, false), l, h);
+    h = gg_connect(r.g, gan_layer_add_create(&l), l, a, b);
+    h = gg_connect(r.g, gan_layer_dense_create(&l, 4, true), l, h);
+    gg_connect(r.g, gan_layer_tanh_create(&l), l, h);
+    GT_OK(gan_model_build(r.g, 8));
+
+    r.d = gt_model_seeded(image, 1, 4);
+    int32_t x = gg_connect(r.d, gan_layer_dense_create(&l, 6, true), l, GAN_MODEL_INPUT(0));
+    x = gg_connect(r.d, gan_layer_leaky_relu_create(&l, 0.2f), l, x);
+    int32_t t = gg_connect(r.d, gan_layer_dense_create(&l, 6, true), l, x);
+    t = gg_connect(r.d, gan_layer_sigmoid_create(&l), l, t);
+    int32_t g = gg_connect(r.d, gan_layer_dense_create(&l, 6, true), l, x);
+    g = gg_connect(r.d, gan_layer_relu_create(&l), l, g);
+    int32_t carry = gg_connect(r.d, gan_layer_scale_create(&l, -1.0f, 1.0f), l, t);
+    /* swap_gate: the same layers wired otherwise, (1 - t) * g + t * x. */
+    int32_t p = gg_connect(r.d, gan_layer_multiply_create(&l), l, swap_gate ? carry : t, g);
+    int32_t q = gg_connect(r.d, gan_layer_multiply_create(&l), l, swap_gate ? t : carry, x);
+    int32_t y = gg_connect(r.d, gan_layer_add_create(&l), l, p, q);
+    gg_connect(r.d, gan_layer_dense_create(&l, 1, true), l, y);
+    GT_OK(gan_model_build(r.d, 8));
+
+    GT_OK(gan_optimizer_adam_create(&r.g_opt, r.g, 1e-3f, 0.5f, 0.999f, 1e-8f));
+    GT_OK(gan_optimizer_adam_create(&r.d_opt, r.d, 1e-3f, 0.5f, 0.999f, 1e-8f));
+    gan_hacks_t *hk;
+    GT_OK(gan_hacks_create(&hk));
+    GT_OK(gan_hacks_set(hk, GAN_HACK_EMA_DECAY, 0.9));
+    GT_OK(gan_trainer_create(&r.t, r.g, r.d, r.g_opt, r.d_opt, hk));
+    gan_hacks_destroy(hk);
+    return r;
+}
+
+static void gg_gan_train(gg_gan *r, uint64_t end)
+{
+    uint64_t pos;
+    GT_OK(gan_trainer_get_data_position(r->t, &pos));
+    for (; pos < end; pos++) {
+        float x[8 * 4];
+        gt_rng g;
+        gt_seed(&g, 500 + pos);
+        gt_fill(&g, x, 32, -0.8f, 0.8f);
+        gan_step_stats_t stats;
+        stats.struct_size = sizeof stats;
+        GT_OK(gan_trainer_step(r->t, x, NULL, 8, &stats));
+        assert_true(isfinite(stats.d_loss) && isfinite(stats.g_loss));
+        GT_OK(gan_trainer_set_data_position(r->t, pos + 1));
+    }
+}
+
+static void gg_gan_destroy(gg_gan *r)
+{
+    gt_gan_destroy(r->t, r->g_opt, r->d_opt, r->g, r->d);
+}
+
+static void test_graph_gan_checkpoint_resumes_exactly(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gan_graph_XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/graph.gan", dir);
+    gg_gan a = gg_gan_create(false), b = gg_gan_create(false), c = gg_gan_create(true);
+    gg_gan_train(&a, 4);
+    GT_OK(gan_trainer_save(a.t, path));
+    gg_gan_train(&a, 9);
+    GT_OK(gan_trainer_load(b.t, path));
+    gg_gan_train(&b, 9);
+    gan_model_t *pairs[2][2] = {{a.g, b.g}, {a.d, b.d}};
+    for (int i = 0; i < 2; i++) {
+        float *pa, *pb;
+        size_t na, nb;
+        GT_OK(gan_model_get_params(pairs[i][0], &pa, &na));
+        GT_OK(gan_model_get_params(pairs[i][1], &pb, &nb));
+        assert_int_equal(na, nb);
+        assert_memory_equal(pa, pb, na * sizeof *pa);
+    }
+    /* The same layers, otherwise wired: refused, naming the wiring. */
+    GT_FAILS(gan_trainer_load(c.t, path), GAN_E_FORMAT, "wiring");
+    gg_gan_destroy(&a);
+    gg_gan_destroy(&b);
+    gg_gan_destroy(&c);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* Bad wiring: each refused with a status and a message, the model still usable. */
 static void test_bad_wiring(void **state)
 {
@@ -711,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_in_place_respects_readers),
         cmocka_unit_test(test_backward_from_in_graph),
         cmocka_unit_test(test_summary_names_inputs),
+        cmocka_unit_test(test_graph_gan_checkpoint_resumes_exactly),
         cmocka_unit_test(test_bad_wiring),
     };
     return cmocka_run_group_tests_name("graph", tests, NULL, NULL);

@@ -251,13 +251,35 @@ typedef struct gan__layer_rec {
     bool spectral;     /* spectrally normalised weights */
 } gan__layer_rec;
 
-static void gan__layer_rec_of(const gan_layer_t *l, gan__layer_rec *r)
+/* A graph model's layer records its wiring after its settings, e.g. " <- 3,in1 out0":
+ * the nodes it reads and which output it is. A chain's records stay as they were. */
+static void gan__rec_add_wiring(const gan_model_t *m, const gan_layer_t *l, char *text,
+                                size_t size)
+{
+    size_t at = strlen(text);
+    for (int32_t k = 0; k < l->n_in && at < size; k++) {
+        const int32_t id = l->src[k];
+        int w = id >= 0 ? snprintf(text + at, size - at, "%s%d", k ? "," : " <- ", (int)id)
+                        : snprintf(text + at, size - at, "%sin%d", k ? "," : " <- ",
+                                   (int)(GAN_MODEL_INPUT(0) - id));
+        at += w > 0 ? (size_t)w : 0;
+    }
+    for (int32_t k = 0; k < m->n_outputs && at < size; k++)
+        if (m->outputs[k] == l->index) {
+            int w = snprintf(text + at, size - at, " out%d", (int)k);
+            at += w > 0 ? (size_t)w : 0;
+        }
+}
+
+static void gan__layer_rec_of(const gan_model_t *m, const gan_layer_t *l, gan__layer_rec *r)
 {
     snprintf(r->kind, sizeof r->kind, "%s", l->ops->kind);
     snprintf(r->name, sizeof r->name, "%s", l->name);
     r->settings[0] = '\0';
     if (l->ops->describe)
         l->ops->describe(l, r->settings, sizeof r->settings);
+    if (m->graph)
+        gan__rec_add_wiring(m, l, r->settings, sizeof r->settings);
     r->in = l->in;
     r->out = l->out;
     for (int g = 0; g < GAN__PARAM_GROUPS; g++)
@@ -273,7 +295,7 @@ static const char *gan__layer_rec_diff(const gan__layer_rec *a, const gan__layer
     return strcmp(a->kind, b->kind) ? "kind"
            : !gan__shape_equal(&a->in, &b->in) ? "input shape"
            : !gan__shape_equal(&a->out, &b->out) ? "output shape"
-           : strcmp(a->settings, b->settings) ? "settings"
+           : strcmp(a->settings, b->settings) ? "settings or wiring"
            : a->spectral != b->spectral ? "spectral normalisation"
            : a->groups[0] != b->groups[0] ? "weight count"
            : a->groups[1] != b->groups[1] ? "bias count"
@@ -305,7 +327,7 @@ static void gan__put_model(gan__sink *s, const gan_model_t *m)
     gan__sink_u32(s, m->trainable);
     for (int32_t i = 0; i < m->n_layers; i++) {
         gan__layer_rec r;
-        gan__layer_rec_of(m->layers[i], &r);
+        gan__layer_rec_of(m, m->layers[i], &r);
         gan__sink_text(s, r.kind);
         gan__sink_text(s, r.name);
         gan__sink_text(s, r.settings);
@@ -649,7 +671,7 @@ static gan_status gan__get_layer(gan__load *c, gan_model_t *m, int32_t i, uint32
                          (unsigned)file_layers, (int)m->n_layers, (int)i,
                          gan__layer_rec_str(&rec).s);
     gan_layer_t *l = m->layers[i];
-    gan__layer_rec_of(l, &here);
+    gan__layer_rec_of(m, l, &here);
     const char *differs = gan__layer_rec_diff(&rec, &here);
     if (differs)
         return gan__fail(GAN_E_FORMAT, "%s layer %d '%s' differs in its %s: the checkpoint "
