@@ -285,6 +285,38 @@ static void test_unet_skips(void **state)
     gg_teardown(&run);
 }
 
+/* One embedded sequence (1, T, E) into convolutions of several widths k (kernel k x E,
+ * valid), each followed by ReLU and a max over all positions, concatenated: SeqGAN's
+ * discriminator. */
+static void test_parallel_branches(void **state)
+{
+    (void)state;
+    enum { T = 9, E = 3 };
+    const int32_t in[3] = {1, T, E}, widths[4] = {1, 2, 4, T};
+    gan_model_t *m = gt_model(in, 3);
+    gan_layer_t *l;
+    int32_t pooled[4];
+    for (int b = 0; b < 4; b++) {
+        int32_t h = gg_conv_on(m, GAN_MODEL_INPUT(0), 2, widths[b], E, 1, GAN_PADDING_VALID);
+        int32_t dims[4], ndim;
+        GT_OK(gan_model_get_output_shape(m, h, dims, &ndim));
+        assert_int_equal(dims[1], T - widths[b] + 1); /* (2, T-k+1, 1) */
+        assert_int_equal(dims[2], 1);
+        h = gg_connect(m, gan_layer_relu_create(&l), l, h);
+        pooled[b] = gg_connect(m, gan_layer_global_maxpool_create(&l), l, h);
+    }
+    int32_t features = gg_connect(m, gan_layer_concat_create(&l), l, pooled[0], pooled[1],
+                                  pooled[2], pooled[3]);
+    int32_t dims[4], ndim;
+    GT_OK(gan_model_get_output_shape(m, features, dims, &ndim));
+    assert_int_equal(ndim, 1);
+    assert_int_equal(dims[0], 8);
+    gg_connect(m, gan_layer_dense_create(&l, 1, true), l, features);
+    gg_run run = gg_setup("branches", m, 3);
+    gg_check(&run);
+    gg_teardown(&run);
+}
+
 /* y = t * g + (1 - t) * x, t = sigmoid(Dense(x)), g = ReLU(Dense(x)). */
 static int32_t gg_highway(gan_model_t *m, int32_t x, int32_t width)
 {
@@ -804,6 +836,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_residual_blocks),
         cmocka_unit_test(test_unet_skips),
+        cmocka_unit_test(test_parallel_branches),
         cmocka_unit_test(test_highway_gate),
         cmocka_unit_test(test_two_inputs_tiled),
         cmocka_unit_test(test_two_inputs_concatenated),
