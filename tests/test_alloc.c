@@ -182,6 +182,83 @@ static void test_every_failed_allocation_is_an_error(void **state)
     }
 }
 
+/* A graph through the counting allocator: an image and a vector input, a residual
+ * block, the vector tiled and concatenated, and a Concat of 17 nodes (more than the
+ * connect call keeps on its stack). */
+static gan_status build_graph(counting *c, gan_model_t **out)
+{
+    const int32_t image[3] = {2, 6, 6}, vec[1] = {3};
+    gan_allocator_t a = {sizeof a, counting_alloc, counting_free, c};
+    gan_model_options_t o;
+    gan_model_options_init(&o, sizeof o);
+    o.allocator = &a;
+    gan_model_t *m = NULL;
+    gan_status st = gan_model_create(&m, image, 3, &o);
+    if (st != GAN_OK)
+        return st;
+    int32_t v, h, x = GAN_MODEL_INPUT(0), p, many[17];
+    gan_layer_t *l = NULL;
+#define CONNECT(create, node, ...)                                                           do {                                                                                         const int32_t in_[] = {__VA_ARGS__};                                                     if (st == GAN_OK && (st = (create)) == GAN_OK &&                                             (st = gan_model_connect(m, l, in_, (int32_t)(sizeof in_ / sizeof in_[0]),                                        &(node))) != GAN_OK)                                             gan_layer_destroy(l);                                                            } while (0)
+    st = gan_model_add_input(m, vec, 1, &v);
+    CONNECT(gan_layer_conv2d_create(&l, 2, 3, 1, GAN_PADDING_SAME), h, x);
+    CONNECT(gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), h, h);
+    CONNECT(gan_layer_relu_create(&l), h, h);
+    CONNECT(gan_layer_add_create(&l), h, x, h);
+    CONNECT(gan_layer_dense_create(&l, 2, true), p, v);
+    CONNECT(gan_layer_tile_create(&l, 6, 6), p, p);
+    CONNECT(gan_layer_concat_create(&l), h, h, p);
+    CONNECT(gan_layer_global_avgpool_create(&l), h, h);
+    for (int i = 0; i < 17; i++)
+        many[i] = h;
+    if (st == GAN_OK && (st = gan_layer_concat_create(&l)) == GAN_OK &&
+        (st = gan_model_connect(m, l, many, 17, NULL)) != GAN_OK)
+        gan_layer_destroy(l);
+    CONNECT(gan_layer_dense_create(&l, 1, true), h, -1);
+#undef CONNECT
+    if (st == GAN_OK)
+        st = gan_model_build(m, 4);
+    if (st != GAN_OK) {
+        gan_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return GAN_OK;
+}
+
+static void test_graph_allocations(void **state)
+{
+    (void)state;
+    counting probe = {0};
+    gan_model_t *m = NULL;
+    GT_OK(build_graph(&probe, &m));
+    float img[4 * 72], vec[4 * 3], dy[4] = {1, -1, 0.5f, 2};
+    gt_rng r;
+    gt_seed(&r, 4);
+    gt_fill(&r, img, 4 * 72, -1, 1);
+    gt_fill(&r, vec, 12, -1, 1);
+    const float *in[2] = {img, vec}, *dout[1] = {dy}, *din[2];
+    GT_OK(gan_model_forward_multi(m, in, NULL, 4, NULL));
+    long model_calls = probe.calls, heap = heap_calls;
+    for (int step = 0; step < 3; step++) {
+        GT_OK(gan_model_forward_multi(m, in, NULL, 4, NULL));
+        GT_OK(gan_model_backward_multi(m, dout, step ? din : NULL));
+    }
+    assert_int_equal(probe.calls, model_calls);
+    assert_int_equal(heap_calls, heap);
+    gan_model_destroy(m);
+    assert_int_equal(probe.live, 0);
+    for (long n = 1; n <= probe.calls; n++) {
+        counting c = {.fail_at = n};
+        m = NULL;
+        gan_status st = build_graph(&c, &m);
+        if (st != GAN_E_NO_MEMORY)
+            fail_msg("failing allocation %ld of %ld gave %d (%s)", n, probe.calls, (int)st,
+                     gan_last_error());
+        assert_null(m);
+        assert_int_equal(c.live, 0);
+    }
+}
+
 /* An MLP through the counting allocator: G (8 -> 16, BatchNorm, tanh) or D (16 -> 1,
  * spectral norm, dropout). */
 static gan_status build_mlp(counting *c, bool generator, gan_model_t **out)
@@ -367,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_allocation_in_the_step),
         cmocka_unit_test(test_every_failed_allocation_is_an_error),
+        cmocka_unit_test(test_graph_allocations),
         cmocka_unit_test(test_every_failed_allocation_of_a_training_run),
         cmocka_unit_test(test_every_failed_heap_allocation_of_a_training_run),
         cmocka_unit_test(test_failed_resize_keeps_the_old_batch),
