@@ -391,11 +391,7 @@ gan_status gan_model_get_output_shape(const gan_model_t *m, int32_t index, int32
 
 gan_status gan_model_get_input_shape(const gan_model_t *m, int32_t dims[4], int32_t *ndim)
 {
-    if (!m || !dims || !ndim)
-        return gan__fail(GAN_E_INVALID_ARG, "gan_model_get_input_shape: %s is NULL",
-                         !m ? "model" : !dims ? "dims" : "ndim");
-    gan__shape_to_dims(&m->in, dims, ndim);
-    return GAN_OK;
+    return gan_model_get_input_shape_at(m, 0, dims, ndim);
 }
 
 gan_status gan_model_get_layer_output(const gan_model_t *m, int32_t index,

@@ -182,6 +182,20 @@ static void test_every_failed_allocation_is_an_error(void **state)
     }
 }
 
+/* Build @p m for batch 4 if everything before went well (@p st); on any failure the
+ * model is destroyed. */
+static gan_status build_or_destroy(gan_model_t *m, gan_status st, gan_model_t **out)
+{
+    if (st == GAN_OK)
+        st = gan_model_build(m, 4);
+    if (st != GAN_OK) {
+        gan_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return GAN_OK;
+}
+
 /* A graph through the counting allocator: an image and a vector input, a residual
  * block, the vector tiled and concatenated, and a Concat of 17 nodes (more than the
  * connect call keeps on its stack). */
@@ -215,14 +229,7 @@ static gan_status build_graph(counting *c, gan_model_t **out)
         gan_layer_destroy(l);
     CONNECT(gan_layer_dense_create(&l, 1, true), h, -1);
 #undef CONNECT
-    if (st == GAN_OK)
-        st = gan_model_build(m, 4);
-    if (st != GAN_OK) {
-        gan_model_destroy(m);
-        return st;
-    }
-    *out = m;
-    return GAN_OK;
+    return build_or_destroy(m, st, out);
 }
 
 static void test_graph_allocations(void **state)
@@ -285,14 +292,7 @@ static gan_status build_mlp(counting *c, bool generator, gan_model_t **out)
     if (generator)
         ADD(gan_layer_tanh_create(&l));
 #undef ADD
-    if (st == GAN_OK)
-        st = gan_model_build(m, 4);
-    if (st != GAN_OK) {
-        gan_model_destroy(m);
-        return st;
-    }
-    *out = m;
-    return GAN_OK;
+    return build_or_destroy(m, st, out);
 }
 
 /* The bytes of @p path into @p buf (read(2), not malloc: these tests fail malloc). */
