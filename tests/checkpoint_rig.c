@@ -3,12 +3,42 @@
 
 #include "test_util.h"
 
-const rig_spec base_spec = {32, true, false, GAN_OPTIM_RMSPROP, 1, false, true, true};
+const rig_spec base_spec = {32, true, false, GAN_OPTIM_RMSPROP, 1, false, true, true, false};
+const rig_spec fixture_spec = {32, true, false, GAN_OPTIM_RMSPROP, 1, false, true, true, true};
+
+/* A product that rounds alike on every machine and BLAS: each element summed in order
+ * of k, with no fused multiply-add (ISO C11 mode contracts nothing). */
+static int rig_sgemm(void *user, int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
+                     int32_t k, float alpha, const float *a, int32_t lda, const float *b,
+                     int32_t ldb, float beta, float *c, int32_t ldc)
+{
+    (void)user;
+    for (int32_t i = 0; i < m; i++)
+        for (int32_t j = 0; j < n; j++) {
+            float sum = 0.0f;
+            for (int32_t p = 0; p < k; p++) {
+                float x = trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p];
+                float y = trans_b ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j];
+                sum += x * y;
+            }
+            float *out = &c[(size_t)i * ldc + j];
+            *out = beta == 0.0f ? alpha * sum : alpha * sum + beta * *out;
+        }
+    return 0;
+}
+
+static gan_model_t *rig_model(const int32_t *dims, const rig_spec *s, uint64_t seed)
+{
+    gan_model_t *m = gt_model_seeded(dims, 1, seed);
+    if (s->plain_sgemm)
+        GT_OK(gan_model_set_sgemm(m, rig_sgemm, NULL));
+    return m;
+}
 
 static gan_model_t *generator(const rig_spec *s)
 {
     const int32_t dims[1] = {LATENT};
-    gan_model_t *m = gt_model_seeded(dims, 1, s->seed);
+    gan_model_t *m = rig_model(dims, s, s->seed);
     gan_layer_t *l;
     gt_add(m, gan_layer_dense_create(&l, s->g_hidden, true), l);
     gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
@@ -26,7 +56,7 @@ static gan_model_t *generator(const rig_spec *s)
 static gan_model_t *discriminator(const rig_spec *s)
 {
     const int32_t dims[1] = {IMAGE};
-    gan_model_t *m = gt_model_seeded(dims, 1, s->seed + 1);
+    gan_model_t *m = rig_model(dims, s, s->seed + 1);
     gan_layer_t *l;
     GT_OK(gan_layer_dense_create(&l, 32, true));
     GT_OK(gan_layer_set_spectral_norm(l, s->d_spectral));

@@ -22,9 +22,11 @@ typedef struct rig_spec {
     bool alt_settings;  /* other optimizer settings and non-structural hacks */
     bool ema;
     bool d_spectral;    /* D's first Dense is spectrally normalised */
+    bool plain_sgemm;   /* products through rig_sgemm, not the built-in BLAS */
 } rig_spec;
 
-extern const rig_spec base_spec;
+/* base_spec with plain_sgemm: its checkpoints have the same bytes on every BLAS. */
+extern const rig_spec base_spec, fixture_spec;
 
 typedef struct rig {
     gan_model_t *g, *d;

@@ -21,14 +21,19 @@ static const char *in_dir(char *buf, size_t size, const char *name)
     return buf;
 }
 
-/* G: Dense, BatchNorm, ReLU, [Dropout], Dense, Tanh. */
+/* A checkpoint of the rig @p s after @p steps. */
+static void save_spec_trained(const char *path, const rig_spec *s, uint64_t steps)
+{
+    rig r;
+    rig_trained(&r, s, steps);
+    GT_OK(gan_trainer_save(r.t, path));
+    rig_destroy(&r);
+}
+
 /* A checkpoint of the base rig after @p steps. */
 static void save_trained(const char *path, uint64_t steps)
 {
-    rig r;
-    rig_trained(&r, &base_spec, steps);
-    GT_OK(gan_trainer_save(r.t, path));
-    rig_destroy(&r);
+    save_spec_trained(path, &base_spec, steps);
 }
 
 /* Both parameter arenas, concatenated, in a malloc'ed block of *n floats. */
@@ -334,17 +339,17 @@ static void test_earlier_release_fixture(void **state)
         skip();
     char old_path[512], new_path[512];
     snprintf(old_path, sizeof old_path, "%s/checkpoint-0.1.gan", fixtures);
-    save_trained(in_dir(new_path, sizeof new_path, "today"), 5);
+    save_spec_trained(in_dir(new_path, sizeof new_path, "today"), &fixture_spec, 5);
     assert_same_file(old_path, new_path);
 
     rig resumed, straight;
-    rig_create(&resumed, &base_spec);
+    rig_create(&resumed, &fixture_spec);
     GT_OK(gan_trainer_load(resumed.t, old_path));
     uint64_t pos;
     GT_OK(gan_trainer_get_data_position(resumed.t, &pos));
     assert_int_equal(pos, 5);
     train_to(&resumed, 8);
-    rig_trained(&straight, &base_spec, 8);
+    rig_trained(&straight, &fixture_spec, 8);
     size_t n;
     float *want = params_copy(&straight, &n);
     assert_true(params_equal(&resumed, want, n));
@@ -366,18 +371,19 @@ static void test_mismatch(void **state)
         const char *needle;
     } cases[] = {
         /* one layer fewer: layer 3 is Dropout in the file and Dense here */
-        {{32, false, false, GAN_OPTIM_RMSPROP, 1, false, true, true},
+        {{32, false, false, GAN_OPTIM_RMSPROP, 1, false, true, true, false},
          "generator layer 3 'dense_3' differs in its kind"},
         /* one layer more at the end of D */
-        {{32, true, true, GAN_OPTIM_RMSPROP, 1, false, true, true}, "layer 5 'dense_5' (dense)"},
+        {{32, true, true, GAN_OPTIM_RMSPROP, 1, false, true, true, false},
+         "layer 5 'dense_5' (dense)"},
         /* 33 filters instead of 32 */
-        {{33, true, false, GAN_OPTIM_RMSPROP, 1, false, true, true},
+        {{33, true, false, GAN_OPTIM_RMSPROP, 1, false, true, true, false},
          "generator layer 0 'dense_0' differs in its output shape"},
-        {{32, true, false, GAN_OPTIM_RMSPROP, 1, false, true, false},
+        {{32, true, false, GAN_OPTIM_RMSPROP, 1, false, true, false, false},
          "discriminator layer 0 'dense_0' differs in its spectral normalisation"},
-        {{32, true, false, GAN_OPTIM_SGD, 1, false, true, true},
+        {{32, true, false, GAN_OPTIM_SGD, 1, false, true, true, false},
          "is rmsprop, this trainer's is sgd"},
-        {{32, true, false, GAN_OPTIM_RMSPROP, 1, false, false, true}, "ema_decay"},
+        {{32, true, false, GAN_OPTIM_RMSPROP, 1, false, false, true, false}, "ema_decay"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         rig r;
