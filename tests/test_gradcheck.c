@@ -9,16 +9,12 @@
 
 /* The loss is L = sum_i r_i y_i for a fixed random r, accumulated in double, so dL/dy = r
  * is what gan_model_backward receives. Each input element and each parameter is moved
- * by +-GC_EPS and the central difference (L+ - L-) / (v+ - v-) is compared with the
- * analytic gradient: |a - n| <= GC_ATOL + GC_RTOL * max(|a|, |n|). In float32 the
- * difference quotient carries about 1e-7 * |L| / GC_EPS of rounding noise and, for the
- * curved layers, GC_EPS^2 * |f'''| / 6 of truncation error. With GT_VERBOSE set in the
+ * by +-GT_GRAD_EPS and the central difference is compared with the analytic gradient
+ * (gt_check_gradient). In float32 the difference quotient carries about
+ * 1e-7 * |L| / GT_GRAD_EPS of rounding noise and, for the curved layers,
+ * GT_GRAD_EPS^2 * |f'''| / 6 of truncation error. With GT_VERBOSE set in the
  * environment every check prints its worst error. */
-#define GC_EPS 1e-2f
-#define GC_ATOL 2e-3
-#define GC_RTOL 2e-3
-/* A gradient check on all-zero gradients would prove nothing. */
-#define GC_MIN_GRADIENT 1e-2
+#define GC_EPS GT_GRAD_EPS
 /* Kinked activations are fed values at least this far from 0 (many GC_EPS). */
 #define GC_KINK_MARGIN 0.1f
 #define GC_SEED 77
@@ -367,54 +363,15 @@ static double gc_loss(gc_run *run)
     return sum;
 }
 
-/* The worst element of one comparison, relative to the tolerance. */
-typedef struct gc_worst {
-    double ratio, abs_err, analytic, numeric;
-    size_t at;
-} gc_worst;
+static double gc_loss_of(void *run)
+{
+    return gc_loss(run);
+}
 
-/* Compare analytic[i] with the central difference in values[i] (the input or the
- * parameter arena, restored afterwards) for every i. */
 static void gc_compare(gc_run *run, const char *what, const float *analytic,
                        float *values, size_t n)
 {
-    gc_worst w = {.ratio = -1.0};
-    double largest = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const float v = values[i];
-        const float up = v + GC_EPS, down = v - GC_EPS;
-        values[i] = up;
-        const double l_up = gc_loss(run);
-        values[i] = down;
-        const double l_down = gc_loss(run);
-        values[i] = v;
-        const double num = (l_up - l_down) / ((double)up - (double)down);
-        const double a = analytic[i];
-        const double err = fabs(a - num);
-        const double ratio = err / (GC_ATOL + GC_RTOL * fmax(fabs(a), fabs(num)));
-        largest = fmax(largest, fabs(num));
-        if (ratio > w.ratio)
-            w = (gc_worst){ratio, err, a, num, i};
-    }
-    if (w.ratio > 1.0)
-        fail_msg("%s: d/d%s[%zu]: analytic %.7g, numeric %.7g (|diff| %.3g, %.3g times the "
-                 "tolerance)", run->c->name, what, w.at, w.analytic, w.numeric, w.abs_err,
-                 w.ratio);
-    if (n && largest < GC_MIN_GRADIENT)
-        fail_msg("%s: every d/d%s is below %g: the check is vacuous", run->c->name, what,
-                 GC_MIN_GRADIENT);
-    if (n && getenv("GT_VERBOSE"))
-        print_message("    %-62s d/d%-6s worst |diff| %.2e (%.3f of tolerance)\n",
-                      run->c->name, what, w.abs_err, w.ratio);
-}
-
-static float *gc_copy(const float *src, size_t n)
-{
-    float *dst = malloc((n ? n : 1) * sizeof *dst);
-    assert_non_null(dst);
-    if (n)
-        memcpy(dst, src, n * sizeof *dst);
-    return dst;
+    gt_check_gradient(gc_loss_of, run, run->c->name, what, analytic, values, n);
 }
 
 static void gc_assert_same(const gc_run *run, const char *what, const float *got,
@@ -465,7 +422,7 @@ static void gc_check_backward_contract(gc_run *run, const float *dx, const float
     gt_rng rng;
     gt_seed(&rng, GC_SEED + 1);
     gt_fill(&rng, run->grads, run->n_params, -3.0f, 3.0f);
-    float *sentinel = gc_copy(run->grads, run->n_params);
+    float *sentinel = gt_copy_floats(run->grads, run->n_params);
     GT_OK(gan_model_set_trainable(run->m, false));
     GT_OK(gan_model_backward(run->m, run->r, &dinput));
     gc_assert_same(run, "frozen dinput", dinput, dx, run->n_in);
@@ -486,8 +443,8 @@ static void gc_check_case(void **state)
         gc_assert_batchnorms_away_from_zero(&run);
     const float *dinput;
     GT_OK(gan_model_backward(run.m, run.r, &dinput));
-    float *dx = gc_copy(dinput, run.n_in);
-    float *g = gc_copy(run.grads, run.n_params);
+    float *dx = gt_copy_floats(dinput, run.n_in);
+    float *g = gt_copy_floats(run.grads, run.n_params);
 
     gc_check_backward_contract(&run, dx, g);
 

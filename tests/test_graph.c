@@ -12,11 +12,7 @@
 #include <unistd.h>
 
 /* As test_gradcheck.c: L = sum_k sum_i r_k[i] y_k[i] over every output k, compared by
- * central differences with step GG_EPS: |a - n| <= GG_ATOL + GG_RTOL * max(|a|, |n|). */
-#define GG_EPS 1e-2f
-#define GG_ATOL 2e-3
-#define GG_RTOL 2e-3
-#define GG_MIN_GRADIENT 1e-2
+ * central differences (gt_check_gradient). */
 #define GG_SEED 91
 
 /* Connect a just-created layer to the listed nodes and return its index. */
@@ -163,44 +159,9 @@ static double gg_loss(gg_run *run)
     return sum;
 }
 
-static void gg_compare(gg_run *run, const char *what, const float *analytic, float *values,
-                       size_t n)
+static double gg_loss_of(void *run)
 {
-    double worst = -1.0, largest = 0.0, worst_a = 0.0, worst_n = 0.0;
-    size_t worst_at = 0;
-    for (size_t i = 0; i < n; i++) {
-        const float v = values[i];
-        const float up = v + GG_EPS, down = v - GG_EPS;
-        values[i] = up;
-        const double l_up = gg_loss(run);
-        values[i] = down;
-        const double l_down = gg_loss(run);
-        values[i] = v;
-        const double num = (l_up - l_down) / ((double)up - (double)down);
-        const double a = analytic[i];
-        const double ratio = fabs(a - num) / (GG_ATOL + GG_RTOL * fmax(fabs(a), fabs(num)));
-        largest = fmax(largest, fabs(num));
-        if (ratio > worst) {
-            worst = ratio;
-            worst_at = i;
-            worst_a = a;
-            worst_n = num;
-        }
-    }
-    if (worst > 1.0)
-        fail_msg("%s: d/d%s[%zu]: analytic %.7g, numeric %.7g (%.3g times the tolerance)",
-                 run->name, what, worst_at, worst_a, worst_n, worst);
-    if (n && largest < GG_MIN_GRADIENT)
-        fail_msg("%s: every d/d%s is below %g: the check is vacuous", run->name, what,
-                 GG_MIN_GRADIENT);
-}
-
-static float *gg_copy(const float *src, size_t n)
-{
-    float *dst = malloc((n ? n : 1) * sizeof *dst);
-    assert_non_null(dst);
-    memcpy(dst, src, n * sizeof *dst);
-    return dst;
+    return gg_loss(run);
 }
 
 /* Every input's and every parameter's gradient against finite differences. */
@@ -213,15 +174,15 @@ static void gg_check(gg_run *run)
     GT_OK(gan_model_backward_multi(run->m, (const float *const *)run->r, dinputs));
     float *dx[GAN_MODEL_MAX_IO];
     for (int32_t k = 0; k < run->n_in; k++)
-        dx[k] = gg_copy(dinputs[k], run->in_n[k]);
-    float *g = gg_copy(run->grads, run->n_params);
+        dx[k] = gt_copy_floats(dinputs[k], run->in_n[k]);
+    float *g = gt_copy_floats(run->grads, run->n_params);
     for (int32_t k = 0; k < run->n_in; k++) {
         char what[32];
         snprintf(what, sizeof what, "input%d", (int)k);
-        gg_compare(run, what, dx[k], run->x[k], run->in_n[k]);
+        gt_check_gradient(gg_loss_of, run, run->name, what, dx[k], run->x[k], run->in_n[k]);
         free(dx[k]);
     }
-    gg_compare(run, "param", g, run->params, run->n_params);
+    gt_check_gradient(gg_loss_of, run, run->name, "param", g, run->params, run->n_params);
     free(g);
 }
 

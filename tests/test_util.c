@@ -2,6 +2,7 @@
 #include "test_util.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void gt_expect_failure(gan_status got, gan_status want, const char *needle,
@@ -95,4 +96,49 @@ size_t gt_output_size(const gan_model_t *m)
     int32_t dims[4], ndim;
     GT_OK(gan_model_get_output_shape(m, -1, dims, &ndim));
     return gt_shape_size(dims, ndim);
+}
+
+void gt_check_gradient(double (*loss)(void *ctx), void *ctx, const char *name,
+                       const char *what, const float *analytic, float *values, size_t n)
+{
+    double worst = -1.0, worst_err = 0.0, worst_a = 0.0, worst_n = 0.0, largest = 0.0;
+    size_t worst_at = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float v = values[i];
+        const float up = v + GT_GRAD_EPS, down = v - GT_GRAD_EPS;
+        values[i] = up;
+        const double l_up = loss(ctx);
+        values[i] = down;
+        const double l_down = loss(ctx);
+        values[i] = v;
+        const double num = (l_up - l_down) / ((double)up - (double)down);
+        const double a = analytic[i];
+        const double err = fabs(a - num);
+        const double ratio = err / (GT_GRAD_ATOL + GT_GRAD_RTOL * fmax(fabs(a), fabs(num)));
+        largest = fmax(largest, fabs(num));
+        if (ratio > worst) {
+            worst = ratio;
+            worst_err = err;
+            worst_a = a;
+            worst_n = num;
+            worst_at = i;
+        }
+    }
+    if (worst > 1.0)
+        fail_msg("%s: d/d%s[%zu]: analytic %.7g, numeric %.7g (|diff| %.3g, %.3g times the "
+                 "tolerance)", name, what, worst_at, worst_a, worst_n, worst_err, worst);
+    if (n && largest < GT_GRAD_MIN)
+        fail_msg("%s: every d/d%s is below %g: the check is vacuous", name, what, GT_GRAD_MIN);
+    if (n && getenv("GT_VERBOSE"))
+        print_message("    %-62s d/d%-6s worst |diff| %.2e (%.3f of tolerance)\n", name, what,
+                      worst_err, worst);
+}
+
+float *gt_copy_floats(const float *src, size_t n)
+{
+    float *dst = malloc((n ? n : 1) * sizeof *dst);
+    assert_non_null(dst);
+    if (n)
+        memcpy(dst, src, n * sizeof *dst);
+    return dst;
 }

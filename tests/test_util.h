@@ -49,6 +49,24 @@ gan_model_t *gt_model_seeded(const int32_t *dims, int32_t ndim, uint64_t seed);
 void gt_gan_destroy(gan_trainer_t *trainer, gan_optimizer_t *g_opt, gan_optimizer_t *d_opt,
                     gan_model_t *g, gan_model_t *d);
 
+/* Gradient checks by central differences: each value is moved by +-GT_GRAD_EPS, and the
+ * quotient (L+ - L-) / (v+ - v-) must meet the analytic gradient a within
+ * |a - n| <= GT_GRAD_ATOL + GT_GRAD_RTOL * max(|a|, |n|). */
+#define GT_GRAD_EPS 1e-2f
+#define GT_GRAD_ATOL 2e-3
+#define GT_GRAD_RTOL 2e-3
+/* A check whose numeric gradients all stay below this proves nothing: it fails. */
+#define GT_GRAD_MIN 1e-2
+
+/* Compare analytic[i] with the central difference of loss(ctx) in values[i] (restored
+ * afterwards) for every i; fail naming @p name, @p what and the worst element. With
+ * GT_VERBOSE set, print the worst element's share of the tolerance. */
+void gt_check_gradient(double (*loss)(void *ctx), void *ctx, const char *name,
+                       const char *what, const float *analytic, float *values, size_t n);
+
+/* A malloc'ed copy of n floats (never NULL: the test fails instead). */
+float *gt_copy_floats(const float *src, size_t n);
+
 /* Per-sample element count of a model's input or last layer's output. */
 size_t gt_input_size(const gan_model_t *m);
 size_t gt_output_size(const gan_model_t *m);
