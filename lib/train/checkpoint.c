@@ -84,10 +84,13 @@ static gan__errtext gan__strerror(int err)
 
 static void gan__put_trainer(gan__sink *s, const gan_trainer_t *t)
 {
-    /* The keys added after the first 17 (the loss mix) are written only when one of them
-     * is set: a checkpoint without them is the one earlier libgan wrote and read. */
+    /* The keys added after the first 17 (the loss mix, then AC-GAN) are written only up
+     * to the last group with a key set: a checkpoint without them is the one earlier
+     * libgan wrote and read. */
     const int n_hacks = gan__hacks_default_from(&t->hacks, GAN__HACK_COUNT_V1)
-                            ? GAN__HACK_COUNT_V1 : GAN__HACK_COUNT;
+                            ? GAN__HACK_COUNT_V1
+                        : gan__hacks_default_from(&t->hacks, GAN__HACK_COUNT_V2)
+                            ? GAN__HACK_COUNT_V2 : GAN__HACK_COUNT;
     gan__sink_u32(s, (uint32_t)n_hacks);
     for (int k = 0; k < n_hacks; k++)
         gan__sink_f64(s, t->hacks.value[k]);
@@ -286,6 +289,8 @@ static gan_status gan__check_layout_hacks(const gan__load *c, const gan_trainer_
         {GAN_HACK_FEATURE_MATCHING_LAYER, false, "feature_matching_layer"},
         {GAN_HACK_EMA_DECAY, true, "ema_decay"},
         {GAN_HACK_GP_WEIGHT, true, "gp_weight"},
+        {GAN_HACK_AUX_WEIGHT_REAL, true, "aux_weight_real"},
+        {GAN_HACK_AUX_WEIGHT_FAKE, true, "aux_weight_fake"},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const double mine = t->hacks.value[keys[i].key], theirs = h->value[keys[i].key];
@@ -300,9 +305,11 @@ static gan_status gan__check_layout_hacks(const gan__load *c, const gan_trainer_
 static gan_status gan__get_trainer(gan__load *c, gan_trainer_t *t)
 {
     const uint32_t n_hacks = gan__read_u32(&c->r);
-    if (!c->r.short_read && n_hacks != GAN__HACK_COUNT && n_hacks != GAN__HACK_COUNT_V1)
+    if (!c->r.short_read && n_hacks != GAN__HACK_COUNT && n_hacks != GAN__HACK_COUNT_V1 &&
+        n_hacks != GAN__HACK_COUNT_V2)
         return gan__fail(GAN_E_FORMAT, "the trainer section has %u hack settings, expected "
-                         "%d or %d", (unsigned)n_hacks, GAN__HACK_COUNT_V1, GAN__HACK_COUNT);
+                         "%d, %d or %d", (unsigned)n_hacks, GAN__HACK_COUNT_V1,
+                         GAN__HACK_COUNT_V2, GAN__HACK_COUNT);
     /* Each value goes through gan_hacks_set, so the loaded set obeys every range. Keys
      * the file lacks take their defaults, which is what its writer ran with. */
     gan_hacks_t h;
