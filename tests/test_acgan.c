@@ -488,42 +488,37 @@ static void ac_expect_create_fails(const ac_spec *sp, gan_status want, const cha
 static void test_create_errors(void **state)
 {
     (void)state;
-    ac_spec sp = ac_standard("unconditional G", 1.0, 1.0, false);
-    sp.g_classes = 0;
-    ac_expect_create_fails(&sp, GAN_E_INVALID_ARG,
-                           "AC-GAN (aux_weight_real = 1, aux_weight_fake = 1) needs a "
-                           "conditional generator, and generator 'G' has no Condition layer");
-    sp = ac_standard("one output", 0.0, 1.0, false);
-    sp.aux = 0;
-    ac_expect_create_fails(&sp, GAN_E_INVALID_ARG,
-                           "AC-GAN needs discriminator 'D' to have a second output of 3 "
-                           "class logits, and it has one output (layer 2 'dense_2', (1))");
-    sp = ac_standard("a matrix of logits", 1.0, 0.0, false);
-    sp.aux_matrix = true;
-    ac_expect_create_fails(&sp, GAN_E_SHAPE,
-                           "AC-GAN reads discriminator 'D' output 1 (layer 4 'reshape_4') as "
-                           "class logits, a vector (3), but its shape is (1,3)");
-    sp = ac_standard("4 logits for 3 classes", 1.0, 1.0, false);
-    sp.aux = 4;
-    ac_expect_create_fails(&sp, GAN_E_SHAPE,
-                           "discriminator 'D' output 1 (layer 3 'dense_3') gives (4) class "
-                           "logits, generator 'G' conditions on 3 classes");
-    sp = ac_standard("one class", 1.0, 1.0, false);
-    sp.g_classes = 1;
-    sp.aux = 1;
-    ac_expect_create_fails(&sp, GAN_E_SHAPE, "AC-GAN needs at least 2 classes");
-    sp = ac_standard("feature matching", 1.0, 1.0, false);
-    sp.fm = 1;
-    ac_expect_create_fails(&sp, GAN_E_INVALID_ARG,
-                           "AC-GAN cannot be combined with feature matching");
-    sp = ac_standard("D conditions on other classes", 1.0, 1.0, false);
-    sp.d_classes = AK + 1;
-    ac_expect_create_fails(&sp, GAN_E_INVALID_ARG,
-                           "generator conditions on 3 classes, discriminator on 4");
-    /* Without AC-GAN a conditional G still needs a D conditioned alike. */
-    sp = ac_standard("off, unconditional D", 0.0, 0.0, false);
-    ac_expect_create_fails(&sp, GAN_E_INVALID_ARG,
-                           "generator conditions on 3 classes, discriminator on 0");
+    /* name, w_real, w_fake, combined, G's classes, D's classes, head width, head a
+     * matrix, feature matching layer; then the status and message expected. */
+    static const struct {
+        ac_spec spec;
+        gan_status status;
+        const char *needle;
+    } cases[] = {
+        {{"unconditional G", 1, 1, false, 0, 0, AK, false, -1}, GAN_E_INVALID_ARG,
+         "AC-GAN (aux_weight_real = 1, aux_weight_fake = 1) needs a conditional generator, "
+         "and generator 'G' has no Condition layer"},
+        {{"one output", 0, 1, false, AK, 0, 0, false, -1}, GAN_E_INVALID_ARG,
+         "AC-GAN needs discriminator 'D' to have a second output of 3 class logits, and it "
+         "has one output (layer 2 'dense_2', (1))"},
+        {{"a matrix of logits", 1, 0, false, AK, 0, AK, true, -1}, GAN_E_SHAPE,
+         "AC-GAN reads discriminator 'D' output 1 (layer 4 'reshape_4') as class logits, a "
+         "vector (3), but its shape is (1,3)"},
+        {{"4 logits for 3 classes", 1, 1, false, AK, 0, 4, false, -1}, GAN_E_SHAPE,
+         "discriminator 'D' output 1 (layer 3 'dense_3') gives (4) class logits, generator "
+         "'G' conditions on 3 classes"},
+        {{"one class", 1, 1, false, 1, 0, 1, false, -1}, GAN_E_SHAPE,
+         "AC-GAN needs at least 2 classes"},
+        {{"feature matching", 1, 1, false, AK, 0, AK, false, 1}, GAN_E_INVALID_ARG,
+         "AC-GAN cannot be combined with feature matching"},
+        {{"D conditions on other classes", 1, 1, false, AK, AK + 1, AK, false, -1},
+         GAN_E_INVALID_ARG, "generator conditions on 3 classes, discriminator on 4"},
+        /* Without AC-GAN a conditional G still needs a D conditioned alike. */
+        {{"off, unconditional D", 0, 0, false, AK, 0, AK, false, -1}, GAN_E_INVALID_ARG,
+         "generator conditions on 3 classes, discriminator on 0"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        ac_expect_create_fails(&cases[k].spec, cases[k].status, cases[k].needle);
 }
 
 static void test_step_errors(void **state)
@@ -762,26 +757,12 @@ static void test_checkpoint(void **state)
 
 /* ---- learning: a conditional ring of 8 Gaussians ---------------------------------- */
 
-#define RING_MODES 8
-#define RING_RADIUS 2.0
-#define RING_STD 0.02
+#define RING_MODES GT_RING_MODES
+#define RING_RADIUS GT_RING_RADIUS
 #define RING_LATENT 2
 #define RING_BATCH 64
 #define RING_HIDDEN 64
-#define TAU 6.283185307179586
-
-static void ring_batch(gt_rng *r, float *x, int32_t *labels)
-{
-    for (int i = 0; i < RING_BATCH; i++) {
-        int mode = (int)(gt_uniform(r) * RING_MODES);
-        double angle = TAU * mode / RING_MODES;
-        double u1 = gt_uniform(r) + 1e-12, u2 = gt_uniform(r);
-        double radius = sqrt(-2.0 * log(u1)) * RING_STD;
-        x[2 * i] = (float)(RING_RADIUS * cos(angle) + radius * cos(TAU * u2));
-        x[2 * i + 1] = (float)(RING_RADIUS * sin(angle) + radius * sin(TAU * u2));
-        labels[i] = mode;
-    }
-}
+#define TAU GT_TAU
 
 /* G: (latent) -> Condition -> 2 x (dense, ReLU) -> dense 2. D, unconditional: 2 x
  * (dense, leaky ReLU) -> dense 1 (output 0) and dense 8 (output 1, class logits). */
@@ -838,7 +819,7 @@ static ring_result ring_train(double wf, int steps)
     ring_result res = {0, 0};
     const int window = steps / 10;
     for (int i = 0; i < steps; i++) {
-        ring_batch(&r, x, labels);
+        gt_ring_batch(&r, x, labels, RING_BATCH);
         gan_step_stats_t st = {.struct_size = sizeof st};
         GT_OK(gan_trainer_step(t, x, labels, RING_BATCH, &st));
         if (i >= steps - window)
