@@ -267,8 +267,9 @@ static void test_graph_allocations(void **state)
 }
 
 /* An MLP through the counting allocator: G (8 -> 16, BatchNorm, tanh) or D (16 -> 1,
- * spectral norm, dropout). */
-static gan_status build_mlp(counting *c, bool generator, gan_model_t **out)
+ * spectral norm, dropout). For AC-GAN, G is conditioned on 4 classes and D has a second
+ * output of 4 class logits. */
+static gan_status build_mlp(counting *c, bool generator, bool acgan, gan_model_t **out)
 {
     const int32_t dims[1] = {generator ? 8 : 16};
     gan_allocator_t a = {sizeof a, counting_alloc, counting_free, c};
@@ -283,6 +284,8 @@ static gan_status build_mlp(counting *c, bool generator, gan_model_t **out)
         if (st == GAN_OK && (st = (create)) == GAN_OK && (st = gan_model_add(m, l)) != GAN_OK) \
             gan_layer_destroy(l);                                                \
     } while (0)
+    if (acgan && generator)
+        ADD(gan_layer_condition_create(&l, 4, 0));
     ADD(gan_layer_dense_create(&l, 32, true));
     if (st == GAN_OK && !generator)
         st = gan_layer_set_spectral_norm(l, true);
@@ -292,6 +295,14 @@ static gan_status build_mlp(counting *c, bool generator, gan_model_t **out)
     if (generator)
         ADD(gan_layer_tanh_create(&l));
 #undef ADD
+    if (acgan && !generator) { /* class logits from the leaky ReLU (node 2) */
+        const int32_t trunk = 2, outputs[2] = {3, 4};
+        if (st == GAN_OK && (st = gan_layer_dense_create(&l, 4, true)) == GAN_OK &&
+            (st = gan_model_connect(m, l, &trunk, 1, NULL)) != GAN_OK)
+            gan_layer_destroy(l);
+        if (st == GAN_OK)
+            st = gan_model_set_outputs(m, outputs, 2);
+    }
     return build_or_destroy(m, st, out);
 }
 
@@ -324,34 +335,41 @@ static gan_status save_or_keep(gan_trainer_t *t, const char *ckpt, uint64_t mark
 }
 
 /* A trainer's whole life through the counting allocator: models, Adam, a trainer with
- * EMA and a replay pool, two steps, a save (marked @p mark) and a load. Returns the
- * first failure; @p step_calls receives the allocations the steps made. */
+ * EMA and a replay pool (and AC-GAN if @p acgan), two steps, a save (marked @p mark) and
+ * a load. Returns the first failure; @p step_calls receives the allocations the steps
+ * made, through the models' allocator or the C library's. */
 static gan_status trainer_life(counting *c, const char *ckpt, uint64_t mark,
-                               long *step_calls)
+                               long *step_calls, bool acgan)
 {
     gan_model_t *g = NULL, *d = NULL;
     gan_optimizer_t *go = NULL, *dop = NULL;
     gan_trainer_t *t = NULL;
     gan_hacks_t *h = NULL;
-    gan_status st = build_mlp(c, true, &g);
+    gan_status st = build_mlp(c, true, acgan, &g);
     if (st == GAN_OK)
-        st = build_mlp(c, false, &d);
+        st = build_mlp(c, false, acgan, &d);
     if (st == GAN_OK)
         st = gan_optimizer_adam_create(&go, g, 2e-4f, 0.5f, 0.999f, 1e-8f);
     if (st == GAN_OK)
         st = gan_optimizer_adam_create(&dop, d, 2e-4f, 0.5f, 0.999f, 1e-8f);
     if (st == GAN_OK)
         st = gan_hacks_create(&h);
+    if (st == GAN_OK && acgan && (st = gan_hacks_set(h, GAN_HACK_AUX_WEIGHT_REAL, 1)) == GAN_OK)
+        st = gan_hacks_set(h, GAN_HACK_AUX_WEIGHT_FAKE, 0.5);
     if (st == GAN_OK && (st = gan_hacks_set(h, GAN_HACK_EMA_DECAY, 0.9)) == GAN_OK &&
         (st = gan_hacks_set(h, GAN_HACK_REPLAY_SIZE, 8)) == GAN_OK)
         st = gan_trainer_create(&t, g, d, go, dop, h);
     float real[4 * 16];
     for (int i = 0; i < 4 * 16; i++)
         real[i] = (float)(i % 5) / 2.5f - 1.0f;
-    const long before = c->calls;
+    const int32_t labels[4] = {3, 0, 2, 1};
+    const long before = c->calls, heap_before = heap_calls;
+    gan_step_stats_t stats = {.struct_size = sizeof stats};
     for (int i = 0; st == GAN_OK && i < 2; i++)
-        st = gan_trainer_step(t, real, NULL, 4, NULL);
-    *step_calls = c->calls - before;
+        st = gan_trainer_step(t, real, acgan ? labels : NULL, 4, &stats);
+    *step_calls = (c->calls - before) + (heap_calls - heap_before);
+    if (st == GAN_OK && acgan && !(stats.aux_loss_real > 0 && stats.g_aux_loss > 0))
+        fail_msg("the AC-GAN steps did not run the class terms");
     if (st == GAN_OK)
         st = save_or_keep(t, ckpt, mark);
     if (st == GAN_OK)
@@ -372,22 +390,25 @@ static void test_every_failed_allocation_of_a_training_run(void **state)
     int fd = mkstemp(ckpt);
     assert_true(fd >= 0);
     close(fd);
-    counting probe = {0};
-    long step_calls = -1;
-    GT_OK(trainer_life(&probe, ckpt, 0, &step_calls));
-    assert_int_equal(probe.live, 0);
-    assert_int_equal(step_calls, 0);
-    assert_true(probe.calls >= 10);
-    for (long n = 1; n <= probe.calls; n++) {
-        counting c = {.fail_at = n};
-        gan_status st = trainer_life(&c, ckpt, (uint64_t)n, &step_calls);
-        if (st != GAN_E_NO_MEMORY)
-            fail_msg("failing allocation %ld of %ld gave %d (%s)", n, probe.calls, (int)st,
-                     gan_last_error());
-        assert_true(strlen(gan_last_error()) > 0);
-        assert_int_equal(c.live, 0); /* nothing leaked */
+    for (int acgan = 0; acgan < 2; acgan++) {
+        counting probe = {0};
+        long step_calls = -1;
+        GT_OK(trainer_life(&probe, ckpt, 0, &step_calls, acgan));
+        assert_int_equal(probe.live, 0);
+        assert_int_equal(step_calls, 0);
+        assert_true(probe.calls >= 10);
+        for (long n = 1; n <= probe.calls; n++) {
+            counting c = {.fail_at = n};
+            gan_status st = trainer_life(&c, ckpt, (uint64_t)n, &step_calls, acgan);
+            if (st != GAN_E_NO_MEMORY)
+                fail_msg("failing allocation %ld of %ld gave %d (%s)", n, probe.calls,
+                         (int)st, gan_last_error());
+            assert_true(strlen(gan_last_error()) > 0);
+            assert_int_equal(c.live, 0); /* nothing leaked */
+        }
+        print_message("%ld allocations in a training run%s, each failed in turn\n",
+                      probe.calls, acgan ? " with AC-GAN" : "");
     }
-    print_message("%ld allocations in a training run, each failed in turn\n", probe.calls);
     unlink(ckpt);
 }
 
@@ -400,25 +421,29 @@ static void test_every_failed_heap_allocation_of_a_training_run(void **state)
     int fd = mkstemp(ckpt);
     assert_true(fd >= 0);
     close(fd);
-    counting probe = {0};
-    long step_calls;
-    const long start = heap_calls, live = heap_live;
-    GT_OK(trainer_life(&probe, ckpt, 0, &step_calls));
-    const long total = heap_calls - start;
-    assert_int_equal(heap_live, live);
-    assert_true(total >= 5);
-    for (long n = 1; n <= total; n++) {
-        counting c = {0};
-        heap_fail_at = heap_calls + n;
-        gan_status st = trainer_life(&c, ckpt, (uint64_t)n, &step_calls);
-        heap_fail_at = 0;
-        if (st != GAN_E_NO_MEMORY)
-            fail_msg("failing heap allocation %ld of %ld gave %d (%s)", n, total, (int)st,
-                     gan_last_error());
-        assert_int_equal(c.live, 0);
-        assert_int_equal(heap_live, live); /* nothing leaked */
+    for (int acgan = 0; acgan < 2; acgan++) {
+        counting probe = {0};
+        long step_calls;
+        const long start = heap_calls, live = heap_live;
+        GT_OK(trainer_life(&probe, ckpt, 0, &step_calls, acgan));
+        const long total = heap_calls - start;
+        assert_int_equal(heap_live, live);
+        assert_int_equal(step_calls, 0);
+        assert_true(total >= 5);
+        for (long n = 1; n <= total; n++) {
+            counting c = {0};
+            heap_fail_at = heap_calls + n;
+            gan_status st = trainer_life(&c, ckpt, (uint64_t)n, &step_calls, acgan);
+            heap_fail_at = 0;
+            if (st != GAN_E_NO_MEMORY)
+                fail_msg("failing heap allocation %ld of %ld gave %d (%s)", n, total,
+                         (int)st, gan_last_error());
+            assert_int_equal(c.live, 0);
+            assert_int_equal(heap_live, live); /* nothing leaked */
+        }
+        print_message("%ld heap allocations in a training run%s, each failed in turn\n",
+                      total, acgan ? " with AC-GAN" : "");
     }
-    print_message("%ld heap allocations in a training run, each failed in turn\n", total);
     unlink(ckpt);
 }
 

@@ -10,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RING_MODES 8
-#define RING_RADIUS 2.0
-#define RING_STD 0.02
+#define RING_MODES GT_RING_MODES
+#define RING_RADIUS GT_RING_RADIUS
 #define LATENT 2
 #define BATCH 128
-#define TAU 6.283185307179586
+#define TAU GT_TAU
 
 typedef struct gan_setup {
     gan_model_t *g, *d;
@@ -71,17 +70,7 @@ static void setup_destroy(gan_setup *s)
 
 static void ring_batch(gt_rng *r, float *x, int32_t *labels)
 {
-    for (int i = 0; i < BATCH; i++) {
-        int mode = (int)(gt_uniform(r) * RING_MODES);
-        double angle = TAU * mode / RING_MODES;
-        /* Box-Muller for the spread around the mode */
-        double u1 = gt_uniform(r) + 1e-12, u2 = gt_uniform(r);
-        double radius = sqrt(-2.0 * log(u1)) * RING_STD;
-        x[2 * i] = (float)(RING_RADIUS * cos(angle) + radius * cos(TAU * u2));
-        x[2 * i + 1] = (float)(RING_RADIUS * sin(angle) + radius * sin(TAU * u2));
-        if (labels)
-            labels[i] = mode;
-    }
+    gt_ring_batch(r, x, labels, BATCH);
 }
 
 /* Train; return the mean Wasserstein estimate of the first and last 10% of the steps. */

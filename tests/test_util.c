@@ -44,6 +44,21 @@ void gt_fill_away_from_zero(gt_rng *r, float *v, size_t n, float lo, float hi)
     }
 }
 
+void gt_ring_batch(gt_rng *r, float *x, int32_t *labels, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int mode = (int)(gt_uniform(r) * GT_RING_MODES);
+        double angle = GT_TAU * mode / GT_RING_MODES;
+        /* Box-Muller for the spread around the mode */
+        double u1 = gt_uniform(r) + 1e-12, u2 = gt_uniform(r);
+        double radius = sqrt(-2.0 * log(u1)) * GT_RING_STD;
+        x[2 * i] = (float)(GT_RING_RADIUS * cos(angle) + radius * cos(GT_TAU * u2));
+        x[2 * i + 1] = (float)(GT_RING_RADIUS * sin(angle) + radius * sin(GT_TAU * u2));
+        if (labels)
+            labels[i] = mode;
+    }
+}
+
 void gt_add_layer(gan_model_t *m, gan_status create_status, gan_layer_t *const *layer)
 {
     GT_OK(create_status);

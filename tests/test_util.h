@@ -35,6 +35,16 @@ void gt_fill(gt_rng *r, float *v, size_t n, float lo, float hi);
 /* Values in +-[lo, hi]: away from 0, for inputs of kinked activations. */
 void gt_fill_away_from_zero(gt_rng *r, float *v, size_t n, float lo, float hi);
 
+/* The toy data of the training tests: a ring of GT_RING_MODES Gaussians of std
+ * GT_RING_STD, mode k at angle 2 pi k / GT_RING_MODES on the circle of radius
+ * GT_RING_RADIUS. Draws @p n points into @p x (n, 2) and their modes into @p labels
+ * (may be NULL). */
+#define GT_RING_MODES 8
+#define GT_RING_RADIUS 2.0
+#define GT_RING_STD 0.02
+#define GT_TAU 6.283185307179586
+void gt_ring_batch(gt_rng *r, float *x, int32_t *labels, int n);
+
 /* Add a layer just created, failing the test on error: gt_add(m, gan_layer_x_create(&l,
  * ...), l). The layer is read through its address after the create call has run. */
 #define gt_add(m, create_status, layer) gt_add_layer((m), (create_status), &(layer))

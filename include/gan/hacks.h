@@ -104,7 +104,21 @@ enum {
      *  against mode collapse. 0 (default) is off: exactly the primary loss. 1 uses only
      *  the secondary, which then also decides the statistics, as GAN_HACK_LOSS would.
      *  Range [0, 1]. With feature matching the generator's loss stays unmixed. */
-    GAN_HACK_MIX_WEIGHT = 18
+    GAN_HACK_MIX_WEIGHT = 18,
+    /** AC-GAN (auxiliary-classifier GAN, Odena et al. 2017): weight of the softmax
+     *  cross-entropy of the discriminator's class logits (its output 1, of shape
+     *  (classes)) on the real batch against the real labels, added to the
+     *  discriminator's loss. 0 (default) off; range [0, 1000]. When this or
+     *  GAN_HACK_AUX_WEIGHT_FAKE is > 0, AC-GAN is on: gan_trainer_create() then needs a
+     *  conditional generator, a discriminator with a second output of class logits for
+     *  as many classes (the discriminator itself may be unconditional), and no feature
+     *  matching; doc/TRAINING.md, "AC-GAN". */
+    GAN_HACK_AUX_WEIGHT_REAL = 19,
+    /** AC-GAN: weight of the cross-entropy of the class logits on the generated batch
+     *  against the class labels the fakes were generated with; added to the
+     *  discriminator's loss and to the generator's (both maximise the log-likelihood of
+     *  the right class, as in the original AC-GAN). 0 (default) off; range [0, 1000]. */
+    GAN_HACK_AUX_WEIGHT_FAKE = 20
 };
 
 /** @brief Create a configuration with every default. @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_NO_MEMORY. */

@@ -29,6 +29,12 @@ extern "C" {
  * models contain a Condition layer: real labels come with each real batch, and fakes get
  * class labels drawn uniformly.
  *
+ * AC-GAN (GAN_HACK_AUX_WEIGHT_REAL, GAN_HACK_AUX_WEIGHT_FAKE): G is conditional and D has
+ * a second output, class logits of shape (classes); D minimises its adversarial loss +
+ * w_real * CE(logits on reals, real labels) + w_fake * CE(logits on fakes, their drawn
+ * labels), G its adversarial loss + w_fake * CE(fakes). With AC-GAN off, outputs of D
+ * after the first get no gradient.
+ *
  * Users who want their own loop use gan_model_forward/backward/zero_grad, the losses of
  * gan/loss.h and gan_optimizer_step directly: the trainer uses nothing else internally
  * that they could not.
@@ -55,11 +61,14 @@ enum {
  */
 typedef struct gan_step_stats {
     size_t struct_size;
-    double d_loss;           /**< d_loss_real + d_loss_fake + gradient_penalty */
+    double d_loss;           /**< d_loss_real + d_loss_fake + gradient_penalty, plus
+                                  w_real * aux_loss_real + w_fake * aux_loss_fake with
+                                  AC-GAN */
     double d_loss_real;      /**< D's loss on the real batch */
     double d_loss_fake;      /**< D's loss on the fake batch */
     double gradient_penalty; /**< lambda * mean((||dD/dx|| - 1)^2), 0 when off */
-    double g_loss;           /**< G's loss of the last G update in this call, else 0 */
+    double g_loss;           /**< G's loss of the last G update in this call, else 0;
+                                  with AC-GAN it includes w_fake * g_aux_loss */
     double d_real;           /**< mean D(x): probability for BCE, raw score otherwise */
     double d_fake;           /**< mean D(G(z)), likewise */
     double d_acc_real;       /**< share of reals D scores as real */
@@ -72,6 +81,13 @@ typedef struct gan_step_stats {
     uint64_t g_updates;      /**< G updates so far */
     int32_t g_updated;       /**< 1 if this call updated G */
     uint32_t warnings;       /**< GAN_WARN_* bits */
+    /* Added with AC-GAN (GAN_HACK_AUX_WEIGHT_*); a struct_size that ends before them
+     * leaves them out. All 0 when AC-GAN is off. */
+    double aux_loss_real;    /**< cross-entropy of D's class logits on reals (unweighted) */
+    double aux_loss_fake;    /**< the same on the fakes of the D update */
+    double aux_acc_real;     /**< share of reals whose largest class logit is their label */
+    double aux_acc_fake;     /**< share of fakes whose largest logit is their drawn label */
+    double g_aux_loss;       /**< the fakes' cross-entropy at G's last update, else 0 */
 } gan_step_stats_t;
 
 /**
@@ -85,8 +101,10 @@ typedef struct gan_step_stats {
  * @param hacks the configuration, copied; NULL for the defaults.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, an optimizer of another model, a feature
  *         layer index outside D, a penalty with combined batches, a latent dimension or
- *         label classes that G and D disagree on), GAN_E_STATE (a model not built),
- *         GAN_E_SHAPE (G's output is not D's input),
+ *         label classes that G and D disagree on; with AC-GAN: an unconditional G, a D
+ *         with one output, feature matching), GAN_E_STATE (a model not built),
+ *         GAN_E_SHAPE (G's output is not D's input; with AC-GAN: D's output 1 is not a
+ *         vector of as many class logits as G has classes),
  *         GAN_E_OUT_OF_RANGE (a batch too large to double, or D's scores of a batch
  *         beyond 2^31 - 1), GAN_E_NO_MEMORY.
  */
@@ -105,11 +123,12 @@ GAN_API void gan_trainer_destroy(gan_trainer_t *trainer);
  *        matching if configured) followed by the EMA update. Both models run in
  *        training mode during the step; the modes they had are restored afterwards.
  * @param real (batch, D's input shape) images, scaled to [-1, 1] for a tanh generator.
- * @param labels batch class ids for conditional models, else NULL.
+ * @param labels batch class ids for conditional models and AC-GAN, else NULL.
  * @param batch must equal G's batch size.
  * @param stats NULL, or filled when the step succeeds (set its struct_size first); left
  *        as it was on failure.
- * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_BATCH_SIZE, GAN_E_OUT_OF_RANGE (a label);
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL; labels NULL for conditional models or
+ *         AC-GAN), GAN_E_BATCH_SIZE, GAN_E_OUT_OF_RANGE (a label);
  *         GAN_E_NUMERIC when a loss or a gradient is NaN or infinite: the update that
  *         saw it is skipped, so the parameters stay the last good ones (the message says
  *         which loss or model); GAN_E_BACKEND.
@@ -177,7 +196,7 @@ GAN_API gan_status gan_trainer_save(gan_trainer_t *trainer, const char *path);
  *        from models and optimizers of the same architecture (each layer's kind, shapes,
  *        settings and parameter counts; the optimizers' kinds) and with the same
  *        buffer-shaping hacks (loss, separate batches, replay size, feature-matching
- *        layer, EMA and gradient penalty on or off). Layer names need not match. The
+ *        layer, EMA, gradient penalty and each AC-GAN weight on or off). Layer names need not match. The
  *        other hacks, the optimizer settings and the data position are taken from the
  *        file. The whole file is read and checked (magic, version, length, CRC-32,
  *        architecture, every value's range) before anything changes: on failure the

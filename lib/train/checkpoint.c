@@ -11,14 +11,13 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "optim/optimizer.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 #define GAN__CKPT_VERSION 1u
 #define GAN__CKPT_HEADER 24u         /* magic, version, section count, file length */
 #define GAN__CKPT_SECTION_HEADER 16u /* tag, reserved, payload length */
 #define GAN__CKPT_TRAILER 4u         /* CRC-32 of every byte before it */
-#define GAN__CKPT_MAX_TEXT 255u      /* longest name or settings text */
 #define GAN__CKPT_MAX_SECTIONS 7
 
 /* PNG's trick: a high byte, then CR LF, ^Z and LF, so text-mode copies and 7-bit
@@ -70,83 +69,6 @@ static int gan__section_list(const gan_trainer_t *t, uint32_t tags[GAN__CKPT_MAX
     return n;
 }
 
-/* ---- Byte order: every field is little-endian whatever the host. ---- */
-
-static void gan__le32_put(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void gan__le64_put(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t gan__le32_get(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint64_t gan__le64_get(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint32_t gan__f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static float gan__f32_from(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-/* ---- CRC-32 (ISO-HDLC, as zlib's crc32): reflected 0xEDB88320, init and final xor
- * 0xFFFFFFFF. The table is built per call: no global state, and 256 entries cost
- * nothing next to the file. ---- */
-
-typedef struct gan__crc {
-    uint32_t table[256];
-    uint32_t value; /* running register, not yet inverted */
-} gan__crc;
-
-static void gan__crc_init(gan__crc *c)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t r = i;
-        for (int k = 0; k < 8; k++)
-            r = r & 1 ? (r >> 1) ^ 0xEDB88320u : r >> 1;
-        c->table[i] = r;
-    }
-    c->value = 0xFFFFFFFFu;
-}
-
-static void gan__crc_add(gan__crc *c, const uint8_t *p, size_t n)
-{
-    uint32_t r = c->value;
-    for (size_t i = 0; i < n; i++)
-        r = c->table[(r ^ p[i]) & 0xFF] ^ (r >> 8);
-    c->value = r;
-}
-
-static uint32_t gan__crc_final(const gan__crc *c)
-{
-    return c->value ^ 0xFFFFFFFFu;
-}
-
 /* strerror is not thread-safe; this is the XSI strerror_r that _POSIX_C_SOURCE gives. */
 typedef struct gan__errtext {
     char s[128];
@@ -160,209 +82,15 @@ static gan__errtext gan__strerror(int err)
     return t;
 }
 
-/* ---- Writing. A sink without a file only counts, which is how section and file
- * lengths are known before their bytes are written. ---- */
-
-typedef struct gan__sink {
-    FILE *file;      /* NULL: count only */
-    gan__crc *crc;
-    uint64_t length; /* bytes so far */
-    int error;       /* errno of the first failed write, or 0 */
-} gan__sink;
-
-static void gan__sink_bytes(gan__sink *s, const void *p, size_t n)
-{
-    s->length += n;
-    if (!s->file || s->error)
-        return;
-    gan__crc_add(s->crc, p, n);
-    errno = 0;
-    if (fwrite(p, 1, n, s->file) != n)
-        s->error = errno ? errno : EIO;
-}
-
-static void gan__sink_u32(gan__sink *s, uint32_t v)
-{
-    uint8_t b[4];
-    gan__le32_put(b, v);
-    gan__sink_bytes(s, b, sizeof b);
-}
-
-static void gan__sink_u64(gan__sink *s, uint64_t v)
-{
-    uint8_t b[8];
-    gan__le64_put(b, v);
-    gan__sink_bytes(s, b, sizeof b);
-}
-
-static void gan__sink_f64(gan__sink *s, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    gan__sink_u64(s, u);
-}
-
-/* n floats, converted a block at a time so the file sees few large writes. */
-static void gan__sink_floats(gan__sink *s, const float *v, size_t n)
-{
-    if (!s->file) {
-        s->length += (uint64_t)n * 4;
-        return;
-    }
-    uint8_t block[4096];
-    for (size_t at = 0; at < n;) {
-        size_t k = 0;
-        for (; k < sizeof block / 4 && at < n; k++, at++)
-            gan__le32_put(block + 4 * k, gan__f32_bits(v[at]));
-        gan__sink_bytes(s, block, 4 * k);
-    }
-}
-
-static void gan__sink_text(gan__sink *s, const char *text)
-{
-    size_t n = strlen(text);
-    n = n > GAN__CKPT_MAX_TEXT ? GAN__CKPT_MAX_TEXT : n;
-    gan__sink_u32(s, (uint32_t)n);
-    gan__sink_bytes(s, text, n);
-}
-
-static void gan__sink_shape(gan__sink *s, const gan__shape *sh)
-{
-    gan__sink_u32(s, (uint32_t)sh->ndim);
-    for (int i = 0; i < GAN__MAX_RANK; i++)
-        gan__sink_u32(s, (uint32_t)(i < sh->ndim ? sh->d[i] : 0));
-}
-
-static void gan__sink_rng(gan__sink *s, const gan__rng *r)
-{
-    for (int i = 0; i < 4; i++)
-        gan__sink_u64(s, r->s[i]);
-    gan__sink_u32(s, gan__f32_bits(r->spare_normal));
-    gan__sink_u32(s, r->has_spare ? 1u : 0u);
-}
-
-/* One layer's architecture as a checkpoint records it. */
-typedef struct gan__layer_rec {
-    char kind[GAN__CKPT_MAX_TEXT + 1], name[GAN__CKPT_MAX_TEXT + 1];
-    char settings[GAN__CKPT_MAX_TEXT + 1]; /* the summary's settings, e.g. "rate=0.3" */
-    gan__shape in, out;
-    uint64_t groups[GAN__PARAM_GROUPS]; /* weights, bias (0 when absent) */
-    uint64_t state;    /* floats in the model's state arena, spectral norm's u, v included */
-    bool spectral;     /* spectrally normalised weights */
-} gan__layer_rec;
-
-/* A graph model's layer records its wiring after its settings, e.g. " <- 3,in1 out0":
- * the nodes it reads and which output it is. A chain's records stay as they were. */
-static void gan__rec_add_wiring(const gan_model_t *m, const gan_layer_t *l, char *text,
-                                size_t size)
-{
-    size_t at = strlen(text);
-    for (int32_t k = 0; k < l->n_in && at < size; k++) {
-        const int32_t id = l->src[k];
-        int w = id >= 0 ? snprintf(text + at, size - at, "%s%d", k ? "," : " <- ", (int)id)
-                        : snprintf(text + at, size - at, "%sin%d", k ? "," : " <- ",
-                                   (int)(GAN_MODEL_INPUT(0) - id));
-        at += w > 0 ? (size_t)w : 0;
-    }
-    for (int32_t k = 0; k < m->n_outputs && at < size; k++)
-        if (m->outputs[k] == l->index) {
-            int w = snprintf(text + at, size - at, " out%d", (int)k);
-            at += w > 0 ? (size_t)w : 0;
-        }
-}
-
-static void gan__layer_rec_of(const gan_model_t *m, const gan_layer_t *l, gan__layer_rec *r)
-{
-    snprintf(r->kind, sizeof r->kind, "%s", l->ops->kind);
-    snprintf(r->name, sizeof r->name, "%s", l->name);
-    r->settings[0] = '\0';
-    if (l->ops->describe)
-        l->ops->describe(l, r->settings, sizeof r->settings);
-    if (m->graph)
-        gan__rec_add_wiring(m, l, r->settings, sizeof r->settings);
-    r->in = l->in;
-    r->out = l->out;
-    for (int g = 0; g < GAN__PARAM_GROUPS; g++)
-        r->groups[g] = l->param[g].present ? l->param[g].count : 0;
-    r->state = gan__layer_state_floats(l);
-    r->spectral = l->sn.on;
-}
-
-/* What differs between two records, or NULL. Names are not compared: renaming a layer
- * does not change what the model computes. */
-static const char *gan__layer_rec_diff(const gan__layer_rec *a, const gan__layer_rec *b)
-{
-    return strcmp(a->kind, b->kind) ? "kind"
-           : !gan__shape_equal(&a->in, &b->in) ? "input shape"
-           : !gan__shape_equal(&a->out, &b->out) ? "output shape"
-           : strcmp(a->settings, b->settings) ? "settings or wiring"
-           : a->spectral != b->spectral ? "spectral normalisation"
-           : a->groups[0] != b->groups[0] ? "weight count"
-           : a->groups[1] != b->groups[1] ? "bias count"
-           : a->state != b->state ? "state size" : NULL;
-}
-
-typedef struct gan__rec_text {
-    char s[512];
-} gan__rec_text;
-
-static gan__rec_text gan__layer_rec_str(const gan__layer_rec *r)
-{
-    gan__rec_text t;
-    snprintf(t.s, sizeof t.s, "%.31s '%.47s' %s -> %s [%.63s]%s with %llu+%llu parameters "
-             "and %llu state", r->kind, r->name, gan__shape_str(&r->in).s,
-             gan__shape_str(&r->out).s, r->settings, r->spectral ? " spectral-normalised" : "",
-             (unsigned long long)r->groups[0], (unsigned long long)r->groups[1],
-             (unsigned long long)r->state);
-    return t;
-}
-
-static void gan__put_model(gan__sink *s, const gan_model_t *m)
-{
-    gan__sink_shape(s, &m->in);
-    gan__sink_u32(s, (uint32_t)m->n_layers);
-    gan__sink_u64(s, m->n_params);
-    gan__sink_u64(s, m->n_state);
-    gan__sink_u32(s, m->training);
-    gan__sink_u32(s, m->trainable);
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        gan__layer_rec r;
-        gan__layer_rec_of(m, m->layers[i], &r);
-        gan__sink_text(s, r.kind);
-        gan__sink_text(s, r.name);
-        gan__sink_text(s, r.settings);
-        gan__sink_shape(s, &r.in);
-        gan__sink_shape(s, &r.out);
-        for (int g = 0; g < GAN__PARAM_GROUPS; g++)
-            gan__sink_u64(s, r.groups[g]);
-        gan__sink_u64(s, r.state);
-        gan__sink_u32(s, r.spectral);
-        gan__sink_rng(s, &m->layers[i]->rng);
-    }
-    gan__sink_floats(s, m->params, m->n_params);
-    gan__sink_floats(s, m->state, m->n_state);
-}
-
-static void gan__put_optimizer(gan__sink *s, const gan_optimizer_t *o)
-{
-    const size_t n = o->model->n_params;
-    gan__sink_u32(s, (uint32_t)o->ops->kind);
-    gan__sink_u32(s, GAN__OPT_KEYS);
-    for (int k = 0; k < GAN__OPT_KEYS; k++)
-        gan__sink_u32(s, gan__f32_bits(o->setting[k]));
-    gan__sink_u64(s, o->steps);
-    gan__sink_u64(s, n);
-    gan__sink_u32(s, (uint32_t)o->ops->n_states);
-    for (int k = 0; k < o->ops->n_states; k++)
-        gan__sink_floats(s, o->state[k], o->state[k] ? n : 0);
-}
-
 static void gan__put_trainer(gan__sink *s, const gan_trainer_t *t)
 {
-    /* The keys added after the first 17 (the loss mix) are written only when one of them
-     * is set: a checkpoint without them is the one earlier libgan wrote and read. */
+    /* The keys added after the first 17 (the loss mix, then AC-GAN) are written only up
+     * to the last group with a key set: a checkpoint without them is the one earlier
+     * libgan wrote and read. */
     const int n_hacks = gan__hacks_default_from(&t->hacks, GAN__HACK_COUNT_V1)
-                            ? GAN__HACK_COUNT_V1 : GAN__HACK_COUNT;
+                            ? GAN__HACK_COUNT_V1
+                        : gan__hacks_default_from(&t->hacks, GAN__HACK_COUNT_V2)
+                            ? GAN__HACK_COUNT_V2 : GAN__HACK_COUNT;
     gan__sink_u32(s, (uint32_t)n_hacks);
     for (int k = 0; k < n_hacks; k++)
         gan__sink_f64(s, t->hacks.value[k]);
@@ -546,252 +274,6 @@ gan_status gan_trainer_save(gan_trainer_t *t, const char *path)
     return st;
 }
 
-/* ---- Reading. Every field is read through a bounds-checked cursor; a load parses the
- * file twice with the same code, first only checking, then storing. ---- */
-
-typedef struct gan__reader {
-    const uint8_t *p;
-    size_t size, at;
-    bool short_read; /* a read ran past the end: every later read gives zeros */
-} gan__reader;
-
-static const uint8_t *gan__take(gan__reader *r, uint64_t n)
-{
-    if (r->short_read || n > r->size - r->at) {
-        r->short_read = true;
-        return NULL;
-    }
-    const uint8_t *q = r->p + r->at;
-    r->at += (size_t)n;
-    return q;
-}
-
-static uint32_t gan__read_u32(gan__reader *r)
-{
-    const uint8_t *q = gan__take(r, 4);
-    return q ? gan__le32_get(q) : 0;
-}
-
-static uint64_t gan__read_u64(gan__reader *r)
-{
-    const uint8_t *q = gan__take(r, 8);
-    return q ? gan__le64_get(q) : 0;
-}
-
-static double gan__read_f64(gan__reader *r)
-{
-    uint64_t u = gan__read_u64(r);
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-/* @p n floats left in the file: the place to decode them from once all is checked. */
-static const uint8_t *gan__read_floats(gan__reader *r, uint64_t n)
-{
-    return n > UINT64_MAX / 4 ? gan__take(r, UINT64_MAX) : gan__take(r, 4 * n);
-}
-
-static void gan__decode_floats(float *dst, const uint8_t *src, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        dst[i] = gan__f32_from(gan__le32_get(src + 4 * i));
-}
-
-static void gan__read_text(gan__reader *r, char out[GAN__CKPT_MAX_TEXT + 1])
-{
-    uint32_t n = gan__read_u32(r);
-    const uint8_t *q = n <= GAN__CKPT_MAX_TEXT ? gan__take(r, n) : gan__take(r, UINT64_MAX);
-    if (q)
-        memcpy(out, q, n);
-    out[q ? n : 0] = '\0';
-}
-
-/* Reads a shape; false (and *sh left invalid) when its rank or a dimension is bad. */
-static bool gan__read_shape(gan__reader *r, gan__shape *sh)
-{
-    uint32_t ndim = gan__read_u32(r);
-    bool ok = ndim >= 1 && ndim <= GAN__MAX_RANK;
-    sh->ndim = ok ? (int32_t)ndim : 1;
-    for (int i = 0; i < GAN__MAX_RANK; i++) {
-        int32_t d = (int32_t)gan__read_u32(r);
-        sh->d[i] = i < sh->ndim ? d : 0;
-        ok = ok && (i >= sh->ndim || d >= 1);
-    }
-    return ok;
-}
-
-static bool gan__read_rng(gan__reader *r, gan__rng *out)
-{
-    for (int i = 0; i < 4; i++)
-        out->s[i] = gan__read_u64(r);
-    out->spare_normal = gan__f32_from(gan__read_u32(r));
-    uint32_t has = gan__read_u32(r);
-    out->has_spare = has == 1;
-    return has <= 1;
-}
-
-/* What a section parser needs: where to read, whether to store, and for messages the
- * section's role ("generator"). */
-typedef struct gan__load {
-    gan__reader r;
-    bool apply;
-    const char *what;
-} gan__load;
-
-static gan_status gan__fail_short(const gan__load *c)
-{
-    return gan__fail(GAN_E_FORMAT, "the %s section ends early", c->what);
-}
-
-/* One layer record against the model's layer @p i, which may not exist. */
-static gan_status gan__get_layer(gan__load *c, gan_model_t *m, int32_t i, uint32_t file_layers)
-{
-    gan__layer_rec rec, here;
-    gan__rng rng;
-    gan__read_text(&c->r, rec.kind);
-    gan__read_text(&c->r, rec.name);
-    gan__read_text(&c->r, rec.settings);
-    bool ok = gan__read_shape(&c->r, &rec.in);
-    ok = gan__read_shape(&c->r, &rec.out) && ok;
-    for (int g = 0; g < GAN__PARAM_GROUPS; g++)
-        rec.groups[g] = gan__read_u64(&c->r);
-    rec.state = gan__read_u64(&c->r);
-    const uint32_t spectral = gan__read_u32(&c->r);
-    rec.spectral = spectral == 1;
-    ok = gan__read_rng(&c->r, &rng) && ok && spectral <= 1;
-    if (c->r.short_read)
-        return gan__fail_short(c);
-    if (!ok)
-        return gan__fail(GAN_E_FORMAT, "%s layer %d '%s' has a malformed shape, flag or "
-                         "random state", c->what, (int)i, rec.name);
-    if (i >= m->n_layers)
-        return gan__fail(GAN_E_FORMAT, "the checkpoint's %s has %u layers, this model %d: "
-                         "the first extra one is layer %d, %s", c->what,
-                         (unsigned)file_layers, (int)m->n_layers, (int)i,
-                         gan__layer_rec_str(&rec).s);
-    gan_layer_t *l = m->layers[i];
-    gan__layer_rec_of(m, l, &here);
-    const char *differs = gan__layer_rec_diff(&rec, &here);
-    if (differs)
-        return gan__fail(GAN_E_FORMAT, "%s layer %d '%s' differs in its %s: the checkpoint "
-                         "has %s; this model has %s", c->what, (int)i, l->name, differs,
-                         gan__layer_rec_str(&rec).s, gan__layer_rec_str(&here).s);
-    if (c->apply)
-        l->rng = rng;
-    return GAN_OK;
-}
-
-static gan_status gan__get_model(gan__load *c, gan_model_t *m)
-{
-    gan__shape in;
-    bool ok = gan__read_shape(&c->r, &in);
-    const uint32_t n_layers = gan__read_u32(&c->r);
-    const uint64_t n_params = gan__read_u64(&c->r), n_state = gan__read_u64(&c->r);
-    const uint32_t training = gan__read_u32(&c->r), trainable = gan__read_u32(&c->r);
-    if (c->r.short_read)
-        return gan__fail_short(c);
-    if (!ok || training > 1 || trainable > 1 || n_layers > INT32_MAX)
-        return gan__fail(GAN_E_FORMAT, "the %s section's header is malformed", c->what);
-    if (!gan__shape_equal(&in, &m->in))
-        return gan__fail(GAN_E_FORMAT, "the checkpoint's %s takes %s, this model '%s' %s",
-                         c->what, gan__shape_str(&in).s, m->name, gan__shape_str(&m->in).s);
-    for (int32_t i = 0; i < (int32_t)n_layers; i++) {
-        gan_status st = gan__get_layer(c, m, i, n_layers);
-        if (st != GAN_OK)
-            return st;
-    }
-    if ((int32_t)n_layers < m->n_layers)
-        return gan__fail(GAN_E_FORMAT, "the checkpoint's %s has %u layers, this model %d: "
-                         "the first extra one here is layer %u '%s' (%s)", c->what,
-                         (unsigned)n_layers, (int)m->n_layers, (unsigned)n_layers,
-                         m->layers[n_layers]->name, m->layers[n_layers]->ops->kind);
-    if (n_params != m->n_params || n_state != m->n_state)
-        return gan__fail(GAN_E_FORMAT, "the checkpoint's %s has %llu parameters and %llu "
-                         "state values, this model %zu and %zu", c->what,
-                         (unsigned long long)n_params, (unsigned long long)n_state,
-                         m->n_params, m->n_state);
-    const uint8_t *params = gan__read_floats(&c->r, n_params);
-    const uint8_t *state = gan__read_floats(&c->r, n_state);
-    if (c->r.short_read)
-        return gan__fail_short(c);
-    if (c->apply) {
-        gan__decode_floats(m->params, params, m->n_params);
-        gan__decode_floats(m->state, state, m->n_state);
-        m->training = training;
-        m->trainable = trainable;
-    }
-    return GAN_OK;
-}
-
-static const char *gan__optim_name(uint32_t kind)
-{
-    static const char *const names[] = {[GAN_OPTIM_SGD] = "sgd", [GAN_OPTIM_ADAM] = "adam",
-                                        [GAN_OPTIM_RMSPROP] = "rmsprop"};
-    return kind < sizeof names / sizeof names[0] ? names[kind] : "an unknown kind";
-}
-
-/* Settings are checked as gan_optimizer_set checks them, on a copy of the optimizer that
- * already holds all the loaded values, so constraints between keys see the final set. */
-static gan_status gan__check_settings(const gan__load *c, const gan_optimizer_t *o,
-                                      const float *setting)
-{
-    gan_optimizer_t probe = *o;
-    memcpy(probe.setting, setting, sizeof probe.setting);
-    for (int32_t k = 0; k < GAN__OPT_KEYS; k++) {
-        bool has = o->ops->keys & GAN__OPT_BIT(k);
-        if (!has && setting[k] != 0.0f)
-            return gan__fail(GAN_E_FORMAT, "the %s has a value for setting %d, which %s "
-                             "does not have", c->what, (int)k, o->ops->name);
-        if (has && gan_optimizer_set(&probe, k, setting[k]) != GAN_OK) {
-            char why[256];
-            snprintf(why, sizeof why, "%s", gan_last_error());
-            return gan__fail(GAN_E_FORMAT, "the %s's settings are invalid (%s)", c->what, why);
-        }
-    }
-    return GAN_OK;
-}
-
-static gan_status gan__get_optimizer(gan__load *c, gan_optimizer_t *o)
-{
-    const uint32_t kind = gan__read_u32(&c->r), n_keys = gan__read_u32(&c->r);
-    if (c->r.short_read)
-        return gan__fail_short(c);
-    if (kind != (uint32_t)o->ops->kind)
-        return gan__fail(GAN_E_FORMAT, "the checkpoint's %s is %s, this trainer's is %s",
-                         c->what, gan__optim_name(kind), o->ops->name);
-    if (n_keys != GAN__OPT_KEYS)
-        return gan__fail(GAN_E_FORMAT, "the %s has %u settings, expected %d", c->what,
-                         (unsigned)n_keys, GAN__OPT_KEYS);
-    float setting[GAN__OPT_KEYS];
-    for (int k = 0; k < GAN__OPT_KEYS; k++)
-        setting[k] = gan__f32_from(gan__read_u32(&c->r));
-    const uint64_t steps = gan__read_u64(&c->r), n = gan__read_u64(&c->r);
-    const uint32_t n_states = gan__read_u32(&c->r);
-    if (c->r.short_read)
-        return gan__fail_short(c);
-    if (n != o->model->n_params || n_states != (uint32_t)o->ops->n_states)
-        return gan__fail(GAN_E_FORMAT, "the %s has %u state arrays of %llu values, this "
-                         "one %d of %zu", c->what, (unsigned)n_states,
-                         (unsigned long long)n, o->ops->n_states, o->model->n_params);
-    gan_status st = gan__check_settings(c, o, setting);
-    if (st != GAN_OK)
-        return st;
-    const uint8_t *state[GAN__OPT_MAX_STATES] = {NULL};
-    for (int k = 0; k < o->ops->n_states; k++)
-        state[k] = gan__read_floats(&c->r, o->state[k] ? n : 0);
-    if (c->r.short_read)
-        return gan__fail_short(c);
-    if (c->apply) {
-        memcpy(o->setting, setting, sizeof setting);
-        o->steps = steps;
-        for (int k = 0; k < o->ops->n_states; k++)
-            if (o->state[k])
-                gan__decode_floats(o->state[k], state[k], (size_t)n);
-    }
-    return GAN_OK;
-}
-
 /* Hacks that shaped the trainer's buffers at create: a checkpoint must agree on them. */
 static gan_status gan__check_layout_hacks(const gan__load *c, const gan_trainer_t *t,
                                           const gan_hacks_t *h)
@@ -807,6 +289,8 @@ static gan_status gan__check_layout_hacks(const gan__load *c, const gan_trainer_
         {GAN_HACK_FEATURE_MATCHING_LAYER, false, "feature_matching_layer"},
         {GAN_HACK_EMA_DECAY, true, "ema_decay"},
         {GAN_HACK_GP_WEIGHT, true, "gp_weight"},
+        {GAN_HACK_AUX_WEIGHT_REAL, true, "aux_weight_real"},
+        {GAN_HACK_AUX_WEIGHT_FAKE, true, "aux_weight_fake"},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const double mine = t->hacks.value[keys[i].key], theirs = h->value[keys[i].key];
@@ -821,9 +305,11 @@ static gan_status gan__check_layout_hacks(const gan__load *c, const gan_trainer_
 static gan_status gan__get_trainer(gan__load *c, gan_trainer_t *t)
 {
     const uint32_t n_hacks = gan__read_u32(&c->r);
-    if (!c->r.short_read && n_hacks != GAN__HACK_COUNT && n_hacks != GAN__HACK_COUNT_V1)
+    if (!c->r.short_read && n_hacks != GAN__HACK_COUNT && n_hacks != GAN__HACK_COUNT_V1 &&
+        n_hacks != GAN__HACK_COUNT_V2)
         return gan__fail(GAN_E_FORMAT, "the trainer section has %u hack settings, expected "
-                         "%d or %d", (unsigned)n_hacks, GAN__HACK_COUNT_V1, GAN__HACK_COUNT);
+                         "%d, %d or %d", (unsigned)n_hacks, GAN__HACK_COUNT_V1,
+                         GAN__HACK_COUNT_V2, GAN__HACK_COUNT);
     /* Each value goes through gan_hacks_set, so the loaded set obeys every range. Keys
      * the file lacks take their defaults, which is what its writer ran with. */
     gan_hacks_t h;

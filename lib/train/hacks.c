@@ -40,6 +40,8 @@ static const gan__hack_spec gan__hack_specs[GAN__HACK_COUNT] = {
     [GAN_HACK_MIX_LOSS] = {"mix_loss", GAN_LOSS_WASSERSTEIN, GAN_LOSS_BCE,
                            GAN_LOSS_LEAST_SQUARES, true},
     [GAN_HACK_MIX_WEIGHT] = {"mix_weight", 0, 0, 1, false},
+    [GAN_HACK_AUX_WEIGHT_REAL] = {"aux_weight_real", 0, 0, 1000, false},
+    [GAN_HACK_AUX_WEIGHT_FAKE] = {"aux_weight_fake", 0, 0, 1000, false},
 };
 
 static const char *const gan__loss_names[] = {"bce", "wasserstein", "hinge", "least_squares"};

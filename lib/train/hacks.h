@@ -4,10 +4,12 @@
 
 #include "gan/hacks.h"
 
-#define GAN__HACK_COUNT 19
+#define GAN__HACK_COUNT 21
 /* The keys before GAN_HACK_MIX_LOSS: the hacks of checkpoints that predate the mix,
  * which load with the later keys at their defaults (checkpoint.c). */
 #define GAN__HACK_COUNT_V1 17
+/* The keys before GAN_HACK_AUX_WEIGHT_REAL: those of checkpoints that predate AC-GAN. */
+#define GAN__HACK_COUNT_V2 19
 
 struct gan_hacks {
     double value[GAN__HACK_COUNT];

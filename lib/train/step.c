@@ -25,6 +25,8 @@ typedef struct gan__half {
     double raw_mean; /* mean raw score */
     double correct;  /* share judged as what it is */
     double floor;    /* the least loss the targets allow */
+    double aux_loss; /* AC-GAN: the class logits' cross-entropy (unweighted) */
+    double aux_acc;  /* AC-GAN: share classified right */
 } gan__half;
 
 static double gan__binary_entropy(double t)
@@ -203,14 +205,34 @@ static gan_status gan__check_finite(double value, const char *what)
     return GAN_OK;
 }
 
+/* AC-GAN's terms of the D update on the class logits of a real half, a fake half, or
+ * both (reals first), with D's input labels as the classes. */
+static gan_status gan__d_aux(gan_trainer_t *t, const float *logits, gan__half *real,
+                             gan__half *fake)
+{
+    const int32_t b = t->batch, c = t->aux_classes;
+    gan_status st = GAN_OK;
+    if (real)
+        st = gan__aux_term(t, logits, t->d_labels, b,
+                           t->hacks.value[GAN_HACK_AUX_WEIGHT_REAL], t->daux,
+                           &real->aux_loss, &real->aux_acc);
+    const size_t at = real ? (size_t)b : 0;
+    if (st == GAN_OK && fake)
+        st = gan__aux_term(t, logits + at * c, t->d_labels + at, b,
+                           t->hacks.value[GAN_HACK_AUX_WEIGHT_FAKE], t->daux + at * c,
+                           &fake->aux_loss, &fake->aux_acc);
+    return st;
+}
+
 /* D's forward and backward on d_in: a real half, a fake half, or both (reals first). */
 static gan_status gan__d_pass(gan_trainer_t *t, gan__half *real, gan__half *fake)
 {
-    const float *scores;
-    gan_status st = gan_model_forward(t->d, t->d_in, t->classes ? t->d_labels : NULL,
-                                      t->mult * t->batch, &scores);
+    const float *in = t->d_in, *outs[GAN_MODEL_MAX_IO];
+    gan_status st = gan_model_forward_multi(t->d, &in, t->classes ? t->d_labels : NULL,
+                                            t->mult * t->batch, outs);
     if (st != GAN_OK)
         return st;
+    const float *scores = outs[0];
     const int32_t b = t->batch;
     if (real && (st = gan__d_loss(t, scores, t->targets, t->dscores, t->dmix, b, true, real)))
         return st;
@@ -224,7 +246,12 @@ static gan_status gan__d_pass(gan_trainer_t *t, gan__half *real, gan__half *fake
             return st;
         gan__feature_mean(t, features, b, t->fm_real);
     }
-    return gan_model_backward(t->d, t->dscores, NULL);
+    if (!t->aux_classes) /* D's other outputs get no gradient */
+        return gan_model_backward(t->d, t->dscores, NULL);
+    if ((st = gan__d_aux(t, outs[1], real, fake)) != GAN_OK)
+        return st;
+    const float *douts[GAN_MODEL_MAX_IO] = {t->dscores, t->daux};
+    return gan_model_backward_multi(t->d, douts, NULL);
 }
 
 static gan_status gan__d_update(gan_trainer_t *t, const float *real, const int32_t *labels,
@@ -268,6 +295,8 @@ static gan_status gan__d_update(gan_trainer_t *t, const float *real, const int32
     if (st == GAN_OK)
         st = gan__check_finite(penalty, "the gradient penalty");
     if (st == GAN_OK)
+        st = gan__check_finite(hr.aux_loss + hf.aux_loss, "the discriminator's class loss");
+    if (st == GAN_OK)
         st = gan_model_grad_norm(d, &s->d_grad_norm);
     if (st == GAN_OK)
         st = gan_optimizer_step(t->d_opt);
@@ -279,7 +308,13 @@ static gan_status gan__d_update(gan_trainer_t *t, const float *real, const int32
     s->d_loss_real = hr.loss;
     s->d_loss_fake = hf.loss;
     s->gradient_penalty = penalty;
-    s->d_loss = hr.loss + hf.loss + penalty;
+    s->d_loss = hr.loss + hf.loss + penalty +
+                t->hacks.value[GAN_HACK_AUX_WEIGHT_REAL] * hr.aux_loss +
+                t->hacks.value[GAN_HACK_AUX_WEIGHT_FAKE] * hf.aux_loss;
+    s->aux_loss_real = hr.aux_loss;
+    s->aux_loss_fake = hf.aux_loss;
+    s->aux_acc_real = hr.aux_acc;
+    s->aux_acc_fake = hf.aux_acc;
     s->d_real = hr.mean;
     s->d_fake = hf.mean;
     s->d_acc_real = hr.correct;
@@ -305,10 +340,12 @@ static gan_status gan__g_term(const gan_trainer_t *t, int32_t kind, const float 
     }
 }
 
-/* G's loss on D's scores (or features) of the fakes in d_in, and its gradient into
- * t->dfake, summed over the copies of a combined batch. */
-static gan_status gan__g_loss(gan_trainer_t *t, const float *scores, double *loss)
+/* G's loss on D's outputs (or features) of the fakes in d_in, and its gradient into
+ * t->dfake, summed over the copies of a combined batch; *aux: AC-GAN's class loss. */
+static gan_status gan__g_loss(gan_trainer_t *t, const float *const *outs, double *loss,
+                              double *aux)
 {
+    const float *scores = outs[0];
     const int32_t rows = t->mult * t->batch;
     const float *dx;
     gan_status st;
@@ -338,8 +375,18 @@ static gan_status gan__g_loss(gan_trainer_t *t, const float *scores, double *los
             if (st == GAN_OK)
                 gan__mix(t, loss, other, t->dscores, t->dmix, n);
         }
-        if (st == GAN_OK)
+        const double w = t->hacks.value[GAN_HACK_AUX_WEIGHT_FAKE];
+        double acc;
+        if (st == GAN_OK && t->aux_classes)
+            st = gan__aux_term(t, outs[1], t->d_labels, rows, w, t->daux, aux, &acc);
+        if (st == GAN_OK && t->aux_classes && w > 0) {
+            *loss += w * *aux;
+            const float *douts[GAN_MODEL_MAX_IO] = {t->dscores, t->daux}, *dins[1];
+            st = gan_model_backward_multi(t->d, douts, dins);
+            dx = dins[0];
+        } else if (st == GAN_OK) {
             st = gan_model_backward(t->d, t->dscores, &dx);
+        }
     }
     if (st != GAN_OK)
         return st;
@@ -356,7 +403,7 @@ static gan_status gan__g_update(gan_trainer_t *t, bool reuse, gan_step_stats_t *
 {
     gan_model_t *g = t->g, *d = t->d;
     const int32_t b = t->batch;
-    const float *fake, *scores;
+    const float *fake, *outs[GAN_MODEL_MAX_IO];
     gan_status st = gan_model_zero_grad(g);
     if (st == GAN_OK)
         st = reuse ? gan_model_get_layer_output(g, gan__model_output(g, 0)->index, &fake) : gan__fake_batch(t, &fake);
@@ -364,17 +411,20 @@ static gan_status gan__g_update(gan_trainer_t *t, bool reuse, gan_step_stats_t *
         return st;
     for (int32_t c = 0; c < t->mult; c++) /* a combined batch holds the fakes twice */
         gan__d_input(t, c * b, fake, t->classes ? t->fake_labels : NULL);
-    double loss = 0.0;
+    double loss = 0.0, aux = 0.0;
     const bool trainable = d->trainable;
     d->trainable = false; /* D's gradients stay as they are: only G learns here */
-    st = gan_model_forward(d, t->d_in, t->classes ? t->d_labels : NULL, t->mult * b, &scores);
+    const float *in = t->d_in;
+    st = gan_model_forward_multi(d, &in, t->classes ? t->d_labels : NULL, t->mult * b, outs);
     if (st == GAN_OK)
-        st = gan__g_loss(t, scores, &loss);
+        st = gan__g_loss(t, outs, &loss, &aux);
     d->trainable = trainable;
     if (st == GAN_OK)
         st = gan_model_backward(g, t->dfake, NULL);
     if (st == GAN_OK)
         st = gan__check_finite(loss, "the generator's loss");
+    if (st == GAN_OK)
+        st = gan__check_finite(aux, "the generator's class loss");
     if (st == GAN_OK)
         st = gan_model_grad_norm(g, &s->g_grad_norm);
     if (st == GAN_OK)
@@ -384,6 +434,7 @@ static gan_status gan__g_update(gan_trainer_t *t, bool reuse, gan_step_stats_t *
     gan__ema_update(t);
     t->g_updates++;
     s->g_loss = loss;
+    s->g_aux_loss = aux;
     s->g_updated = 1;
     return GAN_OK;
 }
@@ -397,6 +448,9 @@ gan_status gan_trainer_step(gan_trainer_t *t, const float *real, const int32_t *
     if (batch != t->batch)
         return gan__fail(GAN_E_BATCH_SIZE, "%s: the trainer runs batches of %d, got %d", who,
                          (int)t->batch, (int)batch);
+    if (t->aux_classes && !labels)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: AC-GAN (GAN_HACK_AUX_WEIGHT_*) needs the "
+                         "real batch's labels, and labels is NULL", who);
     if (t->classes && !labels)
         return gan__fail(GAN_E_INVALID_ARG, "%s: the models are conditional and need the "
                          "real batch's labels", who);

@@ -7,8 +7,10 @@
 #include "core/error.h"
 #include "train/latent.h"
 
-static gan_status gan__check_pair(const gan_model_t *g, const gan_model_t *d, size_t *image,
-                                  size_t *per, const char *who)
+/* @p aux: AC-GAN is on, and then D may be unconditional (its classifier head gives the
+ * classes instead). */
+static gan_status gan__check_pair(const gan_model_t *g, const gan_model_t *d, bool aux,
+                                  size_t *image, size_t *per, const char *who)
 {
     if (!g->built || !d->built)
         return gan__fail(GAN_E_STATE, "%s: model '%s' is not built", who,
@@ -25,7 +27,7 @@ static gan_status gan__check_pair(const gan_model_t *g, const gan_model_t *d, si
                          gan__shape_str(&d->in).s);
     /* Any output shape: every element is a score (a PatchGAN map of h*w of them). */
     *per = gan__shape_size(&gan__model_output(d, 0)->out);
-    if (gan__model_classes(g) != gan__model_classes(d))
+    if (gan__model_classes(g) != gan__model_classes(d) && !(aux && !gan__model_classes(d)))
         return gan__fail(GAN_E_INVALID_ARG, "%s: generator conditions on %d classes, "
                          "discriminator on %d", who, (int)gan__model_classes(g),
                          (int)gan__model_classes(d));
@@ -36,7 +38,7 @@ static gan_status gan__check_pair(const gan_model_t *g, const gan_model_t *d, si
 static void gan__trainer_free(gan_trainer_t *t)
 {
     void *blocks[] = {t->z, t->fake_labels, t->d_labels, t->d_in, t->targets, t->dscores,
-                      t->dmix, t->dfake, t->fm_real, t->fm_grad, t->ema, t->swap, t->pool,
+                      t->dmix, t->daux, t->dfake, t->fm_real, t->fm_grad, t->ema, t->swap, t->pool,
                       t->pool_labels, t->gp_x, t->gp_v, t->d_streams, t->d_state};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
         gan__free(&t->alloc, blocks[i]);
@@ -72,6 +74,7 @@ static gan_status gan__trainer_buffers(gan_trainer_t *t)
               gan__trainer_take(t, &t->targets, db, per, sizeof(float)) &&
               gan__trainer_take(t, &t->dscores, db, per, sizeof(float)) &&
               gan__trainer_take(t, &t->dmix, db, per, sizeof(float)) &&
+              gan__trainer_take(t, &t->daux, db, (size_t)t->aux_classes, sizeof(float)) &&
               gan__trainer_take(t, &t->dfake, b, t->image, sizeof(float)) &&
               gan__trainer_take(t, &t->fm_real, t->fm_size, 1, sizeof(float)) &&
               gan__trainer_take(t, &t->fm_grad, db, t->fm_size, sizeof(float)) &&
@@ -109,15 +112,20 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
         return gan__fail(GAN_E_INVALID_ARG, "%s: %s optimizer was created for another model",
                          who, gan__optimizer_model(g_opt) != g ? "the generator's"
                                                                : "the discriminator's");
-    size_t image = 0, per = 1;
-    gan_status st = gan__check_pair(g, d, &image, &per, who);
-    if (st != GAN_OK)
-        return st;
     gan_hacks_t config;
     if (hacks)
         config = *hacks;
     else
         gan__hacks_defaults(&config);
+    const bool aux = config.value[GAN_HACK_AUX_WEIGHT_REAL] > 0 ||
+                     config.value[GAN_HACK_AUX_WEIGHT_FAKE] > 0;
+    size_t image = 0, per = 1;
+    int32_t aux_classes = 0;
+    gan_status st = gan__check_pair(g, d, aux, &image, &per, who);
+    if (st == GAN_OK)
+        st = gan__aux_check(g, d, &config, who, &aux_classes);
+    if (st != GAN_OK)
+        return st;
     const bool combined = config.value[GAN_HACK_SEPARATE_BATCHES] == 0;
     const int32_t fm_layer = (int32_t)gan__hack_int(&config, GAN_HACK_FEATURE_MATCHING_LAYER);
     if (fm_layer >= d->n_layers)
@@ -142,7 +150,8 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
         .g = g, .d = d, .g_opt = g_opt, .d_opt = d_opt, .hacks = config, .alloc = g->alloc,
         .batch = g->batch, .mult = combined ? 2 : 1,
         .zdim = (int32_t)gan__shape_size(&g->in), .classes = gan__model_classes(g),
-        .image = image, .per = (int32_t)per, .loss = (int32_t)gan__hack_int(&config, GAN_HACK_LOSS),
+        .image = image, .per = (int32_t)per, .aux_classes = aux_classes,
+        .loss = (int32_t)gan__hack_int(&config, GAN_HACK_LOSS),
         .fm_layer = fm_layer,
         .fm_size = fm_layer >= 0 ? gan__shape_size(&d->layers[fm_layer]->out) : 0,
         .pool_size = gan__hack_int(&config, GAN_HACK_REPLAY_SIZE),

@@ -24,6 +24,7 @@ struct gan_trainer {
     int32_t classes; /* label classes, 0 if unconditional */
     size_t image;    /* floats per D input sample */
     int32_t per;     /* D's scores per sample: 1, or h*w of a patch map (PatchGAN) */
+    int32_t aux_classes; /* AC-GAN's classes (D's output 1), 0 when AC-GAN is off */
     int32_t loss, fm_layer;
     size_t fm_size;  /* floats per sample of the feature-matching layer */
     uint64_t d_updates, g_updates;
@@ -37,6 +38,7 @@ struct gan_trainer {
     float *targets;     /* (mult*B, per): a sample's target is shared by its scores */
     float *dscores;     /* (mult*B, per) */
     float *dmix;        /* (mult*B, per): the mixed-in loss's gradient (GAN_HACK_MIX_*) */
+    float *daux;        /* (mult*B, aux_classes): d loss / d class logits; NULL when off */
     float *dfake;       /* (B, image): d loss / d G(z) */
     float *fm_real;     /* fm_size: mean feature of the last real batch */
     float *fm_grad;     /* (mult*B, fm_size) */
@@ -63,6 +65,19 @@ void gan__replay_mix(gan_trainer_t *t, float *rows, int32_t *row_labels, const f
  * parameter gradient to D's gradient arena and returns its value. */
 gan_status gan__gradient_penalty(gan_trainer_t *t, const float *real, const float *fake,
                                  const int32_t *labels, double *penalty);
+
+/* AC-GAN at create: whether the hacks turn it on (*classes 0 when not), and if so that G
+ * is conditional, D has an output 1 of class logits for G's classes, and feature matching
+ * is off; the message names @p who, the models, the output and the shapes. */
+gan_status gan__aux_check(const gan_model_t *g, const gan_model_t *d, const gan_hacks_t *h,
+                          const char *who, int32_t *classes);
+
+/* AC-GAN's term on @p rows samples: the softmax cross-entropy of their class @p logits
+ * against @p labels into *loss, its gradient times @p weight into @p dlogits (rows,
+ * aux_classes), and into *acc the share whose largest logit is the label. */
+gan_status gan__aux_term(const gan_trainer_t *t, const float *logits, const int32_t *labels,
+                         int32_t rows, double weight, float *dlogits, double *loss,
+                         double *acc);
 
 /* EMA of G's weights after a G update. */
 void gan__ema_update(gan_trainer_t *t);
