@@ -748,6 +748,56 @@ static void test_graph_gan_checkpoint_resumes_exactly(void **state)
     rmdir(dir);
 }
 
+/* A GAN whose D joins 150 nodes in one Concat; @p swap exchanges the last two. */
+static gg_gan gg_wide_gan_create(bool swap)
+{
+    gg_gan r = {0};
+    const int32_t z[1] = {4}, image[1] = {4};
+    gan_layer_t *l;
+    r.g = gt_model_seeded(z, 1, 3);
+    gg_connect(r.g, gan_layer_dense_create(&l, 4, true), l, GAN_MODEL_INPUT(0));
+    GT_OK(gan_model_build(r.g, 2));
+    r.d = gt_model_seeded(image, 1, 4);
+    int32_t a = gg_connect(r.d, gan_layer_scale_create(&l, 2.0f, 0.0f), l, GAN_MODEL_INPUT(0));
+    int32_t b = gg_connect(r.d, gan_layer_scale_create(&l, 3.0f, 0.0f), l, GAN_MODEL_INPUT(0));
+    int32_t ids[150];
+    for (int i = 0; i < 150; i++)
+        ids[i] = i % 2 ? b : a;
+    if (swap) {
+        ids[148] = b;
+        ids[149] = a;
+    }
+    GT_OK(gan_layer_concat_create(&l));
+    int32_t cat = gg_connect_layer(r.d, GAN_OK, &l, ids, 150);
+    gg_connect(r.d, gan_layer_dense_create(&l, 1, true), l, cat);
+    GT_OK(gan_model_build(r.d, 2));
+    GT_OK(gan_optimizer_adam_create(&r.g_opt, r.g, 1e-3f, 0.5f, 0.999f, 1e-8f));
+    GT_OK(gan_optimizer_adam_create(&r.d_opt, r.d, 1e-3f, 0.5f, 0.999f, 1e-8f));
+    GT_OK(gan_trainer_create(&r.t, r.g, r.d, r.g_opt, r.d_opt, NULL));
+    return r;
+}
+
+/* A checkpoint names every node a layer reads, however many: the wiring of a merge of
+ * 150 nodes does not fit a record's 255 characters, and two such merges that differed
+ * only past that point loaded each other's checkpoints. */
+static void test_checkpoint_long_wiring(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gan_graph_XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/wide.gan", dir);
+    gg_gan a = gg_wide_gan_create(false), b = gg_wide_gan_create(false),
+           c = gg_wide_gan_create(true);
+    GT_OK(gan_trainer_save(a.t, path));
+    GT_OK(gan_trainer_load(b.t, path));
+    GT_FAILS(gan_trainer_load(c.t, path), GAN_E_FORMAT, "wiring");
+    gg_gan_destroy(&a);
+    gg_gan_destroy(&b);
+    gg_gan_destroy(&c);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* Bad wiring: each refused with a status and a message, the model still usable. */
 /* An allocator that can be told to refuse, and that puts a guard of known bytes behind
  * every block and checks it when the block is freed: a write past a model's arena shows. */
@@ -937,6 +987,7 @@ int main(void)
         cmocka_unit_test(test_backward_from_in_graph),
         cmocka_unit_test(test_summary_names_inputs),
         cmocka_unit_test(test_graph_gan_checkpoint_resumes_exactly),
+        cmocka_unit_test(test_checkpoint_long_wiring),
         cmocka_unit_test(test_bad_wiring),
         cmocka_unit_test(test_refused_resize_keeps_accumulation_slots),
     };
