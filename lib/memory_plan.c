@@ -203,10 +203,17 @@ size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena)
         for (int32_t i = 0; i < m->n_layers; i++)
             m->layers[i]->dy = arena + m->pass[m->pass[i].plan_buffer].plan_floats;
 
-    gan__plan_accumulation(m, batch, &m->accum_slots, &m->accum_floats);
-    if (arena)
-        m->accum = m->accum_slots ? arena + at : NULL;
-    at += (size_t)m->accum_slots * m->accum_floats;
+    /* Only a layout that is applied changes the model: a size query for a batch whose
+     * arena then cannot be allocated must leave the slots of the arena in use. */
+    int32_t slots;
+    size_t slot_floats;
+    gan__plan_accumulation(m, batch, &slots, &slot_floats);
+    if (arena) {
+        m->accum_slots = slots;
+        m->accum_floats = slot_floats;
+        m->accum = slots ? arena + at : NULL;
+    }
+    at += (size_t)slots * slot_floats;
 
     ws = gan__round_line(ws);
     if (arena)

@@ -709,7 +709,136 @@ static void test_graph_gan_checkpoint_resumes_exactly(void **state)
     rmdir(dir);
 }
 
+/* A GAN whose D joins 150 nodes in one Concat; @p swap exchanges the last two. */
+static gg_gan gg_wide_gan_create(bool swap)
+{
+    gg_gan r = {0};
+    const int32_t z[1] = {4}, image[1] = {4};
+    gan_layer_t *l;
+    r.g = gt_model_seeded(z, 1, 3);
+    gg_connect(r.g, gan_layer_dense_create(&l, 4, true), l, GAN_MODEL_INPUT(0));
+    GT_OK(gan_model_build(r.g, 2));
+    r.d = gt_model_seeded(image, 1, 4);
+    int32_t a = gg_connect(r.d, gan_layer_scale_create(&l, 2.0f, 0.0f), l, GAN_MODEL_INPUT(0));
+    int32_t b = gg_connect(r.d, gan_layer_scale_create(&l, 3.0f, 0.0f), l, GAN_MODEL_INPUT(0));
+    int32_t ids[150];
+    for (int i = 0; i < 150; i++)
+        ids[i] = i % 2 ? b : a;
+    if (swap) {
+        ids[148] = b;
+        ids[149] = a;
+    }
+    GT_OK(gan_layer_concat_create(&l));
+    int32_t cat = gg_connect_layer(r.d, GAN_OK, &l, ids, 150);
+    gg_connect(r.d, gan_layer_dense_create(&l, 1, true), l, cat);
+    GT_OK(gan_model_build(r.d, 2));
+    GT_OK(gan_optimizer_adam_create(&r.g_opt, r.g, 1e-3f, 0.5f, 0.999f, 1e-8f));
+    GT_OK(gan_optimizer_adam_create(&r.d_opt, r.d, 1e-3f, 0.5f, 0.999f, 1e-8f));
+    GT_OK(gan_trainer_create(&r.t, r.g, r.d, r.g_opt, r.d_opt, NULL));
+    return r;
+}
+
+/* A checkpoint names every node a layer reads, however many: the wiring of a merge of
+ * 150 nodes does not fit a record's 255 characters, and two such merges that differed
+ * only past that point loaded each other's checkpoints. */
+static void test_checkpoint_long_wiring(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gan_graph_XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/wide.gan", dir);
+    gg_gan a = gg_wide_gan_create(false), b = gg_wide_gan_create(false),
+           c = gg_wide_gan_create(true);
+    GT_OK(gan_trainer_save(a.t, path));
+    GT_OK(gan_trainer_load(b.t, path));
+    GT_FAILS(gan_trainer_load(c.t, path), GAN_E_FORMAT, "wiring");
+    gg_gan_destroy(&a);
+    gg_gan_destroy(&b);
+    gg_gan_destroy(&c);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* Bad wiring: each refused with a status and a message, the model still usable. */
+/* An allocator that can be told to refuse, and that puts a guard of known bytes behind
+ * every block and checks it when the block is freed: a write past a model's arena shows. */
+#define GG_GUARD 65536
+#define GG_ALIGN 64
+typedef struct gg_guarded {
+    bool refuse;
+    int overrun; /* blocks whose guard was found written */
+} gg_guarded;
+
+static void *gg_guarded_alloc(void *user, size_t size, size_t alignment)
+{
+    gg_guarded *g = user;
+    if (g->refuse || alignment > GG_ALIGN)
+        return NULL;
+    const size_t total = (GG_ALIGN + size + GG_GUARD + GG_ALIGN - 1) / GG_ALIGN * GG_ALIGN;
+    unsigned char *block = aligned_alloc(GG_ALIGN, total);
+    if (!block)
+        return NULL;
+    memcpy(block, &size, sizeof size);
+    memset(block + GG_ALIGN + size, 0xA5, GG_GUARD);
+    return block + GG_ALIGN;
+}
+
+static void gg_guarded_free(void *user, void *ptr)
+{
+    gg_guarded *g = user;
+    unsigned char *block = (unsigned char *)ptr - GG_ALIGN;
+    size_t size;
+    memcpy(&size, block, sizeof size);
+    for (size_t i = 0; i < GG_GUARD; i++)
+        if (block[GG_ALIGN + size + i] != 0xA5) {
+            g->overrun++;
+            break;
+        }
+    free(block);
+}
+
+/* A refused gan_model_set_batch_size leaves the old size in force: the accumulation
+ * slots of a node read by several layers stay those of the old arena. Here the second
+ * Add sums two shared gradients into two slots; after a refused growth to batch 512 the
+ * second slot was placed 512 samples into an arena laid out for 2. */
+static void test_refused_resize_keeps_accumulation_slots(void **state)
+{
+    (void)state;
+    gg_guarded guard = {0};
+    gan_allocator_t al = {.struct_size = sizeof al, .alloc = gg_guarded_alloc,
+                          .free = gg_guarded_free, .user = &guard};
+    gan_model_options_t o;
+    GT_OK(gan_model_options_init(&o, sizeof o));
+    o.allocator = &al;
+    const int32_t in[1] = {16};
+    gan_model_t *m = NULL;
+    GT_OK(gan_model_create(&m, in, 1, &o));
+    gan_layer_t *l;
+    int32_t a = gg_connect(m, gan_layer_scale_create(&l, 2.0f, 0.0f), l, GAN_MODEL_INPUT(0));
+    int32_t b = gg_connect(m, gan_layer_scale_create(&l, 3.0f, 0.0f), l, GAN_MODEL_INPUT(0));
+    int32_t p = gg_connect(m, gan_layer_multiply_create(&l), l, a, b); /* 6x^2 */
+    int32_t s = gg_connect(m, gan_layer_add_create(&l), l, a, b);      /* 5x */
+    gg_connect(m, gan_layer_add_create(&l), l, p, s);
+    GT_OK(gan_model_build(m, 2));
+    float x[32], dy[32];
+    gt_rng rng;
+    gt_seed(&rng, 17);
+    gt_fill(&rng, x, 32, -1.0f, 1.0f);
+    gt_fill(&rng, dy, 32, -1.0f, 1.0f);
+    guard.refuse = true;
+    GT_FAILS(gan_model_set_batch_size(m, 512), GAN_E_NO_MEMORY, "batch 512");
+    guard.refuse = false;
+    const float *y, *dx;
+    GT_OK(gan_model_forward(m, x, NULL, 2, &y));
+    GT_OK(gan_model_backward(m, dy, &dx));
+    for (int i = 0; i < 32; i++) {
+        assert_float_equal(y[i], 6.0f * x[i] * x[i] + 5.0f * x[i], 1e-5f);
+        assert_float_equal(dx[i], dy[i] * (12.0f * x[i] + 5.0f), 1e-5f);
+    }
+    gan_model_destroy(m);
+    assert_int_equal(guard.overrun, 0);
+}
+
 static void test_bad_wiring(void **state)
 {
     (void)state;
@@ -819,7 +948,9 @@ int main(void)
         cmocka_unit_test(test_backward_from_in_graph),
         cmocka_unit_test(test_summary_names_inputs),
         cmocka_unit_test(test_graph_gan_checkpoint_resumes_exactly),
+        cmocka_unit_test(test_checkpoint_long_wiring),
         cmocka_unit_test(test_bad_wiring),
+        cmocka_unit_test(test_refused_resize_keeps_accumulation_slots),
     };
     return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }

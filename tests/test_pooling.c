@@ -100,6 +100,12 @@ static void test_add_checks_shapes(void **state)
     expect_add_refused(huge, 3, l, "more than 2147483647 elements", "(1,40000,40000)");
     GT_OK(gan_layer_upsample_create(&l, 1 << 30));
     expect_add_refused(small, 3, l, "times 1073741824", "(1,4,6)");
+    /* One pixel of three channels: H f and W f fit in int32, C H f W f overflowed the
+     * int64 the check computed it in (undefined; the model's own count then caught it
+     * as GAN_E_OUT_OF_RANGE). */
+    const int32_t pixel[3] = {3, 1, 1};
+    GT_OK(gan_layer_upsample_create(&l, INT32_MAX));
+    expect_add_refused(pixel, 3, l, "times 2147483647", "(3,1,1)");
 
     GT_OK(gan_layer_avgpool2d_create(&l, 5, 1));
     expect_add_refused(small, 3, l, "kernel 5 is larger than the 4x6 input", "(1,4,6)");

@@ -72,8 +72,9 @@ gan_status gan_layer_tile_create(gan_layer_t **out, int32_t height, int32_t widt
     if (st != GAN_OK)
         return st;
     if (height < 1 || width < 1 || (int64_t)height * width > INT32_MAX)
-        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: height %d and width %d must be >= 1",
-                         who, (int)height, (int)width);
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: height %d and width %d must be >= 1 "
+                         "with a product of at most %d", who, (int)height, (int)width,
+                         INT32_MAX);
     st = gan__layer_alloc(out, sizeof(gan__tile), &gan__tile_ops, who);
     if (st == GAN_OK) {
         ((gan__tile *)*out)->h = height;

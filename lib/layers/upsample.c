@@ -31,9 +31,11 @@ static gan_status gan__upsample_configure(gan_layer_t *l)
     u->channels = l->in.d[0];
     u->h = l->in.d[1];
     u->w = l->in.d[2];
-    const int64_t f = u->factor;
-    if ((int64_t)u->h * f > INT32_MAX || (int64_t)u->w * f > INT32_MAX ||
-        (int64_t)gan__shape_size(&l->in) * f * f > INT32_MAX)
+    /* Each product is checked before it is multiplied again: every operand is then at
+     * most INT32_MAX and no int64 product overflows. */
+    const int64_t f = u->factor, rows = (int64_t)u->h * f, cols = (int64_t)u->w * f;
+    if (rows > INT32_MAX || cols > INT32_MAX || (int64_t)u->channels * rows > INT32_MAX ||
+        (int64_t)u->channels * rows * cols > INT32_MAX)
         return gan__fail(GAN_E_SHAPE, "upsample: %s times %d has more than %d elements "
                          "per sample", gan__shape_str(&l->in).s, (int)u->factor, INT32_MAX);
     l->out = gan__shape3(u->channels, u->h * u->factor, u->w * u->factor);

@@ -19,24 +19,52 @@ typedef struct gan__layer_rec {
     bool spectral;     /* spectrally normalised weights */
 } gan__layer_rec;
 
+/* One piece of a layer's wiring text: input k (" <- 3", ",in1") or output k (" out0"). */
+static int gan__wiring_piece(char *buf, size_t size, bool output, int32_t k, int32_t id)
+{
+    if (output)
+        return snprintf(buf, size, " out%d", (int)k);
+    return id >= 0 ? snprintf(buf, size, "%s%d", k ? "," : " <- ", (int)id)
+                   : snprintf(buf, size, "%sin%d", k ? "," : " <- ",
+                              (int)(GAN_MODEL_INPUT(0) - id));
+}
+
+/* The marker of a wiring too long for a record: " #" and 16 hex digits. */
+#define GAN__WIRING_HASH_CHARS 18
+
 /* A graph model's layer records its wiring after its settings, e.g. " <- 3,in1 out0":
- * the nodes it reads and which output it is. A chain's records stay as they were. */
+ * the nodes it reads and which output it is. A chain's records stay as they were.
+ * A record holds GAN__CKPT_MAX_TEXT characters; a wiring that does not fit (a merge of
+ * a hundred nodes) keeps the pieces that fit with room for " #" and the 64-bit FNV-1a
+ * hash of the whole wiring text behind them, so that wirings differing past the cut
+ * still differ. */
 static void gan__rec_add_wiring(const gan_model_t *m, const gan_layer_t *l, char *text,
                                 size_t size)
 {
-    size_t at = strlen(text);
-    for (int32_t k = 0; k < l->n_in && at < size; k++) {
-        const int32_t id = l->src[k];
-        int w = id >= 0 ? snprintf(text + at, size - at, "%s%d", k ? "," : " <- ", (int)id)
-                        : snprintf(text + at, size - at, "%sin%d", k ? "," : " <- ",
-                                   (int)(GAN_MODEL_INPUT(0) - id));
-        at += w > 0 ? (size_t)w : 0;
+    const size_t limit = size - 1 < GAN__CKPT_MAX_TEXT ? size - 1 : GAN__CKPT_MAX_TEXT;
+    const size_t start = strlen(text);
+    uint64_t hash = 1469598103934665603u; /* FNV-1a offset basis */
+    size_t total = start, keep = start;   /* keep: the pieces that leave room for a hash */
+    for (int32_t p = 0; p < l->n_in + m->n_outputs; p++) {
+        const bool output = p >= l->n_in;
+        const int32_t k = output ? p - l->n_in : p;
+        if (output && m->outputs[k] != l->index)
+            continue;
+        char piece[32];
+        int w = gan__wiring_piece(piece, sizeof piece, output, k, output ? 0 : l->src[k]);
+        const size_t len = w > 0 ? (size_t)w : 0;
+        for (size_t c = 0; c < len; c++)
+            hash = (hash ^ (uint8_t)piece[c]) * 1099511628211u; /* FNV-1a prime */
+        if (total + len <= limit)
+            memcpy(text + total, piece, len);
+        if (keep == total && total + len + GAN__WIRING_HASH_CHARS <= limit)
+            keep += len;
+        total += len;
     }
-    for (int32_t k = 0; k < m->n_outputs && at < size; k++)
-        if (m->outputs[k] == l->index) {
-            int w = snprintf(text + at, size - at, " out%d", (int)k);
-            at += w > 0 ? (size_t)w : 0;
-        }
+    if (total <= limit)
+        text[total] = '\0';
+    else
+        snprintf(text + keep, size - keep, " #%016llx", (unsigned long long)hash);
 }
 
 static void gan__layer_rec_of(const gan_model_t *m, const gan_layer_t *l, gan__layer_rec *r)
