@@ -42,6 +42,23 @@ int32_t gan__model_output_count(const gan_model_t *m)
     return m->n_outputs ? m->n_outputs : 1;
 }
 
+/* Layer @p index reads exactly what gan_model_add would have given it. */
+static bool gan__reads_previous(const gan_layer_t *l, int32_t index)
+{
+    return l->n_in == 1 && l->src[0] == (index ? index - 1 : GAN_MODEL_INPUT(0));
+}
+
+bool gan__model_wired_as_chain(const gan_model_t *m)
+{
+    if (m->n_inputs != 1 || gan__model_output_count(m) != 1 ||
+        (m->n_layers && gan__model_output(m, 0) != m->layers[m->n_layers - 1]))
+        return false;
+    for (int32_t i = 0; i < m->n_layers; i++)
+        if (!gan__reads_previous(m->layers[i], i))
+            return false;
+    return true;
+}
+
 gan_layer_t *gan__model_output(const gan_model_t *m, int32_t k)
 {
     return m->layers[m->n_outputs ? m->outputs[k] : m->n_layers - 1];
@@ -171,7 +188,7 @@ static gan_status gan__layer_take_inputs(gan_model_t *m, gan_layer_t *l, const i
 static void gan__prefix_layer_error(const gan_model_t *m, const gan_layer_t *l,
                                     int32_t index, const char *who)
 {
-    if (l->n_in == 1 && l->src[0] == (index ? index - 1 : GAN_MODEL_INPUT(0))) {
+    if (gan__reads_previous(l, index)) {
         gan__error_prefix("%s: model '%s' layer %d '%s' (%s) with input %s", who, m->name,
                           (int)index, l->name, l->ops->kind, gan__shape_str(&l->in).s);
         return;

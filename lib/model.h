@@ -107,6 +107,9 @@ gan_status gan__require_built(const gan_model_t *m, const char *who);
 /* The layer behind output @p k (k < number of outputs; there is at least one layer). */
 gan_layer_t *gan__model_output(const gan_model_t *m, int32_t k);
 int32_t gan__model_output_count(const gan_model_t *m);
+/* One input, one output (the last layer), each layer reading the one before: what
+ * gan_model_add alone builds, however the model was built. */
+bool gan__model_wired_as_chain(const gan_model_t *m);
 
 /* The output tensor of node @p id (a layer index or GAN_MODEL_INPUT(k)), its gradient
  * buffer and its shape. */

@@ -709,6 +709,66 @@ static void test_graph_gan_checkpoint_resumes_exactly(void **state)
     rmdir(dir);
 }
 
+/* A chain is a chain in a checkpoint however it was built: a trainer whose D is
+ * connected layer by layer loads the file of one whose D was added, and saves the same
+ * bytes. */
+static gan_trainer_t *gg_chain_trainer(bool connected, gan_model_t *models[2],
+                                       gan_optimizer_t *opts[2])
+{
+    const int32_t z[1] = {8}, image[3] = {1, 8, 8};
+    gan_layer_t *l;
+    models[0] = gt_model_seeded(z, 1, 5);
+    gt_add(models[0], gan_layer_dense_create(&l, 64, true), l);
+    gt_add(models[0], gan_layer_tanh_create(&l), l);
+    gt_add(models[0], gan_layer_reshape_create(&l, image, 3), l);
+    GT_OK(gan_model_build(models[0], 4));
+    models[1] = gg_dcgan_d(connected);
+    for (int i = 0; i < 2; i++)
+        GT_OK(gan_optimizer_adam_create(&opts[i], models[i], 1e-3f, 0.5f, 0.999f, 1e-8f));
+    gan_trainer_t *t = NULL;
+    GT_OK(gan_trainer_create(&t, models[0], models[1], opts[0], opts[1], NULL));
+    return t;
+}
+
+static void test_connected_chain_checkpoint(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gan_graph_XXXXXX", added[64], connected[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(added, sizeof added, "%s/added.gan", dir);
+    snprintf(connected, sizeof connected, "%s/connected.gan", dir);
+    gan_model_t *ma[2], *mc[2];
+    gan_optimizer_t *oa[2], *oc[2];
+    gan_trainer_t *ta = gg_chain_trainer(false, ma, oa), *tc = gg_chain_trainer(true, mc, oc);
+    float real[4 * 64];
+    gt_rng g;
+    gt_seed(&g, 17);
+    gt_fill(&g, real, 4 * 64, -0.9f, 0.9f);
+    GT_OK(gan_trainer_step(ta, real, NULL, 4, NULL));
+    GT_OK(gan_trainer_save(ta, added));
+    GT_OK(gan_trainer_load(tc, added));
+    GT_OK(gan_trainer_save(tc, connected));
+    FILE *fa = fopen(added, "rb"), *fc = fopen(connected, "rb");
+    assert_non_null(fa);
+    assert_non_null(fc);
+    int ca, cc;
+    long at = 0;
+    do {
+        ca = fgetc(fa);
+        cc = fgetc(fc);
+        if (ca != cc)
+            fail_msg("the files differ at byte %ld", at);
+        at++;
+    } while (ca != EOF);
+    fclose(fa);
+    fclose(fc);
+    gt_gan_destroy(ta, oa[0], oa[1], ma[0], ma[1]);
+    gt_gan_destroy(tc, oc[0], oc[1], mc[0], mc[1]);
+    unlink(added);
+    unlink(connected);
+    rmdir(dir);
+}
+
 /* A GAN whose D joins 150 nodes in one Concat; @p swap exchanges the last two. */
 static gg_gan gg_wide_gan_create(bool swap)
 {
@@ -949,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_summary_names_inputs),
         cmocka_unit_test(test_graph_gan_checkpoint_resumes_exactly),
         cmocka_unit_test(test_checkpoint_long_wiring),
+        cmocka_unit_test(test_connected_chain_checkpoint),
         cmocka_unit_test(test_bad_wiring),
         cmocka_unit_test(test_refused_resize_keeps_accumulation_slots),
     };

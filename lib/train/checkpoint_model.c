@@ -33,7 +33,8 @@ static int gan__wiring_piece(char *buf, size_t size, bool output, int32_t k, int
 #define GAN__WIRING_HASH_CHARS 18
 
 /* A graph model's layer records its wiring after its settings, e.g. " <- 3,in1 out0":
- * the nodes it reads and which output it is. A chain's records stay as they were.
+ * the nodes it reads and which output it is. A chain's records stay as they were, and a
+ * chain built with gan_model_connect records what one built with gan_model_add does.
  * A record holds GAN__CKPT_MAX_TEXT characters; a wiring that does not fit (a merge of
  * a hundred nodes) keeps the pieces that fit with room for " #" and the 64-bit FNV-1a
  * hash of the whole wiring text behind them, so that wirings differing past the cut
@@ -74,7 +75,7 @@ static void gan__layer_rec_of(const gan_model_t *m, const gan_layer_t *l, gan__l
     r->settings[0] = '\0';
     if (l->ops->describe)
         l->ops->describe(l, r->settings, sizeof r->settings);
-    if (m->graph)
+    if (!gan__model_wired_as_chain(m))
         gan__rec_add_wiring(m, l, r->settings, sizeof r->settings);
     r->in = l->in;
     r->out = l->out;
