@@ -91,7 +91,8 @@ typedef struct gan_cyclegan_stats {
     double g_adv_b2a;     /**< mean (D_A(F(b)) - 1)^2 */
     double cycle_a;       /**< mean |F(G(a)) - a|, unweighted */
     double cycle_b;       /**< mean |G(F(b)) - b| */
-    double identity_a;    /**< mean |F(a) - a|; 0 when identity is off */
+    double identity_a;    /**< mean |F(a) - a|; 0 when identity is off (cycle_a and
+                               cycle_b are 0 when the cycle terms are off) */
     double identity_b;    /**< mean |G(b) - b|; 0 when identity is off */
     double d_a_loss;      /**< 0.5 (mean (D_A(a) - 1)^2 + mean D_A(pooled F(b))^2) */
     double d_b_loss;      /**< 0.5 (mean (D_B(b) - 1)^2 + mean D_B(pooled G(a))^2) */
@@ -167,7 +168,9 @@ GAN_API gan_status gan_cyclegan_set_lr_schedule(gan_cyclegan_t *trainer,
  *         GAN_E_BATCH_SIZE (another batch size, 0 included), GAN_E_OUT_OF_RANGE (a
  *         learning-rate schedule is over: nothing changed), GAN_E_NUMERIC (a loss or
  *         gradient is NaN or infinite; the pair of models that saw it is not updated,
- *         the message says which), GAN_E_BACKEND.
+ *         the message says which: a failure in the discriminators' half leaves the
+ *         generators' update of this step made, and the step count as it was),
+ *         GAN_E_BACKEND.
  */
 GAN_API gan_status gan_cyclegan_step(gan_cyclegan_t *trainer, const float *a,
                                      const float *b, int32_t batch,

@@ -75,7 +75,8 @@ static gan_status gan__cg_l1_term(gan_cyclegan_t *t, gan_model_t *m, const float
     gan__scale(t->drec, count, weight);
     if ((st = gan_model_backward(m, t->drec, dx_sum ? &dx : NULL)) != GAN_OK)
         return st;
-    for (size_t i = 0; dx_sum && i < gan__shape_size(&m->in) * (size_t)t->batch; i++)
+    const size_t inputs = dx_sum ? gan__shape_size(&m->in) * (size_t)t->batch : 0;
+    for (size_t i = 0; i < inputs; i++)
         dx_sum[i] += dx[i];
     return GAN_OK;
 }
