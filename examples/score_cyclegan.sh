@@ -6,7 +6,7 @@
 # fd_real_baseline); the cycle error is mean |F(G(a)) - a|. B -> A likewise.
 #
 #   examples/score_cyclegan.sh BUILD_DIR CHECKPOINT OUT_DIR [MNIST_CYCLEGAN_FLAGS...]
-# (pass the network sizes the checkpoint was trained with, e.g. --g-blocks 3)
+# (pass the network sizes and --identity 0 if the checkpoint was trained with them)
 set -eu
 usage="usage: score_cyclegan.sh BUILD_DIR CHECKPOINT OUT_DIR [FLAGS...]"
 build=${1:?$usage}
