@@ -6,6 +6,7 @@
 #include "common/score.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@
 static const char *program = "gan_score";
 
 typedef struct sc_args {
-    const char *data, *out, *classifier, *samples, *labels, *labels_out;
+    const char *data, *out, *classifier, *samples, *labels, *labels_out, *original;
     int32_t epochs, threads, n, offset, class_only;
     uint64_t seed;
     int noise;
@@ -286,6 +287,35 @@ static int sc_real(const char *dir, sc_set *s)
     return rc;
 }
 
+/* A translation's cycle error: the mean |x - original| over the n samples (in [-1, 1]
+ * units) and the same n images of the original file, which has @p count images and so
+ * is read in the same fixed order. Returns 0, or 1 after printing why not. */
+static int sc_distance(const char *original, const float *x, int32_t n, int64_t count)
+{
+    gan_dataset_t *ds = NULL;
+    int64_t other;
+    float *o = NULL;
+    int rc = sc_open(&ds, NULL, original, NULL, &other);
+    if (rc == 0 && other != count) {
+        fprintf(stderr, "%s: %s has %lld images, the samples %lld\n", program, original,
+                (long long)other, (long long)count);
+        rc = 1;
+    }
+    if (rc == 0 && !(o = malloc(sizeof *o * (size_t)n * 784)))
+        rc = (fprintf(stderr, "%s: out of memory\n", program), 1);
+    if (rc == 0)
+        rc = sc_failed(sc_read(ds, n, o, NULL));
+    if (rc == 0) {
+        double sum = 0;
+        for (size_t i = 0; i < (size_t)n * 784; i++)
+            sum += fabs((double)x[i] - o[i]);
+        printf("mean_abs_diff_to_original: %.4f\n", sum / ((double)n * 784));
+    }
+    free(o);
+    gan_dataset_destroy(ds);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ commands */
 
 static int sc_train(const sc_args *a)
@@ -411,6 +441,8 @@ static int sc_score(const sc_args *a)
     sc_print_classes("real_", lr, n);
     if (a->labels)
         printf("accuracy: %.4f\n", sc_accuracy(ls, y, n));
+    if (a->original && sc_distance(a->original, x, n, count) != 0)
+        goto done;
     rc = 0;
 done:
     free(x);
@@ -479,7 +511,7 @@ static void sc_usage(FILE *f)
     fprintf(f,
         "usage: gan_score train [--data DIR] --out FILE [--epochs N] [--seed N] [--threads N]\n"
         "       gan_score score --classifier FILE --samples FILE.idx [--labels FILE.idx]\n"
-        "                       [--data DIR] [--n N] [--threads N]\n"
+        "                       [--original FILE.idx] [--data DIR] [--n N] [--threads N]\n"
         "       gan_score export [--data DIR] --out FILE.idx [--n N] [--labels-out FILE.idx]\n"
         "                        [--offset K] [--class C | --noise [--seed N]]\n"
         "Train a digit classifier, then score generated digits with it: Frechet distance\n"
@@ -503,7 +535,7 @@ static int sc_int(const char *s, long lo, long hi, int32_t *out)
 int main(int argc, char **argv)
 {
     enum { O_DATA = 256, O_OUT, O_EPOCHS, O_SEED, O_THREADS, O_CLASSIFIER, O_SAMPLES,
-           O_LABELS, O_N, O_LABELS_OUT, O_OFFSET, O_CLASS, O_NOISE, O_HELP };
+           O_LABELS, O_N, O_LABELS_OUT, O_OFFSET, O_CLASS, O_NOISE, O_HELP, O_ORIGINAL };
     static const struct option options[] = {
         {"data", required_argument, NULL, O_DATA},
         {"out", required_argument, NULL, O_OUT},
@@ -519,6 +551,7 @@ int main(int argc, char **argv)
         {"class", required_argument, NULL, O_CLASS},
         {"noise", no_argument, NULL, O_NOISE},
         {"help", no_argument, NULL, O_HELP},
+        {"original", required_argument, NULL, O_ORIGINAL},
         {NULL, 0, NULL, 0},
     };
     sc_args a = {.data = EX_DEFAULT_DATA, .epochs = 3, .threads = 2, .n = 2000,
@@ -537,6 +570,7 @@ int main(int argc, char **argv)
         case O_CLASSIFIER: a.classifier = optarg; break;
         case O_SAMPLES: a.samples = optarg; break;
         case O_LABELS: a.labels = optarg; break;
+        case O_ORIGINAL: a.original = optarg; break;
         case O_LABELS_OUT: a.labels_out = optarg; break;
         case O_NOISE: a.noise = 1; break;
         case O_EPOCHS: ok = sc_int(optarg, 1, 100000, &a.epochs); break;

@@ -33,6 +33,9 @@ sc="score --classifier $work/classifier.bin --threads 1"
 run real $sc --samples "$work/real.idx" --labels "$work/real_labels.idx"
 run noise $sc --samples "$work/noise.idx"
 run three $sc --samples "$work/three.idx"
+# --original: a set against itself is at distance 0, against noise far from it.
+run same $sc --samples "$work/real.idx" --original "$work/real.idx"
+run apart $sc --samples "$work/real.idx" --original "$work/noise.idx"
 cat "$work/train.log" "$work/real.log" "$work/noise.log" "$work/three.log"
 
 fd_real=$(value real fd)
@@ -48,4 +51,6 @@ check "noise: fewer classes, low score" \
     "$(value noise classes_present) < 10 && $(value noise classifier_score) < 3"
 check "only 3s: FD much larger" "$fd_three > 20 * $fd_real"
 check "only 3s: one class present" "$(value three classes_present) == 1"
+check "--original: a set against itself" "$(value same mean_abs_diff_to_original) == 0"
+check "--original: real against noise" "$(value apart mean_abs_diff_to_original) > 0.5"
 check "only 3s: classifier score < 2" "$(value three classifier_score) < 2"

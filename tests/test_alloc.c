@@ -88,15 +88,40 @@ static void counting_free(void *user, void *p)
     free(p);
 }
 
-static gan_status build_dcgan_discriminator(counting *c, gan_model_t **out)
+/* A model of input @p dims whose memory comes from the counting allocator @p c. */
+static gan_status counted_model(counting *c, const int32_t *dims, int32_t ndim,
+                                gan_model_t **m)
 {
-    const int32_t dims[3] = {1, 28, 28};
     gan_allocator_t a = {sizeof a, counting_alloc, counting_free, c};
     gan_model_options_t o;
     gan_model_options_init(&o, sizeof o);
     o.allocator = &a;
-    gan_model_t *m = NULL;
-    gan_status st = gan_model_create(&m, dims, 3, &o);
+    *m = NULL;
+    return gan_model_create(m, dims, ndim, &o);
+}
+
+/* Add *@p l, created with status @p created, to @p m unless *st is already a failure; a
+ * layer that is not added is freed (on a failed add it is still ours). The layer is read
+ * through its address, after the create call in the arguments has run. */
+static void add_layer(gan_model_t *m, gan_status *st, gan_status created,
+                      gan_layer_t *const *l)
+{
+    if (created != GAN_OK) {
+        if (*st == GAN_OK)
+            *st = created;
+        return;
+    }
+    if (*st == GAN_OK)
+        *st = gan_model_add(m, *l);
+    if (*st != GAN_OK)
+        gan_layer_destroy(*l);
+}
+
+static gan_status build_dcgan_discriminator(counting *c, gan_model_t **out)
+{
+    const int32_t dims[3] = {1, 28, 28};
+    gan_model_t *m;
+    gan_status st = counted_model(c, dims, 3, &m);
     if (st != GAN_OK)
         return st;
     gan_layer_t *l = NULL;
@@ -202,12 +227,8 @@ static gan_status build_or_destroy(gan_model_t *m, gan_status st, gan_model_t **
 static gan_status build_graph(counting *c, gan_model_t **out)
 {
     const int32_t image[3] = {2, 6, 6}, vec[1] = {3};
-    gan_allocator_t a = {sizeof a, counting_alloc, counting_free, c};
-    gan_model_options_t o;
-    gan_model_options_init(&o, sizeof o);
-    o.allocator = &a;
-    gan_model_t *m = NULL;
-    gan_status st = gan_model_create(&m, image, 3, &o);
+    gan_model_t *m;
+    gan_status st = counted_model(c, image, 3, &m);
     if (st != GAN_OK)
         return st;
     int32_t v, h, x = GAN_MODEL_INPUT(0), p, many[17];
@@ -272,29 +293,20 @@ static void test_graph_allocations(void **state)
 static gan_status build_mlp(counting *c, bool generator, bool acgan, gan_model_t **out)
 {
     const int32_t dims[1] = {generator ? 8 : 16};
-    gan_allocator_t a = {sizeof a, counting_alloc, counting_free, c};
-    gan_model_options_t o;
-    gan_model_options_init(&o, sizeof o);
-    o.allocator = &a;
-    gan_model_t *m = NULL;
-    gan_status st = gan_model_create(&m, dims, 1, &o);
+    gan_model_t *m;
+    gan_status st = counted_model(c, dims, 1, &m);
     gan_layer_t *l = NULL;
-#define ADD(create)                                                              \
-    do {                                                                         \
-        if (st == GAN_OK && (st = (create)) == GAN_OK && (st = gan_model_add(m, l)) != GAN_OK) \
-            gan_layer_destroy(l);                                                \
-    } while (0)
     if (acgan && generator)
-        ADD(gan_layer_condition_create(&l, 4, 0));
-    ADD(gan_layer_dense_create(&l, 32, true));
+        add_layer(m, &st, gan_layer_condition_create(&l, 4, 0), &l);
+    add_layer(m, &st, gan_layer_dense_create(&l, 32, true), &l);
     if (st == GAN_OK && !generator)
         st = gan_layer_set_spectral_norm(l, true);
-    ADD(generator ? gan_layer_batchnorm_create(&l, 0.1f, 1e-5f) : gan_layer_dropout_create(&l, 0.3f));
-    ADD(gan_layer_leaky_relu_create(&l, 0.2f));
-    ADD(gan_layer_dense_create(&l, generator ? 16 : 1, true));
+    add_layer(m, &st, generator ? gan_layer_batchnorm_create(&l, 0.1f, 1e-5f)
+                                : gan_layer_dropout_create(&l, 0.3f), &l);
+    add_layer(m, &st, gan_layer_leaky_relu_create(&l, 0.2f), &l);
+    add_layer(m, &st, gan_layer_dense_create(&l, generator ? 16 : 1, true), &l);
     if (generator)
-        ADD(gan_layer_tanh_create(&l));
-#undef ADD
+        add_layer(m, &st, gan_layer_tanh_create(&l), &l);
     if (acgan && !generator) { /* class logits from the leaky ReLU (node 2) */
         const int32_t trunk = 2, outputs[2] = {3, 4};
         if (st == GAN_OK && (st = gan_layer_dense_create(&l, 4, true)) == GAN_OK &&
@@ -447,6 +459,103 @@ static void test_every_failed_heap_allocation_of_a_training_run(void **state)
     unlink(ckpt);
 }
 
+/* CycleGAN's networks through the counting allocator: @p disc a patch discriminator
+ * (conv 4x4 stride 2, InstanceNorm, LeakyReLU, conv 3x3), else a generator (conv 3x3,
+ * InstanceNorm, ReLU, conv 3x3, tanh), on 1x8x8 images. */
+static gan_status build_cyclegan_net(counting *c, bool disc, gan_model_t **out)
+{
+    const int32_t dims[3] = {1, 8, 8};
+    gan_model_t *m;
+    gan_status st = counted_model(c, dims, 3, &m);
+    gan_layer_t *l = NULL;
+    add_layer(m, &st, gan_layer_conv2d_create(&l, 4, disc ? 4 : 3, disc ? 2 : 1,
+                                              GAN_PADDING_SAME), &l);
+    add_layer(m, &st, gan_layer_instancenorm_create(&l, NULL), &l);
+    add_layer(m, &st, disc ? gan_layer_leaky_relu_create(&l, 0.2f) : gan_layer_relu_create(&l), &l);
+    add_layer(m, &st, gan_layer_conv2d_create(&l, 1, 3, 1, GAN_PADDING_SAME), &l);
+    if (!disc)
+        add_layer(m, &st, gan_layer_tanh_create(&l), &l);
+    return build_or_destroy(m, st, out);
+}
+
+/* A CycleGAN trainer's life: four networks, four Adams, a trainer with pools of 2 and a
+ * schedule, three steps (the pools fill, then answer), a save and a load. */
+static gan_status cyclegan_life(counting *c, const char *ckpt, long *step_calls)
+{
+    gan_model_t *m[4] = {NULL};
+    gan_optimizer_t *o[4] = {NULL};
+    gan_cyclegan_t *t = NULL;
+    gan_lr_schedule_t *s = NULL;
+    gan_status st = GAN_OK;
+    for (int i = 0; i < 4 && st == GAN_OK; i++)
+        st = build_cyclegan_net(c, i >= 2, &m[i]);
+    for (int i = 0; i < 4 && st == GAN_OK; i++)
+        st = gan_optimizer_adam_create(&o[i], m[i], 2e-4f, 0.5f, 0.999f, 1e-8f);
+    gan_cyclegan_options_t opts;
+    gan_cyclegan_options_init(&opts, sizeof opts);
+    opts.pool_size = 2;
+    if (st == GAN_OK)
+        st = gan_cyclegan_create(&t, m[0], m[1], m[2], m[3], o[0], o[1], o[2], o[3], &opts);
+    if (st == GAN_OK)
+        st = gan_lr_schedule_linear_create(&s, 2e-4, 1, 4);
+    if (st == GAN_OK)
+        st = gan_cyclegan_set_lr_schedule(t, s, s);
+    float a[4 * 64], b[4 * 64];
+    for (int i = 0; i < 4 * 64; i++) {
+        a[i] = (float)(i % 5) / 2.5f - 1.0f;
+        b[i] = (float)(i % 7) / 3.5f - 1.0f;
+    }
+    const long before = c->calls, heap_before = heap_calls;
+    for (int i = 0; st == GAN_OK && i < 3; i++)
+        st = gan_cyclegan_step(t, a, b, 4, NULL);
+    *step_calls = (c->calls - before) + (heap_calls - heap_before);
+    if (st == GAN_OK)
+        st = gan_cyclegan_save(t, ckpt);
+    if (st == GAN_OK)
+        st = gan_cyclegan_load(t, ckpt);
+    gan_lr_schedule_destroy(s);
+    gan_cyclegan_destroy(t);
+    for (int i = 0; i < 4; i++) {
+        gan_optimizer_destroy(o[i]);
+        gan_model_destroy(m[i]);
+    }
+    return st;
+}
+
+/* CycleGAN steps allocate nothing; every failed allocation of its life, through the
+ * models' allocator or the C library's, is GAN_E_NO_MEMORY and leaks nothing. */
+static void test_cyclegan_allocations(void **state)
+{
+    (void)state;
+    char ckpt[] = "/tmp/gan_cyclegan_alloc_XXXXXX";
+    int fd = mkstemp(ckpt);
+    assert_true(fd >= 0);
+    close(fd);
+    counting probe = {0};
+    long step_calls = -1;
+    const long start = heap_calls, live = heap_live;
+    GT_OK(cyclegan_life(&probe, ckpt, &step_calls));
+    const long heap_total = heap_calls - start;
+    assert_int_equal(step_calls, 0);
+    assert_int_equal(probe.live, 0);
+    assert_int_equal(heap_live, live);
+    for (long n = 1; n <= probe.calls + heap_total; n++) {
+        counting c = {.fail_at = n <= probe.calls ? n : 0};
+        if (n > probe.calls)
+            heap_fail_at = heap_calls + (n - probe.calls);
+        gan_status st = cyclegan_life(&c, ckpt, &step_calls);
+        heap_fail_at = 0;
+        if (st != GAN_E_NO_MEMORY)
+            fail_msg("failing allocation %ld of %ld gave %d (%s)", n,
+                     probe.calls + heap_total, (int)st, gan_last_error());
+        assert_int_equal(c.live, 0);
+        assert_int_equal(heap_live, live);
+    }
+    print_message("%ld + %ld heap allocations in a CycleGAN run, none in its steps, each "
+                  "failed in turn\n", probe.calls, heap_total);
+    unlink(ckpt);
+}
+
 static void test_failed_resize_keeps_the_old_batch(void **state)
 {
     (void)state;
@@ -473,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_every_failed_allocation_of_a_training_run),
         cmocka_unit_test(test_every_failed_heap_allocation_of_a_training_run),
         cmocka_unit_test(test_failed_resize_keeps_the_old_batch),
+        cmocka_unit_test(test_cyclegan_allocations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -750,19 +750,18 @@ static void test_open_dir(void **state)
     free(lraw);
 }
 
-/* The vendored MNIST subset: 10000 digits of 28x28 with the documented class counts. */
-static void test_vendored_mnist(void **state)
+/* A vendored data set in the directory named by @p env: 10000 digits of 28x28 with the
+ * documented class counts, using both ends of [-1, 1]. */
+static void check_vendored(const char *env, const int expected[10])
 {
-    (void)state;
-    const char *mnist = getenv("GAN_TEST_MNIST_DIR");
+    const char *dir = getenv(env);
     struct stat st;
-    if (!mnist || stat(mnist, &st) != 0) {
-        print_message("GAN_TEST_MNIST_DIR (%s) not found: skipped\n",
-                      mnist ? mnist : "unset");
+    if (!dir || stat(dir, &st) != 0) {
+        print_message("%s (%s) not found: skipped\n", env, dir ? dir : "unset");
         skip();
     }
     gan_dataset_t *ds;
-    GT_OK(gan_dataset_open_dir(&ds, mnist, 2024));
+    GT_OK(gan_dataset_open_dir(&ds, dir, 2024));
     int64_t count;
     int32_t c, h, w, classes;
     GT_OK(gan_dataset_get_info(ds, &count, &c, &h, &w, &classes));
@@ -771,7 +770,6 @@ static void test_vendored_mnist(void **state)
     assert_int_equal(h, 28);
     assert_int_equal(w, 28);
     assert_int_equal(classes, 10);
-    static const int expected[10] = {1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978};
     int per_class[10] = {0};
     enum { B = 500 };
     float *x = malloc(sizeof *x * B * 28 * 28);
@@ -797,6 +795,23 @@ static void test_vendored_mnist(void **state)
     assert_int_equal(epoch, 1);
     free(x);
     gan_dataset_destroy(ds);
+}
+
+/* The vendored MNIST subset (handwritten, CycleGAN's domain A). */
+static void test_vendored_mnist(void **state)
+{
+    (void)state;
+    static const int expected[10] = {1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978};
+    check_vendored("GAN_TEST_MNIST_DIR", expected);
+}
+
+/* The vendored printed digits (CycleGAN's domain B): 1000 of each class. */
+static void test_vendored_printed(void **state)
+{
+    (void)state;
+    static const int expected[10] = {1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000,
+                                     1000};
+    check_vendored("GAN_TEST_PRINTED_DIR", expected);
 }
 
 /* ---- IDX writing errors ---- */
@@ -1220,6 +1235,7 @@ int main(void)
         T(test_dataset_errors),
         T(test_open_dir),
         T(test_vendored_mnist),
+        T(test_vendored_printed),
         T(test_idx_write_errors),
         T(test_writes_past_file_size_limit),
         T(test_png_grid),

@@ -38,5 +38,6 @@
 #include <gan/loss.h>
 #include <gan/hacks.h>
 #include <gan/train.h>
+#include <gan/cyclegan.h>
 
 #endif /* GAN_GAN_H */

@@ -134,6 +134,78 @@ GAN_API gan_status gan_optimizer_get_step_count(const gan_optimizer_t *opt,
 GAN_API gan_status gan_optimizer_reset(gan_optimizer_t *opt);
 
 /**
+ * A learning-rate schedule: the rate an optimizer should use for each of its updates,
+ * set on it with gan_lr_schedule_apply() before the update. The step is the optimizer's
+ * own update count (gan_optimizer_get_step_count(), Adam's t), so the schedule has no
+ * state of its own: an optimizer restored from a checkpoint continues the schedule
+ * exactly, and one schedule may serve several optimizers (a GAN's G and D, or each
+ * optimizer of a CycleGAN). It works with any trainer whose optimizers the caller holds
+ * (apply it to each before gan_trainer_step()) and in a loop of one's own; the CycleGAN
+ * trainer applies a copy itself (gan_cyclegan_set_lr_schedule()).
+ *
+ * Thread safety: a schedule is read-only after create and may be used from any thread.
+ */
+typedef struct gan_lr_schedule gan_lr_schedule_t;
+
+/** Schedule kinds (stored in CycleGAN checkpoints). */
+enum {
+    /** Constant, then linear decay to 0 (CycleGAN, Zhu et al. 2017, section 7.1). */
+    GAN_LR_SCHEDULE_LINEAR_DECAY = 1
+};
+
+/**
+ * @brief A schedule that keeps @p base_lr for the first @p constant_steps updates, then
+ *        decays it linearly towards 0 over @p decay_steps updates: update k (0 is the
+ *        first) runs at base_lr for k < constant_steps and at
+ *        base_lr * (1 - (k - constant_steps + 1) / (decay_steps + 1)) after that. This is
+ *        the CycleGAN reference's rule (lambda_rule in its networks.py, with an update for
+ *        an epoch): 2e-4 over n steps is constant_steps = n/2, decay_steps = n - n/2; the
+ *        last update runs at base_lr / (decay_steps + 1), and the schedule ends after
+ *        constant_steps + decay_steps updates (the next rate would be 0, which no
+ *        optimizer takes). decay_steps 0 is a constant rate for constant_steps updates.
+ * @param out receives the schedule (allocated with the C library's allocator); NULL on
+ *        failure.
+ * @param base_lr > 0 and finite as a float.
+ * @param constant_steps, decay_steps not both 0, and their sum at most UINT64_MAX
+ *        (UINT64_MAX constant steps is a constant rate for ever).
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (base_lr, or no steps,
+ *         or a sum that overflows), GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_lr_schedule_linear_create(gan_lr_schedule_t **out, double base_lr,
+                                                 uint64_t constant_steps,
+                                                 uint64_t decay_steps);
+
+/** @brief Free a schedule; NULL is a no-op. */
+GAN_API void gan_lr_schedule_destroy(gan_lr_schedule_t *schedule);
+
+/**
+ * @brief The rate of update @p step (0 is the first), in double (an optimizer keeps it
+ *        as the nearest float).
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (step at or past the
+ *         schedule's end).
+ */
+GAN_API gan_status gan_lr_schedule_get_rate(const gan_lr_schedule_t *schedule,
+                                            uint64_t step, double *lr);
+
+/**
+ * @brief The number of updates the schedule covers (constant_steps + decay_steps).
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL).
+ */
+GAN_API gan_status gan_lr_schedule_get_length(const gan_lr_schedule_t *schedule,
+                                              uint64_t *steps);
+
+/**
+ * @brief Set @p opt's GAN_OPT_LEARNING_RATE to the schedule's rate for its next update,
+ *        the one numbered by its current step count. Call it before each
+ *        gan_optimizer_step() (or trainer step). Never allocates.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (the optimizer has made
+ *         all the schedule's updates, or the rate rounds to 0 as a float: the learning
+ *         rate is left as it was).
+ */
+GAN_API gan_status gan_lr_schedule_apply(const gan_lr_schedule_t *schedule,
+                                         gan_optimizer_t *opt);
+
+/**
  * @brief Clip every trainable parameter of @p model (its parameter arena: weights and
  *        biases, not BatchNorm running statistics; frozen or not) into [-c, c] (WGAN
  *        weight clipping, c = 0.01 in Arjovsky et al. 2017). A NaN parameter stays NaN.

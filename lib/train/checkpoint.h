@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/rng.h"
 #include "gan/optim.h"
+#include "optim/schedule.h"
 #include "gan/status.h"
 #include "tensor.h"
 
@@ -132,5 +134,51 @@ void gan__put_model(gan__sink *s, const gan_model_t *m);
 void gan__put_optimizer(gan__sink *s, const gan_optimizer_t *o);
 gan_status gan__get_model(gan__load *c, gan_model_t *m);
 gan_status gan__get_optimizer(gan__load *c, gan_optimizer_t *o);
+
+/* A learning-rate schedule, or its absence (@p sched NULL): u32 present, u32 kind,
+ * f64 base rate, u64 constant steps, u64 decay steps (all 0 when absent). */
+void gan__put_schedule(gan__sink *s, const gan_lr_schedule_t *sched);
+gan_status gan__get_schedule(gan__load *c, bool *on, gan_lr_schedule_t *sched);
+
+/* ---- The file (checkpoint_file.c): header, sections, CRC-32; written atomically,
+ * validated completely before anything is loaded. ---- */
+
+#define GAN__CKPT_MAX_SECTIONS 16
+
+/* Section tags: four ASCII characters, stored as a little-endian u32. */
+#define GAN__TAG(a, b, c, d)                                                             \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+/* What a trainer's checkpoint holds: its sections in file order and how to write and
+ * read each. */
+typedef struct gan__ckpt_doc {
+    uint32_t tags[GAN__CKPT_MAX_SECTIONS];
+    int n;
+    /* A section's role for messages ("generator"); every tag of @p tags has one. */
+    const char *(*what)(uint32_t tag);
+    /* For a known tag this object lacks because a feature is off, the feature's name
+     * ("EMA"), else NULL; may itself be NULL. */
+    const char *(*optional)(uint32_t tag);
+    void (*put)(gan__sink *s, const void *obj, uint32_t tag);
+    /* Checks the payload against @p obj, and stores it only when c->apply is set. */
+    gan_status (*get)(gan__load *c, void *obj, uint32_t tag);
+    void *obj;
+    const gan__allocator *alloc; /* for the temporary name and the bytes read */
+} gan__ckpt_doc;
+
+/* Write @p doc's object to @p path atomically (GAN_E_IO, GAN_E_NO_MEMORY). The caller
+ * prefixes the message with its function and the path. */
+gan_status gan__ckpt_save(const gan__ckpt_doc *doc, const char *path);
+
+/* Read @p path whole, check it all (header, CRC, every section through doc->get without
+ * apply), then apply it; on failure nothing changed (GAN_E_IO, GAN_E_FORMAT,
+ * GAN_E_NO_MEMORY). */
+gan_status gan__ckpt_load(const gan__ckpt_doc *doc, const char *path);
+
+/* The public save and load calls' argument check: a NULL trainer, a NULL or empty path
+ * is GAN_E_INVALID_ARG, named after @p who. */
+gan_status gan__ckpt_args(const char *who, const void *trainer, const char *path);
+/* Prefix a failure @p st of @p who on @p path with "who: 'path'"; returns @p st. */
+gan_status gan__ckpt_named(gan_status st, const char *who, const char *path);
 
 #endif

@@ -301,3 +301,40 @@ gan_status gan__get_optimizer(gan__load *c, gan_optimizer_t *o)
     }
     return GAN_OK;
 }
+
+void gan__put_schedule(gan__sink *s, const gan_lr_schedule_t *sched)
+{
+    gan__sink_u32(s, sched ? 1u : 0u);
+    gan__sink_u32(s, sched ? (uint32_t)sched->kind : 0u);
+    gan__sink_f64(s, sched ? sched->base : 0.0);
+    gan__sink_u64(s, sched ? sched->constant : 0u);
+    gan__sink_u64(s, sched ? sched->decay : 0u);
+}
+
+gan_status gan__get_schedule(gan__load *c, bool *on, gan_lr_schedule_t *sched)
+{
+    const uint32_t flag = gan__read_u32(&c->r), kind = gan__read_u32(&c->r);
+    const double base = gan__read_f64(&c->r);
+    const uint64_t constant = gan__read_u64(&c->r), decay = gan__read_u64(&c->r);
+    if (c->r.short_read)
+        return gan__fail_short(c);
+    if (flag > 1)
+        return gan__fail(GAN_E_FORMAT, "the %s has a learning-rate schedule flag %u, "
+                         "expected 0 or 1", c->what, (unsigned)flag);
+    if (flag && gan__lr_schedule_check((int32_t)kind, base, constant, decay,
+                                       "learning-rate schedule") != GAN_OK) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", gan_last_error());
+        return gan__fail(GAN_E_FORMAT, "the %s has an invalid %s", c->what, why);
+    }
+    if (c->apply) {
+        *on = flag == 1;
+        if (flag) {
+            sched->kind = (int32_t)kind;
+            sched->base = base;
+            sched->constant = constant;
+            sched->decay = decay;
+        }
+    }
+    return GAN_OK;
+}
