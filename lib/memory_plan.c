@@ -203,10 +203,17 @@ size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena)
         for (int32_t i = 0; i < m->n_layers; i++)
             m->layers[i]->dy = arena + m->pass[m->pass[i].plan_buffer].plan_floats;
 
-    gan__plan_accumulation(m, batch, &m->accum_slots, &m->accum_floats);
-    if (arena)
-        m->accum = m->accum_slots ? arena + at : NULL;
-    at += (size_t)m->accum_slots * m->accum_floats;
+    /* Only the layout of an arena changes the model: sizing one for a batch that then
+     * fails to allocate leaves the old plan in force. */
+    int32_t slots;
+    size_t slot_floats;
+    gan__plan_accumulation(m, batch, &slots, &slot_floats);
+    if (arena) {
+        m->accum_slots = slots;
+        m->accum_floats = slot_floats;
+        m->accum = slots ? arena + at : NULL;
+    }
+    at += (size_t)slots * slot_floats;
 
     ws = gan__round_line(ws);
     if (arena)
