@@ -467,18 +467,19 @@ static void test_failed_resize_keeps_the_old_batch(void **state)
     assert_int_equal(c.live, 0);
 }
 
-/* A failed batch-size change used to leave the plan of the gradient sums sized for the
- * batch it refused: the next backward at the old batch wrote its 17 shares of the
- * Concat's input at the new spacing, past the end of the batch arena. */
-static void test_failed_resize_keeps_the_gradient_sums(void **state)
+/* build_graph's model (batch 4, guarded allocator) whose call @p call(model, @p arg)
+ * fails at its first allocation, with @p needle in the message; then one step, whose
+ * input gradients must be those of a model that never failed, bit for bit, with no
+ * write past a block. */
+static void assert_failed_call_changes_nothing(gan_status (*call)(gan_model_t *, int32_t),
+                                               int32_t arg, const char *needle)
 {
-    (void)state;
     counting c = {.guard = true}, fresh = {0};
     gan_model_t *m = NULL, *twin = NULL;
     GT_OK(build_graph(&c, &m));
     GT_OK(build_graph(&fresh, &twin));
     c.fail_at = c.calls + 1;
-    GT_FAILS(gan_model_set_batch_size(m, 9), GAN_E_NO_MEMORY, "batch 9");
+    GT_FAILS(call(m, arg), GAN_E_NO_MEMORY, needle);
     float img[4 * 72], vec[4 * 3], dy[4] = {1, -1, 0.5f, 2};
     gt_rng r;
     gt_seed(&r, 5);
@@ -497,6 +498,24 @@ static void test_failed_resize_keeps_the_gradient_sums(void **state)
     assert_int_equal(c.live, 0);
 }
 
+/* A failed batch-size change used to leave the plan of the gradient sums sized for the
+ * batch it refused: the next backward at the old batch wrote its 17 shares of the
+ * Concat's input at the new spacing, past the end of the batch arena. */
+static void test_failed_resize_keeps_the_gradient_sums(void **state)
+{
+    (void)state;
+    assert_failed_call_changes_nothing(gan_model_set_batch_size, 9, "batch 9");
+}
+
+/* keep_layer_output on a built model lays the batch memory out again; when that
+ * allocation fails the model is left as it was (BatchNorm's output, layer 1, still
+ * overwritten by the ReLU after it). */
+static void test_failed_keep_layer_output_leaves_the_layout(void **state)
+{
+    (void)state;
+    assert_failed_call_changes_nothing(gan_model_keep_layer_output, 1, "batch 4");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_every_failed_heap_allocation_of_a_training_run),
         cmocka_unit_test(test_failed_resize_keeps_the_old_batch),
         cmocka_unit_test(test_failed_resize_keeps_the_gradient_sums),
+        cmocka_unit_test(test_failed_keep_layer_output_leaves_the_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
