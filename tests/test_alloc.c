@@ -63,9 +63,17 @@ void __wrap_free(void *p)
     __real_free(p);
 }
 
-/* A model allocator that counts, tracks live blocks and can fail the Nth request. */
+#define GUARDED_BLOCKS 64
+#define GUARD_BYTE 0xa5
+
+/* A model allocator that counts, tracks live blocks and can fail the Nth request. With
+ * guard set, each block is followed by as many bytes of GUARD_BYTE, so that a write past
+ * its end shows without a sanitizer (guards_intact). */
 typedef struct counting {
     long calls, live, fail_at;
+    bool guard;
+    unsigned char *blocks[GUARDED_BLOCKS];
+    size_t sizes[GUARDED_BLOCKS];
 } counting;
 
 static void *counting_alloc(void *user, size_t size, size_t alignment)
@@ -75,16 +83,36 @@ static void *counting_alloc(void *user, size_t size, size_t alignment)
     if (c->fail_at > 0 && c->calls == c->fail_at)
         return NULL;
     void *p = NULL;
-    if (posix_memalign(&p, alignment, size) != 0)
+    if (posix_memalign(&p, alignment, c->guard ? 2 * size : size) != 0)
         return NULL;
     c->live++;
+    for (int i = 0; c->guard && i < GUARDED_BLOCKS; i++)
+        if (!c->blocks[i]) {
+            c->blocks[i] = p;
+            c->sizes[i] = size;
+            memset(c->blocks[i] + size, GUARD_BYTE, size);
+            break;
+        }
     return p;
+}
+
+/* Whether every live block's guard is untouched. */
+static bool guards_intact(const counting *c)
+{
+    for (int i = 0; i < GUARDED_BLOCKS; i++)
+        for (size_t j = 0; c->blocks[i] && j < c->sizes[i]; j++)
+            if (c->blocks[i][c->sizes[i] + j] != GUARD_BYTE)
+                return false;
+    return true;
 }
 
 static void counting_free(void *user, void *p)
 {
     counting *c = user;
     c->live--;
+    for (int i = 0; i < GUARDED_BLOCKS; i++)
+        if (c->blocks[i] == p)
+            c->blocks[i] = NULL;
     free(p);
 }
 
@@ -573,6 +601,55 @@ static void test_failed_resize_keeps_the_old_batch(void **state)
     assert_int_equal(c.live, 0);
 }
 
+/* build_graph's model (batch 4, guarded allocator) whose call @p call(model, @p arg)
+ * fails at its first allocation, with @p needle in the message; then one step, whose
+ * input gradients must be those of a model that never failed, bit for bit, with no
+ * write past a block. */
+static void assert_failed_call_changes_nothing(gan_status (*call)(gan_model_t *, int32_t),
+                                               int32_t arg, const char *needle)
+{
+    counting c = {.guard = true}, fresh = {0};
+    gan_model_t *m = NULL, *twin = NULL;
+    GT_OK(build_graph(&c, &m));
+    GT_OK(build_graph(&fresh, &twin));
+    c.fail_at = c.calls + 1;
+    GT_FAILS(call(m, arg), GAN_E_NO_MEMORY, needle);
+    float img[4 * 72], vec[4 * 3], dy[4] = {1, -1, 0.5f, 2};
+    gt_rng r;
+    gt_seed(&r, 5);
+    gt_fill(&r, img, 4 * 72, -1, 1);
+    gt_fill(&r, vec, 12, -1, 1);
+    const float *in[2] = {img, vec}, *dout[1] = {dy}, *din[2], *twin_din[2];
+    GT_OK(gan_model_forward_multi(m, in, NULL, 4, NULL));
+    GT_OK(gan_model_backward_multi(m, dout, din));
+    assert_true(guards_intact(&c));
+    GT_OK(gan_model_forward_multi(twin, in, NULL, 4, NULL));
+    GT_OK(gan_model_backward_multi(twin, dout, twin_din));
+    assert_memory_equal(din[0], twin_din[0], 4 * 72 * sizeof(float));
+    assert_memory_equal(din[1], twin_din[1], 4 * 3 * sizeof(float));
+    gan_model_destroy(m);
+    gan_model_destroy(twin);
+    assert_int_equal(c.live, 0);
+}
+
+/* A failed batch-size change used to leave the plan of the gradient sums sized for the
+ * batch it refused: the next backward at the old batch wrote its 17 shares of the
+ * Concat's input at the new spacing, past the end of the batch arena. */
+static void test_failed_resize_keeps_the_gradient_sums(void **state)
+{
+    (void)state;
+    assert_failed_call_changes_nothing(gan_model_set_batch_size, 9, "batch 9");
+}
+
+/* keep_layer_output on a built model lays the batch memory out again; when that
+ * allocation fails the model is left as it was (BatchNorm's output, layer 1, still
+ * overwritten by the ReLU after it). */
+static void test_failed_keep_layer_output_leaves_the_layout(void **state)
+{
+    (void)state;
+    assert_failed_call_changes_nothing(gan_model_keep_layer_output, 1, "batch 4");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +660,8 @@ int main(void)
         cmocka_unit_test(test_every_failed_heap_allocation_of_a_training_run),
         cmocka_unit_test(test_failed_resize_keeps_the_old_batch),
         cmocka_unit_test(test_cyclegan_allocations),
+        cmocka_unit_test(test_failed_resize_keeps_the_gradient_sums),
+        cmocka_unit_test(test_failed_keep_layer_output_leaves_the_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
