@@ -259,9 +259,16 @@ static gan_status build_graph(counting *c, gan_model_t **out)
     gan_status st = counted_model(c, image, 3, &m);
     if (st != GAN_OK)
         return st;
-    int32_t v, h, x = GAN_MODEL_INPUT(0), p, many[17];
+    int32_t v = 0, h = 0, x = GAN_MODEL_INPUT(0), p = 0, many[17];
     gan_layer_t *l = NULL;
-#define CONNECT(create, node, ...)                                                           do {                                                                                         const int32_t in_[] = {__VA_ARGS__};                                                     if (st == GAN_OK && (st = (create)) == GAN_OK &&                                             (st = gan_model_connect(m, l, in_, (int32_t)(sizeof in_ / sizeof in_[0]),                                        &(node))) != GAN_OK)                                             gan_layer_destroy(l);                                                            } while (0)
+#define CONNECT(create, node, ...)                                                       \
+    do {                                                                                 \
+        const int32_t in_[] = {__VA_ARGS__};                                             \
+        if (st == GAN_OK && (st = (create)) == GAN_OK &&                                 \
+            (st = gan_model_connect(m, l, in_, (int32_t)(sizeof in_ / sizeof in_[0]),    \
+                                    &(node))) != GAN_OK)                                 \
+            gan_layer_destroy(l);                                                        \
+    } while (0)
     st = gan_model_add_input(m, vec, 1, &v);
     CONNECT(gan_layer_conv2d_create(&l, 2, 3, 1, GAN_PADDING_SAME), h, x);
     CONNECT(gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), h, h);
