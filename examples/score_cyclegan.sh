@@ -6,7 +6,8 @@
 # fd_real_baseline); the cycle error is mean |F(G(a)) - a|. B -> A likewise.
 #
 #   examples/score_cyclegan.sh BUILD_DIR CHECKPOINT OUT_DIR [MNIST_CYCLEGAN_FLAGS...]
-# (pass the network sizes and --identity 0 if the checkpoint was trained with them)
+# (pass the network sizes, and --identity 5 for a checkpoint trained with identity on,
+# if the checkpoint was trained with them: the example's default identity is 0)
 set -eu
 usage="usage: score_cyclegan.sh BUILD_DIR CHECKPOINT OUT_DIR [FLAGS...]"
 build=${1:?$usage}
