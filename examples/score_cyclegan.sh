@@ -6,7 +6,8 @@
 # fd_real_baseline); the cycle error is mean |F(G(a)) - a|. B -> A likewise.
 #
 #   examples/score_cyclegan.sh BUILD_DIR CHECKPOINT OUT_DIR [MNIST_CYCLEGAN_FLAGS...]
-# (pass the network sizes and --identity 0 if the checkpoint was trained with them)
+# (pass the flags the checkpoint was trained with: the network sizes, and --identity 5
+# for one trained with identity on, since the example's default is 0, off)
 set -eu
 usage="usage: score_cyclegan.sh BUILD_DIR CHECKPOINT OUT_DIR [FLAGS...]"
 build=${1:?$usage}
