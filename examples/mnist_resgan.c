@@ -1,8 +1,9 @@
 /* mnist_resgan: a residual GAN on MNIST digits in the manner of SNGAN (Miyato et al.
  * 2018): a ResNet generator of upsampling blocks with BatchNorm, a ResNet discriminator
  * of average-pooling blocks with spectral normalisation on every weight layer, the hinge
- * loss, Adam(0.0002, 0.5, 0.999) and samples from an exponential moving average of G's
- * weights. The networks are in common/models.c. */
+ * loss, Adam(0.0002, 0.5, 0.999), one D update per G update, and samples from an
+ * exponential moving average (0.995) of G's weights; 12 epochs, as the DCGAN. The networks
+ * and settings are in common/models.c. */
 #include "common/models.h"
 
 static gan_status build(const ex_config *c, int32_t classes, gan_model_t **g, gan_model_t **d)

@@ -146,7 +146,9 @@ gan_status ex_mlp_discriminator(const ex_config *c, gan_model_t **out)
 
 void ex_resgan_widths_default(ex_resgan_widths_t *w)
 {
-    *w = (ex_resgan_widths_t){.latent = 128, .g_channels = 64, .d_channels = 32};
+    /* G 48 -> 24 channels, D 16 -> 32: a step costs about what the DCGAN's does
+     * (doc/EXAMPLES.md); 64/32 cost 1.7 times as much. */
+    *w = (ex_resgan_widths_t){.latent = 128, .g_channels = 48, .d_channels = 16};
 }
 
 /* A graph under construction: the first failure is kept and every later call is a
@@ -287,12 +289,14 @@ gan_status ex_resgan_discriminator(const ex_config *c, const ex_resgan_widths_t 
 
 gan_status ex_resgan_settings(ex_config *c)
 {
-    c->epochs = 8;
+    c->epochs = 12; /* the DCGAN's 1,872 steps, at about its cost per step */
     c->lr_g = c->lr_d = 2e-4f;
     c->beta1 = 0.5f;
     c->beta2 = 0.999f;
     gan_status st = gan_hacks_set(c->hacks, GAN_HACK_LOSS, GAN_LOSS_HINGE);
+    /* The average starts from the initial weights: after the 1,872 steps their share is
+     * 0.995^1872, nothing; with 0.999 it would still be 15 %. */
     if (st == GAN_OK)
-        st = gan_hacks_set(c->hacks, GAN_HACK_EMA_DECAY, 0.999);
+        st = gan_hacks_set(c->hacks, GAN_HACK_EMA_DECAY, 0.995);
     return st;
 }
