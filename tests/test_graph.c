@@ -213,6 +213,44 @@ static void test_residual_blocks(void **state)
     gg_teardown(&run);
 }
 
+/* The pre-activation blocks of an SNGAN-style ResNet (examples/mnist_resgan): G's
+ * BN -> ReLU -> Upsample -> Conv -> BN -> ReLU -> Conv plus Conv1x1 -> Upsample, then D's
+ * act -> Conv -> act -> Conv -> AvgPool plus AvgPool -> Conv1x1, the block input read by
+ * both paths; global pooling, Scale and Dense at the end. D's activation is Tanh here,
+ * smooth where a ReLU on raw values would put kinks within the finite-difference step. */
+static void test_preactivation_resnet_blocks(void **state)
+{
+    (void)state;
+    const int32_t in[3] = {2, 4, 4};
+    gan_model_t *m = gt_model(in, 3);
+    gan_layer_t *l;
+    const int32_t x = GAN_MODEL_INPUT(0);
+    int32_t h = gg_connect(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l, x);
+    h = gg_connect(m, gan_layer_relu_create(&l), l, h);
+    h = gg_connect(m, gan_layer_upsample_create(&l, 2), l, h);
+    h = gg_conv_on(m, h, 3, 3, 3, 1, GAN_PADDING_SAME);
+    h = gg_connect(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l, h);
+    h = gg_connect(m, gan_layer_relu_create(&l), l, h);
+    h = gg_conv_on(m, h, 3, 3, 3, 1, GAN_PADDING_SAME);
+    int32_t s = gg_conv_on(m, x, 3, 1, 1, 1, GAN_PADDING_SAME);
+    s = gg_connect(m, gan_layer_upsample_create(&l, 2), l, s);
+    const int32_t up = gg_connect(m, gan_layer_add_create(&l), l, h, s); /* (3,8,8) */
+    h = gg_connect(m, gan_layer_tanh_create(&l), l, up);
+    h = gg_conv_on(m, h, 4, 3, 3, 1, GAN_PADDING_SAME);
+    h = gg_connect(m, gan_layer_tanh_create(&l), l, h);
+    h = gg_conv_on(m, h, 4, 3, 3, 1, GAN_PADDING_SAME);
+    h = gg_connect(m, gan_layer_avgpool2d_create(&l, 2, 2), l, h);
+    s = gg_connect(m, gan_layer_avgpool2d_create(&l, 2, 2), l, up);
+    s = gg_conv_on(m, s, 4, 1, 1, 1, GAN_PADDING_SAME);
+    h = gg_connect(m, gan_layer_add_create(&l), l, h, s); /* (4,4,4) */
+    h = gg_connect(m, gan_layer_global_avgpool_create(&l), l, h);
+    h = gg_connect(m, gan_layer_scale_create(&l, 16.0f, 0.0f), l, h);
+    gg_connect(m, gan_layer_dense_create(&l, 1, true), l, h);
+    gg_run run = gg_setup("preactivation", m, 3);
+    gg_check(&run);
+    gg_teardown(&run);
+}
+
 /* Encoder 8x8 -> 4x4 -> 2x2, decoder back up, each decoder level concatenated with the
  * encoder output of its resolution (the model input at the top). Smooth activations:
  * a finite difference across a LeakyReLU kink is not a derivative. */
@@ -996,6 +1034,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_residual_blocks),
+        cmocka_unit_test(test_preactivation_resnet_blocks),
         cmocka_unit_test(test_unet_skips),
         cmocka_unit_test(test_parallel_branches),
         cmocka_unit_test(test_highway_gate),

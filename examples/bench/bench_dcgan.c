@@ -1,7 +1,8 @@
-/* bench_dcgan: throughput of one full DCGAN training step (D on a real batch, D on a fake
- * batch, G update) with the mnist_dcgan networks, per-layer time and GFLOP/s, the sgemm
- * peak measured in the same run, and peak RSS. Needs no data: the "real" batch is noise
- * in [-1, 1], which costs exactly what digits cost. */
+/* bench_dcgan: throughput of one full GAN training step (D on a real batch, D on a fake
+ * batch, G update) with the mnist_dcgan networks, or with --model resgan those of
+ * mnist_resgan and its trainer settings (hinge loss, EMA of G), per-layer time and
+ * GFLOP/s, the sgemm peak measured in the same run, and peak RSS. Needs no data: the
+ * "real" batch is noise in [-1, 1], which costs exactly what digits cost. */
 #include <dlfcn.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ typedef struct bench_options {
     unsigned long long seed;
     int peak;        /* measure the sgemm peak */
     int blas_only;   /* threads in OpenBLAS only, libgan's pool at 1 */
+    int resgan;      /* mnist_resgan's networks and settings instead of mnist_dcgan's */
 } bench_options;
 
 static double seconds(void)
@@ -137,9 +139,12 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: bench_dcgan [--batch N] [--threads N] [--steps N] [--repeats N]\n"
             "                   [--warmup N] [--seed N] [--no-peak] [--blas-threads]\n"
+            "                   [--model dcgan|resgan]\n"
             "Time full training steps of the mnist_dcgan networks (Adam, BCE, separate\n"
             "real and fake batches) and print images/s (median of the repeats), each\n"
             "layer's time and GFLOP/s, the sgemm peak of the same run and peak RSS.\n"
+            "  --model M    dcgan (default) or resgan: mnist_resgan's residual networks,\n"
+            "               hinge loss and EMA of G's weights\n"
             "  --batch N    batch size (default 64)\n"
             "  --threads N  threads (default 2): libgan's pool, the BLAS single-threaded\n"
             "  --blas-threads  put the threads in the BLAS instead (libgan's pool at 1)\n"
@@ -158,7 +163,7 @@ static int parse(bench_options *o, int argc, char **argv)
         {"steps", required_argument, NULL, 's'},  {"repeats", required_argument, NULL, 'r'},
         {"warmup", required_argument, NULL, 'w'}, {"seed", required_argument, NULL, 'S'},
         {"no-peak", no_argument, NULL, 'n'},      {"help", no_argument, NULL, 'h'},
-        {"blas-threads", no_argument, NULL, 'B'},
+        {"blas-threads", no_argument, NULL, 'B'}, {"model", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0},
     };
     for (int c; (c = getopt_long(argc, argv, "h", options, NULL)) != -1;) {
@@ -172,6 +177,13 @@ static int parse(bench_options *o, int argc, char **argv)
         case 'S': o->seed = strtoull(optarg, &end, 10); break;
         case 'n': o->peak = 0; break;
         case 'B': o->blas_only = 1; break;
+        case 'm':
+            if (strcmp(optarg, "dcgan") != 0 && strcmp(optarg, "resgan") != 0) {
+                fprintf(stderr, "bench_dcgan: --model is dcgan or resgan, not '%s'\n", optarg);
+                return 2;
+            }
+            o->resgan = strcmp(optarg, "resgan") == 0;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -201,8 +213,11 @@ int main(int argc, char **argv)
     gan_model_t *g = NULL, *d = NULL;
     gan_optimizer_t *g_opt = NULL, *d_opt = NULL;
     gan_trainer_t *trainer = NULL;
+    gan_hacks_t *hacks = NULL;
     float *real = NULL;
-    const ex_config config = {.seed = o.seed};
+    /* mnist_dcgan's optimizer settings; --model resgan takes mnist_resgan's. */
+    ex_config config = {.seed = o.seed, .lr_g = 0.0002f, .lr_d = 0.0002f, .beta1 = 0.5f,
+                        .beta2 = 0.999f};
     const int32_t batch = (int32_t)o.batch;
     if (o.blas_only) {
         CHECK(gan_set_num_threads(1));
@@ -210,14 +225,26 @@ int main(int argc, char **argv)
     } else {
         CHECK(gan_set_num_threads((int32_t)o.threads));
     }
-    CHECK(ex_dcgan_generator(&config, 0, &g));
-    CHECK(ex_dcgan_discriminator(&config, 0, true, &d));
+    if (o.resgan) {
+        ex_resgan_widths_t w;
+        ex_resgan_widths_default(&w);
+        CHECK(ex_resgan_generator(&config, &w, &g));
+        CHECK(ex_resgan_discriminator(&config, &w, &d));
+        CHECK(gan_hacks_create(&hacks));
+        config.hacks = hacks;
+        CHECK(ex_resgan_settings(&config));
+    } else {
+        CHECK(ex_dcgan_generator(&config, 0, &g));
+        CHECK(ex_dcgan_discriminator(&config, 0, true, &d));
+    }
     CHECK(gan_model_build(g, batch));
     CHECK(gan_model_build(d, batch));
-    CHECK(gan_optimizer_adam_create(&g_opt, g, 0.0002f, 0.5f, 0.999f, 1e-8f));
-    CHECK(gan_optimizer_adam_create(&d_opt, d, 0.0002f, 0.5f, 0.999f, 1e-8f));
-    CHECK(gan_trainer_create(&trainer, g, d, g_opt, d_opt, NULL));
+    CHECK(gan_optimizer_adam_create(&g_opt, g, config.lr_g, config.beta1, config.beta2, 1e-8f));
+    CHECK(gan_optimizer_adam_create(&d_opt, d, config.lr_d, config.beta1, config.beta2, 1e-8f));
+    CHECK(gan_trainer_create(&trainer, g, d, g_opt, d_opt, hacks));
     print_machine(g, o.threads, o.blas_only);
+    if (o.resgan)
+        printf("model mnist_resgan (hinge loss, EMA of G, spectral norm in D)\n");
 
     const size_t image = 28 * 28;
     real = malloc((size_t)batch * image * sizeof *real);
@@ -277,6 +304,7 @@ int main(int argc, char **argv)
 fail:
     free(real);
     gan_trainer_destroy(trainer);
+    gan_hacks_destroy(hacks);
     gan_optimizer_destroy(g_opt);
     gan_optimizer_destroy(d_opt);
     gan_model_destroy(g);

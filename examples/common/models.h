@@ -26,4 +26,36 @@ gan_status ex_dcgan_discriminator(const ex_config *c, int32_t classes, bool drop
 gan_status ex_mlp_generator(const ex_config *c, gan_model_t **out);
 gan_status ex_mlp_discriminator(const ex_config *c, gan_model_t **out);
 
+/* The residual GAN of mnist_resgan (doc/EXAMPLES.md), graph models built with
+ * gan_model_connect(). Widths and the latent size are set by ex_resgan_widths_t so that
+ * the example and bench_dcgan --model resgan build the same networks. */
+typedef struct ex_resgan_widths {
+    int32_t latent;     /* z */
+    int32_t g_channels; /* G's 7x7 map and its 14x14 block; the 28x28 block has half */
+    int32_t d_channels; /* D's 14x14 block; its 7x7 blocks have twice as many */
+} ex_resgan_widths_t;
+
+/* The example's default widths. */
+void ex_resgan_widths_default(ex_resgan_widths_t *w);
+
+/* Residual generator (the SNGAN ResNet generator of Miyato et al. 2018, scaled to
+ * 28x28): Dense(latent -> 7*7*C) -> Reshape(C,7,7) -> UpBlock(C -> C) 14x14 ->
+ * UpBlock(C -> C/2) 28x28 -> BN -> ReLU -> Conv3x3(1) -> Tanh. An UpBlock is
+ * BN -> ReLU -> Upsample x2 -> Conv3x3 -> BN -> ReLU -> Conv3x3, plus the shortcut
+ * Upsample x2 (after a 1x1 convolution when the channels change). */
+gan_status ex_resgan_generator(const ex_config *c, const ex_resgan_widths_t *w,
+                               gan_model_t **out);
+
+/* Residual discriminator (SNGAN's ResNet discriminator, scaled to 28x28), every weight
+ * layer spectrally normalised: DownBlock(1 -> C, the "optimised" first block: Conv3x3 ->
+ * ReLU -> Conv3x3 -> AvgPool 2, shortcut AvgPool 2 -> Conv1x1) 14x14 -> DownBlock(C -> 2C:
+ * ReLU -> Conv3x3 -> ReLU -> Conv3x3 -> AvgPool 2, shortcut AvgPool 2 -> Conv1x1) 7x7 ->
+ * Block(2C -> 2C, identity shortcut) -> ReLU -> global sum pooling -> Dense(1). */
+gan_status ex_resgan_discriminator(const ex_config *c, const ex_resgan_widths_t *w,
+                                   gan_model_t **out);
+
+/* mnist_resgan's training settings: epochs, Adam's rates and betas, and in c->hacks the
+ * hinge loss and the EMA of G's weights. */
+gan_status ex_resgan_settings(ex_config *c);
+
 #endif
