@@ -2,7 +2,9 @@
  * scores computed from it: Fréchet distance of its features, classifier score and the
  * classes present. See doc/EXAMPLES.md. */
 #define _POSIX_C_SOURCE 200809L
+#include "common/augment.h"
 #include "common/models.h"
+#include "common/rng.h"
 #include "common/score.h"
 
 #include <errno.h>
@@ -31,7 +33,7 @@ typedef struct sc_args {
     const char *data, *out, *classifier, *samples, *labels, *labels_out, *original;
     int32_t epochs, threads, n, offset, class_only;
     uint64_t seed;
-    int noise;
+    int noise, augment;
 } sc_args;
 
 /* Print libgan's message for a failed call; 1 on failure, 0 on success. */
@@ -324,7 +326,7 @@ static int sc_train(const sc_args *a)
     gan_dataset_t *ds = NULL;
     gan_model_t *m = NULL;
     gan_optimizer_t *opt = NULL;
-    float *x = NULL, *logits = NULL, dlogits[SC_BATCH * SC_CLASSES];
+    float *x = NULL, *logits = NULL, dlogits[SC_BATCH * SC_CLASSES], scratch[2 * 784];
     int32_t y[SC_BATCH], classes;
     sc_set real = {0};
     int64_t count;
@@ -341,6 +343,7 @@ static int sc_train(const sc_args *a)
     x = malloc(sizeof *x * SC_BATCH * 784);
     SC_CHECK_MEMORY(x);
     int64_t steps = count / SC_BATCH;
+    uint64_t rng = a->seed;
     for (int32_t e = 1; e <= a->epochs; e++) {
         double loss_sum = 0;
         int64_t right = 0;
@@ -348,6 +351,8 @@ static int sc_train(const sc_args *a)
             const float *out;
             double loss;
             SC_CHECK(gan_dataset_next_batch(ds, SC_BATCH, x, y));
+            if (a->augment)
+                ex_augment_digits(x, SC_BATCH, 28, 28, &rng, scratch);
             SC_CHECK(gan_model_zero_grad(m));
             SC_CHECK(gan_model_forward(m, x, NULL, SC_BATCH, &out));
             SC_CHECK(gan_loss_softmax_cross_entropy(out, y, SC_BATCH, SC_CLASSES, &loss,
@@ -455,15 +460,6 @@ done:
     return rc;
 }
 
-/* splitmix64 (Steele et al. 2014), for the noise images. */
-static uint64_t sc_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static int sc_export(const sc_args *a)
 {
     int rc = 1;
@@ -474,7 +470,7 @@ static int sc_export(const sc_args *a)
     if (a->noise) {
         uint64_t s = a->seed;
         for (size_t i = 0; i < (size_t)a->n * 784; i++)
-            pixels[i] = (uint8_t)(sc_next(&s) >> 56);
+            pixels[i] = (uint8_t)(ex_splitmix64(&s) >> 56);
         n = a->n;
     } else {
         if (sc_real(a->data, &real))
@@ -510,6 +506,7 @@ static void sc_usage(FILE *f)
 {
     fprintf(f,
         "usage: gan_score train [--data DIR] --out FILE [--epochs N] [--seed N] [--threads N]\n"
+        "                       [--augment]\n"
         "       gan_score score --classifier FILE --samples FILE.idx [--labels FILE.idx]\n"
         "                       [--original FILE.idx] [--data DIR] [--n N] [--threads N]\n"
         "       gan_score export [--data DIR] --out FILE.idx [--n N] [--labels-out FILE.idx]\n"
@@ -517,7 +514,9 @@ static void sc_usage(FILE *f)
         "Train a digit classifier, then score generated digits with it: Frechet distance\n"
         "of its 128 penultimate features to real ones, classifier score exp(E KL(p(y|x)||p(y))),\n"
         "classes present (>= 2%% of the argmax predictions). Real images are taken in a\n"
-        "fixed order (the first epoch of seed 0). --data defaults to %s.\n",
+        "fixed order (the first epoch of seed 0). --data defaults to %s.\n"
+        "--augment trains on randomly slanted, rotated, scaled, shifted, thickened and\n"
+        "thinned digits: a classifier that also reads digits of another style.\n",
         EX_DEFAULT_DATA);
 }
 
@@ -535,7 +534,8 @@ static int sc_int(const char *s, long lo, long hi, int32_t *out)
 int main(int argc, char **argv)
 {
     enum { O_DATA = 256, O_OUT, O_EPOCHS, O_SEED, O_THREADS, O_CLASSIFIER, O_SAMPLES,
-           O_LABELS, O_N, O_LABELS_OUT, O_OFFSET, O_CLASS, O_NOISE, O_HELP, O_ORIGINAL };
+           O_LABELS, O_N, O_LABELS_OUT, O_OFFSET, O_CLASS, O_NOISE, O_HELP, O_ORIGINAL,
+           O_AUGMENT };
     static const struct option options[] = {
         {"data", required_argument, NULL, O_DATA},
         {"out", required_argument, NULL, O_OUT},
@@ -552,6 +552,7 @@ int main(int argc, char **argv)
         {"noise", no_argument, NULL, O_NOISE},
         {"help", no_argument, NULL, O_HELP},
         {"original", required_argument, NULL, O_ORIGINAL},
+        {"augment", no_argument, NULL, O_AUGMENT},
         {NULL, 0, NULL, 0},
     };
     sc_args a = {.data = EX_DEFAULT_DATA, .epochs = 3, .threads = 2, .n = 2000,
@@ -573,6 +574,7 @@ int main(int argc, char **argv)
         case O_ORIGINAL: a.original = optarg; break;
         case O_LABELS_OUT: a.labels_out = optarg; break;
         case O_NOISE: a.noise = 1; break;
+        case O_AUGMENT: a.augment = 1; break;
         case O_EPOCHS: ok = sc_int(optarg, 1, 100000, &a.epochs); break;
         case O_THREADS: ok = sc_int(optarg, 1, 1024, &a.threads); break;
         case O_N: ok = sc_int(optarg, 2, 1000000, &a.n); break;

@@ -17,6 +17,7 @@
 #include <gan/io.h>
 
 #include "common/cyclegan_models.h"
+#include "common/rng.h"
 
 #ifndef EX_DEFAULT_DATA_A
 #define EX_DEFAULT_DATA_A "examples/data/mnist-10k"
@@ -147,7 +148,7 @@ static int parse(config *c, int argc, char **argv)
         case GF: ok = parse_int(optarg, 1, 1024, &c->g_filters); break;
         case GB: ok = parse_int(optarg, 0, 64, &c->g_blocks); break;
         case DF: ok = parse_int(optarg, 1, 1024, &c->d_filters); break;
-        case DL: ok = parse_int(optarg, 1, 4, &c->d_layers); break;
+        case DL: ok = parse_int(optarg, 0, 4, &c->d_layers); break;
         case SAMPLE: ok = parse_int(optarg, 1, 100000000, &c->sample_every); break;
         case SEED: ok = parse_int(optarg, 0, 2147483647, &seed); c->seed = (uint64_t)seed; break;
         case THREADS: ok = parse_int(optarg, 1, 256, &c->threads); break;
@@ -334,24 +335,16 @@ static int train(run *r)
 
 /* The epoch-0 order of a dataset (doc/IO.md, pinned by test_io): batch slot k holds
  * file image perm[k]. */
-static uint64_t sm(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ z >> 27) * 0x94D049BB133111EBull;
-    return z ^ z >> 31;
-}
-
 static void epoch0_order(uint64_t seed, uint32_t *perm, uint32_t n)
 {
-    uint64_t e = 0, s = seed ^ sm(&e), state = sm(&s);
+    uint64_t e = 0, s = seed ^ ex_splitmix64(&e), state = ex_splitmix64(&s);
     for (uint32_t i = 0; i < n; i++)
         perm[i] = i;
     for (uint32_t i = n - 1; i >= 1 && n > 1; i--) {
         const uint64_t m = (uint64_t)i + 1, floor = (0 - m) % m; /* 2^64 mod m */
         uint64_t x;
         do
-            x = sm(&state);
+            x = ex_splitmix64(&state);
         while (x < floor);
         const uint32_t j = (uint32_t)(x % m), t = perm[i];
         perm[i] = perm[j];

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Score a trained mnist_cyclegan checkpoint with gan_score, both directions, with the
 # baselines of issue 13: for A -> B (handwritten -> printed) a classifier trained on B
+# (with --augment, so that it reads digits of A's style too: 79.5 % of the untranslated
+# handwritten digits, against 64.9 % without)
 # scores G(a) ("label kept" = its accuracy against a's labels; "fd" = Frechet distance to
 # B's real images), the untranslated a (doing nothing), and B's own images (the floor,
 # fd_real_baseline); the cycle error is mean |F(G(a)) - a|. B -> A likewise.
@@ -23,7 +25,8 @@ mkdir -p "$out"
 for d in a b; do
     [ "$d" = a ] && dir=$data_a || dir=$data_b
     [ -f "$out/classifier_$d.bin" ] ||
-        "$score" train --data "$dir" --out "$out/classifier_$d.bin" > "$out/classifier_$d.log"
+        "$score" train --data "$dir" --out "$out/classifier_$d.bin" --augment --epochs 10 \
+            > "$out/classifier_$d.log"
 done
 value() { sed -n "s/^$1: //p" "$2"; }
 printf '%-6s %-22s %10s %10s %12s\n' direction "images scored" "label kept" fd cycle_error
