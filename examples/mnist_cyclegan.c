@@ -33,7 +33,7 @@ typedef struct config {
     const char *translate, *translate_out;
     int32_t direction; /* GAN_CYCLEGAN_A2B or B2A, -1 unset */
     int32_t steps, stop_after, batch, threads, sample_every;
-    int32_t g_filters, g_blocks, d_filters, d_layers;
+    int32_t g_filters, g_blocks, g_down, d_filters, d_layers;
     double lr, cycle, identity;
     uint64_t seed;
 } config;
@@ -78,6 +78,7 @@ static void usage(FILE *f)
             "  --identity X        identity weight (default 0: off; the reference's is 5)\n"
             "  --g-filters N --g-blocks N --d-filters N --d-layers N   network sizes\n"
             "                      (defaults %d, %d, %d, %d)\n"
+            "  --g-downsamplings N the generators' stride-2 stages, 0 to 2 (default %d)\n"
             "  --sample-every N    a picture every N steps (default 500)\n"
             "  --seed N            (default 42)\n"
             "  --threads N         libgan's threads (default 1)\n"
@@ -86,7 +87,7 @@ static void usage(FILE *f)
             "                      with --resume: translate every image of an IDX file\n"
             "                      (plain or gzip) and write the result as IDX\n",
             EX_CYCLEGAN_G_FILTERS, EX_CYCLEGAN_G_BLOCKS, EX_CYCLEGAN_D_FILTERS,
-            EX_CYCLEGAN_D_LAYERS);
+            EX_CYCLEGAN_D_LAYERS, EX_CYCLEGAN_G_DOWNSAMPLINGS);
 }
 
 static bool parse_int(const char *s, long lo, long hi, int32_t *out)
@@ -114,13 +115,14 @@ static bool parse_double(const char *s, double *out)
 static int parse(config *c, int argc, char **argv)
 {
     enum { DATA_A = 1000, DATA_B, OUT, STEPS, STOP, BATCH, LR, CYCLE, IDENTITY, GF, GB, DF, DL,
-           SAMPLE, SEED, THREADS, RESUME, TRANSLATE, DIRECTION, TRANSLATE_OUT, HELP };
+           GD, SAMPLE, SEED, THREADS, RESUME, TRANSLATE, DIRECTION, TRANSLATE_OUT, HELP };
     static const struct option opts[] = {
         {"data-a", 1, NULL, DATA_A}, {"data-b", 1, NULL, DATA_B}, {"out", 1, NULL, OUT},
         {"steps", 1, NULL, STEPS}, {"stop-after", 1, NULL, STOP}, {"batch", 1, NULL, BATCH}, {"lr", 1, NULL, LR},
         {"cycle", 1, NULL, CYCLE}, {"identity", 1, NULL, IDENTITY},
         {"g-filters", 1, NULL, GF}, {"g-blocks", 1, NULL, GB}, {"d-filters", 1, NULL, DF},
-        {"d-layers", 1, NULL, DL}, {"sample-every", 1, NULL, SAMPLE},
+        {"d-layers", 1, NULL, DL}, {"g-downsamplings", 1, NULL, GD},
+        {"sample-every", 1, NULL, SAMPLE},
         {"seed", 1, NULL, SEED}, {"threads", 1, NULL, THREADS},
         {"resume", 1, NULL, RESUME}, {"translate", 1, NULL, TRANSLATE},
         {"direction", 1, NULL, DIRECTION}, {"translate-out", 1, NULL, TRANSLATE_OUT},
@@ -128,7 +130,8 @@ static int parse(config *c, int argc, char **argv)
     *c = (config){.data_a = EX_DEFAULT_DATA_A, .data_b = EX_DEFAULT_DATA_B,
                   .out = "out-cycle", .direction = -1, .steps = 6000, .batch = 8,
                   .threads = 1, .sample_every = 500, .g_filters = EX_CYCLEGAN_G_FILTERS,
-                  .g_blocks = EX_CYCLEGAN_G_BLOCKS, .d_filters = EX_CYCLEGAN_D_FILTERS,
+                  .g_blocks = EX_CYCLEGAN_G_BLOCKS,
+                  .g_down = EX_CYCLEGAN_G_DOWNSAMPLINGS, .d_filters = EX_CYCLEGAN_D_FILTERS,
                   .d_layers = EX_CYCLEGAN_D_LAYERS, .lr = 2e-4, .cycle = 10,
                   .identity = 0 /* off: measured better here, doc/EXAMPLES.md */,
                   .seed = 42};
@@ -147,6 +150,7 @@ static int parse(config *c, int argc, char **argv)
         case IDENTITY: ok = parse_double(optarg, &c->identity); break;
         case GF: ok = parse_int(optarg, 1, 1024, &c->g_filters); break;
         case GB: ok = parse_int(optarg, 0, 64, &c->g_blocks); break;
+        case GD: ok = parse_int(optarg, 0, 2, &c->g_down); break; /* 28 = 4 x 7 */
         case DF: ok = parse_int(optarg, 1, 1024, &c->d_filters); break;
         case DL: ok = parse_int(optarg, 0, 4, &c->d_layers); break;
         case SAMPLE: ok = parse_int(optarg, 1, 100000000, &c->sample_every); break;
@@ -193,8 +197,8 @@ static int build(run *r)
     for (int i = 0; i < 4; i++) {
         const uint64_t seed = c->seed + 1 + (uint64_t)i;
         if (i < 2)
-            CHECK(ex_resnet_generator(1, 1, 28, 28, c->g_filters, c->g_blocks, c->batch,
-                                      names[i], seed, &r->m[i]));
+            CHECK(ex_resnet_generator(1, 1, 28, 28, c->g_filters, c->g_blocks, c->g_down,
+                                      c->batch, names[i], seed, &r->m[i]));
         else
             CHECK(ex_patchgan_discriminator(1, 28, 28, c->d_filters, c->d_layers, c->batch,
                                             names[i], seed, &r->m[i]));

@@ -1,5 +1,6 @@
 /* The examples' CycleGAN networks (examples/common/cyclegan_models.c): shapes and
- * parameter counts by hand for 28x28 digits at the default sizes, and a CycleGAN trainer
+ * parameter counts by hand for 28x28 digits at the default sizes and with fewer
+ * downsamplings, and a CycleGAN trainer
  * that steps, translates and times a step with them. */
 #include <math.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ static void test_reference_networks(void **state)
     gan_model_t *m[4];
     for (int i = 0; i < 2; i++)
         GT_OK(ex_resnet_generator(1, 1, 28, 28, EX_CYCLEGAN_G_FILTERS, EX_CYCLEGAN_G_BLOCKS,
-                                  B, i ? "F" : "G", 1 + i, &m[i]));
+                                  EX_CYCLEGAN_G_DOWNSAMPLINGS, B, i ? "F" : "G", 1 + i, &m[i]));
     for (int i = 2; i < 4; i++)
         GT_OK(ex_patchgan_discriminator(1, 28, 28, EX_CYCLEGAN_D_FILTERS,
                                         EX_CYCLEGAN_D_LAYERS, B, i == 2 ? "D_A" : "D_B",
@@ -76,10 +77,29 @@ static void test_reference_networks(void **state)
     }
 }
 
+/* Fewer stride-2 stages: the blocks run at 14x14 (one) or 28x28 (none), with half or a
+ * quarter of the filters, and the image keeps its size. */
+static void test_generator_downsamplings(void **state)
+{
+    (void)state;
+    const int32_t image[3] = {1, 28, 28};
+    /* one: 7x7 1->16 (800), 3x3 16->32 s2 (4640), 3 blocks of two 3x3 32->32 (6 x 9248),
+     * ConvT 32->16 (4624), 7x7 16->1 (785); none: 7x7 1->16 (800), 3 blocks of two 3x3
+     * 16->16 (6 x 2320), 7x7 16->1 (785). */
+    const size_t params[2] = {800 + 4640 + 6 * 9248 + 4624 + 785, 800 + 6 * 2320 + 785};
+    for (int32_t down = 1; down >= 0; down--) {
+        gan_model_t *g;
+        GT_OK(ex_resnet_generator(1, 1, 28, 28, 16, 3, down, B, "G", 1, &g));
+        expect_shapes(g, image, image, params[1 - down]);
+        gan_model_destroy(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_networks),
+        cmocka_unit_test(test_generator_downsamplings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

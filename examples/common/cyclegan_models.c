@@ -88,8 +88,9 @@ static gan_status ex_built(gan_status st, gan_model_t *m, int32_t batch, gan_mod
 }
 
 gan_status ex_resnet_generator(int32_t channels_in, int32_t channels_out, int32_t h,
-                               int32_t w, int32_t filters, int32_t blocks, int32_t batch,
-                               const char *name, uint64_t seed, gan_model_t **out)
+                               int32_t w, int32_t filters, int32_t blocks,
+                               int32_t downsamplings, int32_t batch, const char *name,
+                               uint64_t seed, gan_model_t **out)
 {
     gan_model_t *m;
     gan_layer_t *l;
@@ -98,7 +99,8 @@ gan_status ex_resnet_generator(int32_t channels_in, int32_t channels_out, int32_
         st = ex_reflect(m, 3);
     if (st == GAN_OK)
         st = ex_conv(m, false, filters, 7, 1, 0, 0);
-    for (int32_t k = 0, f = filters; st == GAN_OK && k <= 2; k++, f *= 2) {
+    int32_t f = filters;
+    for (int32_t k = 0; st == GAN_OK && k <= downsamplings; k++, f *= 2) {
         if (k > 0) /* downsampling */
             st = ex_conv(m, false, f, 3, 2, 1, 0);
         if (st == GAN_OK)
@@ -107,8 +109,8 @@ gan_status ex_resnet_generator(int32_t channels_in, int32_t channels_out, int32_
             st = ex_relu(m);
     }
     for (int32_t b = 0; st == GAN_OK && b < blocks; b++)
-        st = ex_residual_block(m, 4 * filters);
-    for (int32_t f = 2 * filters; st == GAN_OK && f >= filters; f /= 2) {
+        st = ex_residual_block(m, f / 2);
+    for (f /= 4; st == GAN_OK && f >= filters; f /= 2) {
         st = ex_conv(m, true, f, 3, 2, 1, 1);
         if (st == GAN_OK)
             st = ex_norm(m);
