@@ -133,7 +133,8 @@ static gan_status gan__embedding_create(gan_layer_t **out, int32_t num_classes,
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: num_classes %d and dim %d must be >= 1",
                          who, (int)num_classes, (int)dim);
     st = gan__layer_alloc(out, sizeof(gan__embedding),
-                          sequence ? &gan__embedding_sequence_ops : &gan__embedding_ops, who);
+                          sequence ? &gan__embedding_sequence_ops : &gan__embedding_ops,
+                          who);
     if (st != GAN_OK)
         return st;
     gan__embedding *e = (gan__embedding *)*out;

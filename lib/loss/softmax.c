@@ -42,8 +42,9 @@ static double gan__softmax_slope(const float *x, gan__softmax_row r, int32_t j,
 /* The loss of both entry points: weights NULL stands for all ones, and a weight of
  * exactly 1 multiplies exactly, so the unweighted loss is the weighted one bit for bit. */
 static gan_status gan__softmax_ce(const char *who, const float *logits,
-                                  const int32_t *labels, const float *weights, bool weighted,
-                                  int32_t n, int32_t classes, double *loss, float *dlogits)
+                                  const int32_t *labels, const float *weights,
+                                  bool weighted, int32_t n, int32_t classes, double *loss,
+                                  float *dlogits)
 {
     /* classes first: it sizes the scan of the logits. */
     if (classes < 2)
