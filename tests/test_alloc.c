@@ -249,6 +249,50 @@ static gan_status build_or_destroy(gan_model_t *m, gan_status st, gan_model_t **
     return GAN_OK;
 }
 
+/* The token blocks of a sequence GAN: Embedding over (T) ids, Dense per time step and a
+ * highway layer in the model; the weighted token loss and categorical sampling around
+ * it. None of them allocates in the step. */
+static void test_no_allocation_in_a_token_step(void **state)
+{
+    (void)state;
+    enum { N = 3, T = 4, V = 5 };
+    counting c = {0};
+    const int32_t steps = T;
+    gan_model_t *m = NULL;
+    gan_status st = counted_model(&c, &steps, 1, &m);
+    gan_layer_t *l = NULL;
+    add_layer(m, &st, gan_layer_embedding_sequence_create(&l, V, 6), &l);
+    add_layer(m, &st, gan_layer_highway_create(&l, -2.0f), &l);
+    add_layer(m, &st, gan_layer_dense_create(&l, V, true), &l);
+    GT_OK(build_or_destroy(m, st, &m));
+    GT_OK(gan_model_set_batch_size(m, N));
+    gan_rng_t *rng = NULL;
+    GT_OK(gan_rng_create(&rng, 8));
+    float ids[N * T], weights[N * T], dlogits[N * T * V];
+    int32_t labels[N * T];
+    for (int i = 0; i < N * T; i++) {
+        ids[i] = (float)(i % V);
+        weights[i] = 0.25f * (float)(i % 3);
+    }
+    const float *logits, *dx;
+    double loss;
+    GT_OK(gan_model_forward(m, ids, NULL, N, &logits)); /* warm-up: lazy BLAS set-up */
+    long model_calls = c.calls, heap = heap_calls;
+    for (int step = 0; step < 3; step++) {
+        GT_OK(gan_model_zero_grad(m));
+        GT_OK(gan_model_forward(m, ids, NULL, N, &logits));
+        GT_OK(gan_categorical_sample(rng, logits, N * T, V, 0.7f, labels));
+        GT_OK(gan_loss_softmax_cross_entropy_weighted(logits, labels, weights, N * T, V,
+                                                      &loss, dlogits));
+        GT_OK(gan_model_backward(m, dlogits, &dx));
+    }
+    assert_int_equal(c.calls, model_calls);
+    assert_int_equal(heap_calls, heap);
+    gan_rng_destroy(rng);
+    gan_model_destroy(m);
+    assert_int_equal(c.live, 0);
+}
+
 /* A graph through the counting allocator: an image and a vector input, a residual
  * block, the vector tiled and concatenated, and a Concat of 17 nodes (more than the
  * connect call keeps on its stack). */
@@ -661,6 +705,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_allocation_in_the_step),
+        cmocka_unit_test(test_no_allocation_in_a_token_step),
         cmocka_unit_test(test_every_failed_allocation_is_an_error),
         cmocka_unit_test(test_graph_allocations),
         cmocka_unit_test(test_every_failed_allocation_of_a_training_run),

@@ -44,7 +44,9 @@ typedef enum gc_kind {
     GC_MINIBATCH_STDDEV,
     GC_INSTANCENORM,
     GC_GROUPNORM,
-    GC_PAD
+    GC_PAD,
+    GC_EMBEDDING_SEQUENCE,
+    GC_HIGHWAY
 } gc_kind;
 
 /* One layer and the arguments of its create function. */
@@ -53,7 +55,8 @@ typedef struct gc_layer {
     int32_t n;    /* Dense units; Embedding, Condition and Projection classes; Upsample
                    * factor; pooling kernel */
     int32_t dim;  /* Embedding dim; Condition embed_dim (0: one-hot); pooling stride */
-    float f;      /* LeakyReLU alpha; Dropout rate; BatchNorm momentum (0: 0.1) */
+    float f;      /* LeakyReLU alpha; Dropout rate; BatchNorm momentum (0: 0.1); Highway
+                   * gate bias */
     bool no_bias; /* Dense, convolutions */
     bool sn;      /* Dense, convolutions: spectral normalisation */
     bool affine;  /* InstanceNorm, GroupNorm (.n groups) */
@@ -172,6 +175,10 @@ static gan_status gc_layer_create(const gc_layer *s, gan_layer_t **l)
         return gan_layer_flatten_create(l);
     case GC_EMBEDDING:
         return gan_layer_embedding_create(l, s->n, s->dim);
+    case GC_EMBEDDING_SEQUENCE:
+        return gan_layer_embedding_sequence_create(l, s->n, s->dim);
+    case GC_HIGHWAY:
+        return gan_layer_highway_create(l, s->f);
     case GC_CONDITION:
         return gan_layer_condition_create(l, s->n, s->dim);
     case GC_PROJECTION:
@@ -473,6 +480,18 @@ static const gc_case gc_cases[] = {
     {.name = "dense", .in = {5}, .batch = 3, .layers = {{.kind = GC_DENSE, .n = 4}}},
     {.name = "dense without bias", .in = {6}, .batch = 2,
      .layers = {{.kind = GC_DENSE, .n = 3, .no_bias = true}}},
+    {.name = "dense per time step (4,3) -> (4,2)", .in = {4, 3}, .batch = 3,
+     .layers = {{.kind = GC_DENSE, .n = 2}}},
+    {.name = "dense per time step (5,2) -> (5,3) without bias, one sample", .in = {5, 2},
+     .batch = 1, .layers = {{.kind = GC_DENSE, .n = 3, .no_bias = true}}},
+
+    /* Highway: gate biases 0 (SeqGAN's discriminator) and -2 (the reference's default) */
+    {.name = "highway (5), gate bias 0", .in = {5}, .batch = 3,
+     .layers = {{.kind = GC_HIGHWAY, .f = 0.0f}}},
+    {.name = "highway (4), gate bias -2, one sample", .in = {4}, .batch = 1,
+     .layers = {{.kind = GC_HIGHWAY, .f = -2.0f}}},
+    {.name = "highway per time step (3,4), gate bias -1", .in = {3, 4}, .batch = 2,
+     .layers = {{.kind = GC_HIGHWAY, .f = -1.0f}}},
 
     /* Conv2D; batches of 2-4 put several images in one GEMM, batch 1 takes the
      * single-image path. */
@@ -549,6 +568,9 @@ static const gc_case gc_cases[] = {
      .in = {2, 4, 3}, .batch = 3, .inference = true,
      .layers = {{.kind = GC_CONV_T, .no_bias = true, .sn = true,
                  .k = {2, 4, 4, 2, 2, SAME}}}},
+    {.name = "dense sn per time step (3,4), inference, first u and v", .in = {3, 4},
+     .batch = 2, .inference = true, .cold = true,
+     .layers = {{.kind = GC_DENSE, .n = 3, .sn = true}}},
     {.name = "SN-GAN head: conv sn, flatten, dense sn, inference after training passes",
      .in = {2, 6, 5}, .batch = 3, .inference = true,
      .layers = {{.kind = GC_CONV, .sn = true, .k = {3, 3, 3, 2, 2, SAME}},
@@ -613,6 +635,12 @@ static const gc_case gc_cases[] = {
     /* Class ids and labels */
     {.name = "embedding", .in = {1}, .batch = 6, .input = GC_INPUT_CLASS_IDS, .classes = 4,
      .layers = {{.kind = GC_EMBEDDING, .n = 4, .dim = 3}}},
+    {.name = "embedding sequence (5) of ids", .in = {5}, .batch = 3,
+     .input = GC_INPUT_CLASS_IDS, .classes = 4,
+     .layers = {{.kind = GC_EMBEDDING_SEQUENCE, .n = 4, .dim = 3}}},
+    {.name = "embedding sequence (1), one sample", .in = {1}, .batch = 1,
+     .input = GC_INPUT_CLASS_IDS, .classes = 3,
+     .layers = {{.kind = GC_EMBEDDING_SEQUENCE, .n = 3, .dim = 2}}},
     {.name = "condition one-hot after (F)", .in = {3}, .batch = 4, .classes = 3,
      .layers = {{.kind = GC_CONDITION, .n = 3}}},
     {.name = "condition learned after (F)", .in = {3}, .batch = 4, .classes = 3,
@@ -726,6 +754,18 @@ static const gc_case gc_cases[] = {
                 {.kind = GC_CONV, .k = {4, 3, 3, 2, 2, SAME}},
                 {.kind = GC_GROUPNORM, .n = 2, .affine = true},
                 {.kind = GC_TANH}}},
+    {.name = "token generator head: embedding sequence, dense per time step, tanh",
+     .in = {4}, .batch = 3, .input = GC_INPUT_CLASS_IDS, .classes = 5,
+     .layers = {{.kind = GC_EMBEDDING_SEQUENCE, .n = 5, .dim = 3},
+                {.kind = GC_DENSE, .n = 5},
+                {.kind = GC_TANH}}},
+    {.name = "token discriminator: embedding sequence, dense, highway, flatten, dense",
+     .in = {3}, .batch = 2, .input = GC_INPUT_CLASS_IDS, .classes = 4,
+     .layers = {{.kind = GC_EMBEDDING_SEQUENCE, .n = 4, .dim = 3},
+                {.kind = GC_DENSE, .n = 4},
+                {.kind = GC_HIGHWAY, .f = -2.0f},
+                {.kind = GC_FLATTEN},
+                {.kind = GC_DENSE, .n = 1}}},
     {.name = "projection discriminator: conv, leaky relu, flatten, projection",
      .in = {1, 5, 4}, .batch = 4, .classes = 3, .input = GC_INPUT_AWAY,
      .layers = {{.kind = GC_CONV, .k = {2, 3, 3, 2, 2, SAME}},

@@ -49,6 +49,7 @@ typedef enum lt_fn {
     LT_HINGE,
     LT_LEAST_SQUARES,
     LT_SOFTMAX,
+    LT_SOFTMAX_WEIGHTED,
     LT_L1,
     LT_L2
 } lt_fn;
@@ -59,12 +60,12 @@ typedef struct lt_case {
     const char *name;
     lt_fn fn;
     int32_t n;
-    int32_t classes; /* softmax */
+    int32_t classes; /* softmax, weighted softmax */
     int32_t kind;    /* generator */
     float sign;      /* Wasserstein, hinge */
     float target;    /* least squares */
     float x[LT_MAX]; /* (n) or (n, classes) */
-    float t[LT_MAX]; /* BCE targets; L1 and L2 targets (n of them) */
+    float t[LT_MAX]; /* BCE targets; L1 and L2 targets; softmax weights (n of them) */
     int32_t labels[LT_MAX];
     bool null_x, null_t, null_labels, null_loss;
     double loss;
@@ -81,6 +82,7 @@ static const struct {
     [LT_HINGE] = {"gan_loss_hinge", "scores"},
     [LT_LEAST_SQUARES] = {"gan_loss_least_squares", "scores"},
     [LT_SOFTMAX] = {"gan_loss_softmax_cross_entropy", "logits"},
+    [LT_SOFTMAX_WEIGHTED] = {"gan_loss_softmax_cross_entropy_weighted", "logits"},
     [LT_L1] = {"gan_loss_l1", "pred"},
     [LT_L2] = {"gan_loss_l2", "pred"},
 };
@@ -93,7 +95,7 @@ static bool lt_pair(const lt_case *c)
 
 static size_t lt_width(const lt_case *c)
 {
-    return c->fn == LT_SOFTMAX ? (size_t)c->classes : 1;
+    return c->fn == LT_SOFTMAX || c->fn == LT_SOFTMAX_WEIGHTED ? (size_t)c->classes : 1;
 }
 
 static size_t lt_count(const lt_case *c)
@@ -120,6 +122,10 @@ static gan_status lt_call(const lt_case *c, double *loss, float *dx)
     case LT_SOFTMAX:
         return gan_loss_softmax_cross_entropy(x, c->null_labels ? NULL : c->labels, c->n,
                                               c->classes, loss, dx);
+    case LT_SOFTMAX_WEIGHTED:
+        return gan_loss_softmax_cross_entropy_weighted(
+            x, c->null_labels ? NULL : c->labels, c->null_t ? NULL : c->t, c->n, c->classes,
+            loss, dx);
     case LT_L1:
     case LT_L2:
         assert_true(c->n >= 0); /* a negative n would be a huge count */
@@ -225,6 +231,15 @@ static const lt_case lt_hand[] = {
      .classes = 4, .n = 1, .x = {30, 0, 0, 0}, .labels = {0}, .loss = 3 * LT_E30,
      .dx = {-3 * LT_E30, LT_E30, LT_E30, LT_E30}},
 
+    /* Weighted softmax cross-entropy: mean of w (lse(x) - x[label]), gradient
+     * w (softmax(x) - onehot) / n; a weight 0 drops its row, a negative one pushes. */
+    {.name = "weighted softmax 3 classes, weights 2, 0, -1", .fn = LT_SOFTMAX_WEIGHTED,
+     .classes = 3, .n = 3, .labels = {2, 0, 1}, .t = {2, 0, -1}, .loss = LT_LN3 / 3,
+     .dx = {2.0 / 9, 2.0 / 9, -4.0 / 9, 0, 0, 0, -1.0 / 9, 2.0 / 9, -1.0 / 9}},
+    {.name = "weighted softmax 2 classes, weight 0.5", .fn = LT_SOFTMAX_WEIGHTED,
+     .classes = 2, .n = 1, .x = {0, 0}, .labels = {1}, .t = {0.5f}, .loss = LT_LN2 / 2,
+     .dx = {0.25, -0.25}},
+
     /* L1: mean |pred - target|, gradient sign(pred - target) / n, 0 at equality */
     {.name = "l1", .fn = LT_L1, .n = 4, .x = {1, -2, 3, 0.5f}, .t = {0, 0, 3, 1},
      .loss = 3.5 / 4, .dx = {0.25, -0.25, 0, -0.25}},
@@ -310,6 +325,11 @@ static const lt_random lt_randoms[] = {
      .lo = -4, .hi = 4},
     {.c = {.name = "softmax 10 classes, wide logits", .fn = LT_SOFTMAX, .classes = 10,
            .n = 3}, .lo = -20, .hi = 20},
+    /* weights in [-1, 3]: rewards, rewards minus a baseline */
+    {.c = {.name = "weighted softmax 5 classes", .fn = LT_SOFTMAX_WEIGHTED, .classes = 5,
+           .n = 6}, .lo = -4, .hi = 4, .t_lo = -1, .t_hi = 3},
+    {.c = {.name = "weighted softmax 3 classes, wide logits", .fn = LT_SOFTMAX_WEIGHTED,
+           .classes = 3, .n = 4}, .lo = -20, .hi = 20, .t_lo = 0, .t_hi = 1},
     /* pred = target +- [lo, hi], away from L1's kink at equality */
     {.c = {.name = "l1", .fn = LT_L1, .n = 9}, .lo = 0.05f, .hi = 3, .kinked = true,
      .t_lo = -2, .t_hi = 2},
@@ -385,12 +405,14 @@ static double lt_reference_term(const lt_case *c, int32_t i)
         return fabs(x - c->t[i]);
     case LT_L2:
         return (x - c->t[i]) * (x - c->t[i]);
-    case LT_SOFTMAX: {
+    case LT_SOFTMAX:
+    case LT_SOFTMAX_WEIGHTED: {
         const float *row = c->x + (size_t)i * (size_t)c->classes;
         double z = 0.0;
         for (int32_t j = 0; j < c->classes; j++)
             z += exp(row[j]);
-        return -log(exp(row[c->labels[i]]) / z);
+        const double w = c->fn == LT_SOFTMAX_WEIGHTED ? c->t[i] : 1.0;
+        return -w * log(exp(row[c->labels[i]]) / z);
     }
     }
     return NAN;
@@ -558,6 +580,8 @@ static const lt_case lt_bases[] = {
     {.name = "hinge", .fn = LT_HINGE, .sign = 1, .n = 3},
     {.name = "least squares", .fn = LT_LEAST_SQUARES, .target = 1, .n = 3},
     {.name = "softmax", .fn = LT_SOFTMAX, .classes = 4, .n = 3, .labels = {3, 0, 1}},
+    {.name = "weighted softmax", .fn = LT_SOFTMAX_WEIGHTED, .classes = 4, .n = 3,
+     .labels = {3, 0, 1}, .t = {1, 0.5f, -1}},
     {.name = "l1", .fn = LT_L1, .n = 3, .t = {1, 0, -1}},
     {.name = "l2", .fn = LT_L2, .n = 3, .t = {1, 0, -1}},
 };
@@ -682,6 +706,24 @@ static const lt_error lt_errors[] = {
     {.c = {.name = "softmax NaN logit of sample 1, class 2", .fn = LT_SOFTMAX,
            .classes = 3, .n = 2, .x = {[5] = NAN}},
      .status = GAN_E_NUMERIC, .needle = "logits[5] (sample 1, column 2) is"},
+    {.c = {.name = "weighted softmax label 5 at row 2", .fn = LT_SOFTMAX_WEIGHTED,
+           .classes = 5, .n = 4, .labels = {0, 1, 5, 2}, .t = {1, 1, 1, 1}},
+     .status = GAN_E_OUT_OF_RANGE, .needle = "labels[2] is 5, outside [0, classes = 5)"},
+    {.c = {.name = "weighted softmax label -1 with weight 0", .fn = LT_SOFTMAX_WEIGHTED,
+           .classes = 3, .n = 2, .labels = {0, -1}, .t = {1, 0}},
+     .status = GAN_E_OUT_OF_RANGE, .needle = "labels[1] is -1"},
+    {.c = {.name = "weighted softmax NULL weights", .fn = LT_SOFTMAX_WEIGHTED,
+           .classes = 3, .n = 2, .null_t = true},
+     .status = GAN_E_INVALID_ARG, .needle = "weights is NULL"},
+    {.c = {.name = "weighted softmax NULL labels", .fn = LT_SOFTMAX_WEIGHTED,
+           .classes = 3, .n = 2, .null_labels = true, .t = {1, 1}},
+     .status = GAN_E_INVALID_ARG, .needle = "labels is NULL"},
+    {.c = {.name = "weighted softmax NaN weight of row 1", .fn = LT_SOFTMAX_WEIGHTED,
+           .classes = 3, .n = 3, .t = {1, NAN, 1}},
+     .status = GAN_E_NUMERIC, .needle = "weights[1] is"},
+    {.c = {.name = "weighted softmax 1 class", .fn = LT_SOFTMAX_WEIGHTED, .classes = 1,
+           .n = 1, .t = {1}},
+     .status = GAN_E_OUT_OF_RANGE, .needle = "classes = 1"},
     {.c = {.name = "l1 NULL target", .fn = LT_L1, .n = 2, .null_t = true},
      .status = GAN_E_INVALID_ARG, .needle = "target is NULL"},
     {.c = {.name = "l1 NULL pred and target", .fn = LT_L1, .n = 2, .null_x = true,
@@ -805,6 +847,50 @@ static void test_l2_is_twice_least_squares(void **state)
         lt_expect_close("dx", &l2, (size_t)i, db[i], 2.0 * da[i], LT_GRAD_RTOL, 0.0);
 }
 
+/* ---- weighted softmax ----------------------------------------------------------- */
+
+/* All weights 1 give the unweighted loss and gradient bit for bit; a weight scales its
+ * row's gradient exactly (a power of two) and its loss term linearly. */
+static void test_weighted_softmax_all_ones_is_softmax(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < LT_N_RANDOM; k++) {
+        if (lt_randoms[k].c.fn != LT_SOFTMAX)
+            continue;
+        lt_case plain = lt_draw(k), ones = plain;
+        ones.fn = LT_SOFTMAX_WEIGHTED;
+        for (int32_t i = 0; i < ones.n; i++)
+            ones.t[i] = 1.0f;
+        double a, b;
+        float da[LT_MAX], db[LT_MAX];
+        GT_OK(lt_call(&plain, &a, da));
+        GT_OK(lt_call(&ones, &b, db));
+        assert_memory_equal(&a, &b, sizeof a);
+        assert_memory_equal(da, db, lt_count(&plain) * sizeof *da);
+
+        /* Row 0 weighted 4, the last 0: the gradient 4x and 0 exactly, the rest as is. */
+        const size_t w = lt_width(&ones), last = (size_t)ones.n - 1;
+        ones.t[0] = 4.0f;
+        ones.t[last] = 0.0f;
+        GT_OK(lt_call(&ones, &b, db));
+        for (size_t i = 0; i < lt_count(&ones); i++) {
+            const float want = i < w ? 4.0f * da[i] : i >= last * w ? 0.0f : da[i];
+            if (db[i] != want)
+                fail_msg("%s: weighted dx[%zu] is %.9g, want %.9g", plain.name, i,
+                         (double)db[i], (double)want);
+        }
+        double row0, row_last;
+        lt_case one_row = plain;
+        one_row.n = 1;
+        row0 = lt_loss(&one_row);
+        memcpy(one_row.x, plain.x + last * w, w * sizeof *one_row.x);
+        one_row.labels[0] = plain.labels[last];
+        row_last = lt_loss(&one_row);
+        lt_expect_close("loss", &ones, 0, b, a + (3.0 * row0 - row_last) / plain.n, 1e-12,
+                        0.0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -818,6 +904,7 @@ int main(void)
         cmocka_unit_test(test_specific_errors),
         cmocka_unit_test(test_pair_gradient_in_place),
         cmocka_unit_test(test_l2_is_twice_least_squares),
+        cmocka_unit_test(test_weighted_softmax_all_ones_is_softmax),
     };
     return cmocka_run_group_tests_name("loss", tests, NULL, NULL);
 }

@@ -199,6 +199,32 @@ GAN_API gan_status gan_latent_slerp(const float *a, const float *b, int32_t dim,
                                     float *out);
 
 /**
+ * @brief Draw one class id per row from softmax(logits / temperature): the next token
+ *        of a sequence generator (SeqGAN's samples and rollouts). Row i gives
+ *        ids[i] = j with probability p_j = e^(x_j / T) / sum_k e^(x_k / T).
+ *        Algorithm (reproducible bit for bit for a seed): per row, in double,
+ *        w_j = exp((x_j - max_k x_k) / T), S = sum_j w_j in index order, one draw
+ *        u = (next 64-bit output >> 11) * 2^-53 in [0, 1) from @p rng, and the id is the
+ *        first j with w_0 + ... + w_j > u * S (the last j with w_j > 0 if rounding leaves
+ *        none). Exactly one draw per row, whatever the class count, so n rows at once
+ *        give the same ids as n calls of one row. T = 1 samples the model's softmax;
+ *        T -> 0 tends to the argmax (a tiny T such as 1e-6 gives it, ties shared between
+ *        the tied classes); a large T tends to uniform.
+ * @param rng the generator (gan_rng_create()); advanced by n draws on success.
+ * @param logits (n, classes) row-major, finite (else GAN_E_NUMERIC naming the row and
+ *        column).
+ * @param n rows, >= 1.
+ * @param classes >= 1.
+ * @param temperature T, finite and > 0.
+ * @param ids receives n ids in [0, classes); untouched on failure.
+ * @return GAN_OK; GAN_E_INVALID_ARG (rng, logits or ids NULL), GAN_E_OUT_OF_RANGE (n or
+ *         classes < 1, temperature not finite and > 0), GAN_E_NUMERIC. Not thread-safe
+ *         for one generator.
+ */
+GAN_API gan_status gan_categorical_sample(gan_rng_t *rng, const float *logits, int32_t n,
+                                          int32_t classes, float temperature, int32_t *ids);
+
+/**
  * @brief Fill @p n labels uniformly from [lo, hi] (smoothed targets; lo == hi gives
  *        constant labels).
  * @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_OUT_OF_RANGE (n < 1, lo > hi, not finite).

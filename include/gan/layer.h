@@ -71,7 +71,10 @@ GAN_API gan_status gan_conv_options_init(gan_conv_options_t *opts, size_t struct
  * @param out receives the new layer (caller owns it until gan_model_add succeeds).
  * @param units output features, >= 1.
  * @param use_bias true to learn a bias vector.
- * Input must be rank 1 (F); put a Flatten first for images.
+ * Input (F) gives (units). A sequence (T,F) gives (T, units): the same W and b at every
+ * time step (Keras's Dense on a 3-D tensor, PyTorch's Linear on (N,T,F)), computed as
+ * one product over the batch's N*T rows; W's F is then the last dimension. Other ranks
+ * are refused by gan_model_add() with GAN_E_SHAPE; put a Flatten first for images.
  * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (units < 1),
  *         GAN_E_NO_MEMORY. Thread-safe.
  */
@@ -189,6 +192,27 @@ GAN_API gan_status gan_layer_embedding_create(gan_layer_t **out, int32_t num_cla
                                               int32_t dim);
 
 /**
+ * @brief Embedding of a sequence of token ids: (T) -> (T, dim), row t of the output the
+ *        table row of id t (TensorFlow's embedding_lookup, PyTorch's nn.Embedding on
+ *        (N, T) ids). The input holds T >= 1 token ids per sample as floats with
+ *        integral values; the output is (T, dim) even for T = 1, so that a Dense (per
+ *        time step) or a recurrent layer after it sees the same rank at every length.
+ *        An id that is not an integer in [0, num_classes) fails the forward pass with
+ *        GAN_E_OUT_OF_RANGE, the message naming the layer, the sample, the position and
+ *        the id. Weights (num_classes, dim), initialised N(0, 1) by default, as
+ *        gan_layer_embedding_create(); the input gradient is 0 (ids are not
+ *        differentiable).
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param num_classes the vocabulary size V, >= 1.
+ * @param dim the vector size, >= 1.
+ * An input that is not rank 1 is refused by gan_model_add() with GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (num_classes or
+ *         dim < 1), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_embedding_sequence_create(gan_layer_t **out,
+                                                       int32_t num_classes, int32_t dim);
+
+/**
  * @brief Label conditioning for conditional GANs: appends a code of each sample's class
  *        label (the labels passed to gan_model_forward()) to the data flowing through.
  *        After a flat input (F) the output is (F + K): the code is concatenated, as a
@@ -216,6 +240,28 @@ GAN_API gan_status gan_layer_condition_create(gan_layer_t **out, int32_t num_cla
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
  */
 GAN_API gan_status gan_layer_projection_create(gan_layer_t **out, int32_t num_classes);
+
+/**
+ * @brief Highway layer (Srivastava et al. 2015), the one SeqGAN's discriminator puts
+ *        after its max-over-time pooling (Yu et al. 2017): (F) -> (F),
+ *        y = t * relu(W_h x + b_h) + (1 - t) * x,
+ *        t = sigmoid(W_t x + b_t + gate_bias),
+ *        element-wise, with t the transform gate and 1 - t the carry gate. On a
+ *        sequence (T,F) the same map runs at every time step, (T,F) -> (T,F).
+ *        Weights (2F, F): rows 0..F-1 are W_h, rows F..2F-1 W_t, each (out, in) as
+ *        Dense's, initialised N(0, 0.02) like Dense's; bias (2F): b_h then b_t, zeros.
+ *        gate_bias is a constant, not a parameter: the reference code's highway()
+ *        adds its `bias` argument to the gate's linear map the same way, so the gate
+ *        starts at sigmoid(gate_bias) and b_t learns the offset from it. Its default
+ *        there is -2 (mostly carry at the start, as the paper recommends, -1 to -3),
+ *        but SeqGAN's discriminator calls it with 0. No spectral normalisation.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param gate_bias the constant added to the transform gate, finite (e.g. -2 or 0).
+ * An input that is neither (F) nor (T,F) is refused by gan_model_add() with GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (gate_bias not
+ *         finite), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_highway_create(gan_layer_t **out, float gate_bias);
 
 /* ---- Resampling, pooling and batch statistics --------------------------------------- */
 

@@ -101,6 +101,34 @@ GAN_API gan_status gan_loss_softmax_cross_entropy(const float *logits,
                                                   int32_t classes, double *loss,
                                                   float *dlogits);
 
+/**
+ * @brief Softmax cross-entropy with a weight per row, for token sequences:
+ *        loss = -(1/n) sum_r w_r log softmax(x_r)[label_r], a MEAN over the n rows (not
+ *        divided by the sum of the weights). Gradient: w_r (softmax(x_r) - onehot) / n.
+ *        With every weight 1 it is gan_loss_softmax_cross_entropy() bit for bit, loss
+ *        and gradient. For a batch of N sequences of T tokens the rows are the N*T time
+ *        steps (n = N*T, the (N, T, classes) output of a Dense per time step); plain
+ *        maximum likelihood uses weights 1, SeqGAN's policy gradient
+ *        -sum_t log p(y_t) Q_t (Yu et al. 2017) the rewards Q_t, and a weight 0 drops a
+ *        row (padding) from the gradient. Weights may be negative (rewards minus a
+ *        baseline). The loss is reduced in double.
+ * @param logits (n, classes) row-major.
+ * @param labels n class ids in [0, classes) (else GAN_E_OUT_OF_RANGE naming the row and
+ *        the id), also where the weight is 0.
+ * @param weights n finite weights (else GAN_E_NUMERIC naming the row).
+ * @param n rows, >= 1.
+ * @param classes >= 2 (else GAN_E_OUT_OF_RANGE).
+ * @param loss receives the weighted mean.
+ * @param dlogits NULL, or receives (n, classes) gradients; may be logits itself.
+ * @return GAN_OK; the common errors above, and GAN_E_INVALID_ARG when labels or weights
+ *         is NULL.
+ */
+GAN_API gan_status gan_loss_softmax_cross_entropy_weighted(const float *logits,
+                                                           const int32_t *labels,
+                                                           const float *weights, int32_t n,
+                                                           int32_t classes, double *loss,
+                                                           float *dlogits);
+
 /*
  * Reconstruction losses between two tensors of the same shape (cycle consistency and
  * identity in CycleGAN, pix2pix's L1 term): a MEAN over all @p count elements, as

@@ -1,6 +1,7 @@
 /* What every layer kind shares: allocation, names, destruction. */
 #include "layers/layer.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,18 @@ gan_status gan__check_out(const void *out, const char *who)
 {
     if (!out)
         return gan__fail(GAN_E_INVALID_ARG, "%s: out is NULL", who);
+    return GAN_OK;
+}
+
+gan_status gan__layer_rows(const gan_layer_t *l, const gan__ctx *c, int32_t *rows)
+{
+    const int64_t steps = l->in.ndim == 2 ? l->in.d[0] : 1;
+    const int64_t n = (int64_t)c->batch * steps;
+    if (n > INT32_MAX)
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: batch %d times %lld time steps is more "
+                         "than %d rows", l->ops->kind, (int)c->batch, (long long)steps,
+                         (int)INT32_MAX);
+    *rows = (int32_t)n;
     return GAN_OK;
 }
 

@@ -142,6 +142,11 @@ gan_status gan__layer_alloc(gan_layer_t **out, size_t bytes, const gan__layer_op
 /* Fill a parameter group with its initialiser, drawing from @p rng. */
 void gan__param_init(gan__param *p, gan__rng *rng);
 
+/* The rows of a per-row layer's products (Dense, Highway): one per sample for an input
+ * (F), one per time step for a sequence (T,F), i.e. batch * T. A batch whose rows do not
+ * fit the int32 of the GEMM interface is refused with GAN_E_OUT_OF_RANGE. */
+gan_status gan__layer_rows(const gan_layer_t *l, const gan__ctx *c, int32_t *rows);
+
 /* Checks shared by the create functions. */
 gan_status gan__check_out(const void *out, const char *who);
 
