@@ -46,7 +46,8 @@ typedef enum gc_kind {
     GC_GROUPNORM,
     GC_PAD,
     GC_EMBEDDING_SEQUENCE,
-    GC_HIGHWAY
+    GC_HIGHWAY,
+    GC_LSTM
 } gc_kind;
 
 /* One layer and the arguments of its create function. */
@@ -61,6 +62,7 @@ typedef struct gc_layer {
     bool sn;      /* Dense, convolutions: spectral normalisation */
     bool affine;  /* InstanceNorm, GroupNorm (.n groups) */
     int32_t mode; /* Pad2D: GAN_PAD_*, with the pads in .pad */
+    bool last;    /* LSTM (.n hidden): return only the last step */
     struct { int32_t filters, kh, kw, sh, sw, padding; } k;
     struct { int32_t top, bottom, left, right; } pad; /* explicit convolutions, Pad2D */
     struct { int32_t h, w; } out_pad;
@@ -201,6 +203,14 @@ static gan_status gc_layer_create(const gc_layer *s, gan_layer_t **l)
     case GC_PAD:
         return gan_layer_pad2d_create(l, s->mode, s->pad.top, s->pad.bottom, s->pad.left,
                                       s->pad.right);
+    case GC_LSTM: {
+        gan_lstm_options_t o;
+        gan_status st = gan_lstm_options_init(&o, sizeof o);
+        o.hidden = s->n;
+        o.return_sequences = !s->last;
+        o.use_bias = !s->no_bias;
+        return st == GAN_OK ? gan_layer_lstm_create_ex(l, &o) : st;
+    }
     case GC_END:
         break;
     }
@@ -695,6 +705,27 @@ static const gc_case gc_cases[] = {
      .inference = true, .input = GC_INPUT_DISTINCT, .layers = {{.kind = GC_MINIBATCH_STDDEV}}},
     {.name = "minibatch stddev (2,2,3), built for 5, run with 2", .in = {2, 2, 3},
      .batch = 2, .built_for = 5, .input = GC_INPUT_DISTINCT, .layers = {{.kind = GC_MINIBATCH_STDDEV}}},
+
+    /* LSTM over (T, F): one step, two, five; batches of one and several; every step's
+     * output or the last one's; after a dense layer and before one. */
+    {.name = "lstm T=1 (1,3) hidden 4", .in = {1, 3}, .batch = 3,
+     .layers = {{.kind = GC_LSTM, .n = 4}}},
+    {.name = "lstm T=2 (2,3) hidden 3, one sample", .in = {2, 3}, .batch = 1,
+     .layers = {{.kind = GC_LSTM, .n = 3}}},
+    {.name = "lstm T=5 (5,2) hidden 3", .in = {5, 2}, .batch = 3,
+     .layers = {{.kind = GC_LSTM, .n = 3}}},
+    {.name = "lstm T=5 (5,3) hidden 2, last step only", .in = {5, 3}, .batch = 2,
+     .layers = {{.kind = GC_LSTM, .n = 2, .last = true}}},
+    {.name = "lstm T=4 (4,2) hidden 3 without bias", .in = {4, 2}, .batch = 2,
+     .layers = {{.kind = GC_LSTM, .n = 3, .no_bias = true}}},
+    {.name = "lstm T=3, built for 4, run with 2", .in = {3, 2}, .batch = 2, .built_for = 4,
+     .layers = {{.kind = GC_LSTM, .n = 2}}},
+    {.name = "stacked lstm T=4: lstm 3, tanh, lstm 2 last, dense", .in = {4, 2},
+     .batch = 2,
+     .layers = {{.kind = GC_LSTM, .n = 3},
+                {.kind = GC_TANH},
+                {.kind = GC_LSTM, .n = 2, .last = true},
+                {.kind = GC_DENSE, .n = 2}}},
 
     /* Whole chains */
     {.name = "DCGAN discriminator: conv, batchnorm, leaky relu, flatten, dense",

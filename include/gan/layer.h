@@ -525,6 +525,88 @@ GAN_API gan_status gan_layer_pad2d_create(gan_layer_t **out, int32_t mode, int32
 
 /* ---- end of InstanceNorm, GroupNorm, Pad2D ---- */
 
+/* ---- Recurrent layers ---------------------------------------------------------------- */
+
+/**
+ * Settings of an LSTM layer. Fill with gan_lstm_options_init() (which also sets
+ * struct_size), then change the fields you need.
+ */
+typedef struct gan_lstm_options {
+    size_t struct_size;       /**< sizeof(gan_lstm_options_t), set by _init */
+    int32_t hidden;           /**< H, the size of h and c, >= 1 (default 1) */
+    int32_t return_sequences; /**< 1: output every step's h, (T, H) (default); 0: only
+                               *   the last step's, (H) */
+    int32_t stateful;         /**< 0: every forward starts from h = c = 0 (default);
+                               *   1: it starts from the state the previous forward
+                               *   ended in (see gan_model_get_lstm_state()) */
+    int32_t max_steps;        /**< the longest sequence the layer accepts, counting the
+                               *   steps a stateful layer has run since its state was
+                               *   reset; 0 for no limit (default) */
+    int32_t use_bias;         /**< 1 to learn b_ih and b_hh (default), 0 for none */
+} gan_lstm_options_t;
+
+/**
+ * @brief Fill @p opts with the defaults (hidden 1, return_sequences 1, stateful 0,
+ *        max_steps 0, use_bias 1) and set its struct_size.
+ * @param opts the struct to fill.
+ * @param struct_size sizeof(*opts) as the caller was compiled with; must be at least
+ *        the size of version 1 of the struct.
+ * @return GAN_OK; GAN_E_INVALID_ARG if opts is NULL or struct_size is too small.
+ * Thread-safe.
+ */
+GAN_API gan_status gan_lstm_options_init(gan_lstm_options_t *opts, size_t struct_size);
+
+/**
+ * @brief LSTM over a sequence, PyTorch's nn.LSTM(F, hidden, batch_first=True) for one
+ *        layer: input (T, F), output (T, hidden), h_0 = c_0 = 0. For each step t,
+ *        i = sigmoid(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi), f and o likewise,
+ *        g = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg), c_t = f c_{t-1} + i g,
+ *        h_t = o tanh(c_t). Backward runs through time.
+ *
+ * Parameters in PyTorch's order and layout, so a state_dict copies in as it is: the
+ * GAN_PARAM_WEIGHT group is W_ih (4*hidden, F) then W_hh (4*hidden, hidden), the
+ * GAN_PARAM_BIAS group b_ih (4*hidden) then b_hh (4*hidden), each split into the gates
+ * i, f, g, o in that order (rows k*hidden to (k+1)*hidden - 1 for gate k). All are
+ * initialised U(-1/sqrt(hidden), 1/sqrt(hidden)) as in PyTorch (change it with
+ * gan_layer_set_init(); fan_in there is F + hidden, fan_out hidden).
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param hidden H, >= 1. An input that is not (T, F) is refused by gan_model_add() with
+ *        GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (hidden < 1 or
+ *         above INT32_MAX / 4), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_lstm_create(gan_layer_t **out, int32_t hidden);
+
+/**
+ * @brief LSTM with every setting of gan_lstm_options_t: only the last step's output,
+ *        a state carried from one forward to the next, a sequence-length limit, no bias.
+ *
+ * Stateful: each forward starts from the layer's carried state (h, c) instead of
+ * zeros and leaves there the state after its last step, for all the batch's rows at
+ * once; backward treats the starting state as a constant (no gradient flows into
+ * earlier calls). A model built with T = 1 then runs a sequence one step per
+ * gan_model_forward() call, and step k's output equals, bit for bit, the output at
+ * step k of the same layer run over the whole sequence in one call (same weights,
+ * same batch size, same backend). The state is zero, and the step count 0, after
+ * gan_model_build(), after every gan_model_set_batch_size() that changes the batch
+ * size, and after gan_model_reset_lstm_state(); gan_model_get_lstm_state() and
+ * gan_model_set_lstm_state() copy it out and in, whole or by rows. Every forward
+ * advances it, including one whose result is thrown away.
+ * With max_steps > 0, a forward that would run the layer past step max_steps since the
+ * last reset fails with GAN_E_OUT_OF_RANGE and changes nothing, and an input of more
+ * than max_steps steps is refused by gan_model_add() with GAN_E_SHAPE.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param opts the settings, filled by gan_lstm_options_init(); read during the call only.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out or opts NULL, struct_size too small or unknown
+ *         trailing bytes set), GAN_E_OUT_OF_RANGE (hidden outside [1, INT32_MAX / 4],
+ *         return_sequences, stateful or use_bias not 0 or 1, max_steps < 0),
+ *         GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_lstm_create_ex(gan_layer_t **out,
+                                            const gan_lstm_options_t *opts);
+
+/* ---- End of recurrent layers --------------------------------------------------------- */
+
 /**
  * @brief Spectral normalisation of the layer's weights (Miyato et al. 2018), as
  *        torch.nn.utils.spectral_norm with one power iteration per update.
