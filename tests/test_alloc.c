@@ -366,24 +366,27 @@ static void test_graph_allocations(void **state)
     }
 }
 
-/* Two stacked LSTMs, the first stateful, over (5, 3), then a Dense: batch 3. */
-static gan_status build_lstm(counting *c, gan_model_t **out)
+/* A stateful LSTM, a GRU, a stateful GRU over (5, 3), then a Dense: batch 3. */
+static gan_status build_recurrent(counting *c, gan_model_t **out)
 {
     const int32_t dims[2] = {5, 3};
     gan_model_t *m;
     gan_status st = counted_model(c, dims, 2, &m);
     if (st != GAN_OK)
         return st;
-    gan_lstm_options_t o;
+    gan_recurrent_options_t o;
     gan_layer_t *l = NULL;
-    gan_lstm_options_init(&o, sizeof o);
+    gan_recurrent_options_init(&o, sizeof o);
     o.hidden = 4;
     o.stateful = 1;
     add_layer(m, &st, gan_layer_lstm_create_ex(&l, &o), &l);
     o.hidden = 6;
     o.stateful = 0;
+    add_layer(m, &st, gan_layer_gru_create_ex(&l, &o), &l);
+    o.hidden = 5;
+    o.stateful = 1;
     o.return_sequences = 0;
-    add_layer(m, &st, gan_layer_lstm_create_ex(&l, &o), &l);
+    add_layer(m, &st, gan_layer_gru_create_ex(&l, &o), &l);
     add_layer(m, &st, gan_layer_dense_create(&l, 2, true), &l);
     if (st == GAN_OK)
         st = gan_model_build(m, 3);
@@ -395,15 +398,15 @@ static gan_status build_lstm(counting *c, gan_model_t **out)
     return GAN_OK;
 }
 
-/* The LSTM's passes and state functions allocate nothing and write only inside its
+/* Recurrent layers' passes and state functions allocate nothing and write only inside its
  * arenas (guarded blocks); every failed allocation while building it is an error. */
-static void test_lstm_allocations(void **state)
+static void test_recurrent_allocations(void **state)
 {
     (void)state;
     counting probe = {.guard = true};
     gan_model_t *m = NULL;
-    GT_OK(build_lstm(&probe, &m));
-    float x[3 * 15], dy[3 * 2] = {1, -1, 0.5f, 2, -0.25f, 0.75f}, h[12], c[12];
+    GT_OK(build_recurrent(&probe, &m));
+    float x[3 * 15], dy[3 * 2] = {1, -1, 0.5f, 2, -0.25f, 0.75f}, h[15], c[15];
     gt_rng r;
     gt_seed(&r, 5);
     gt_fill(&r, x, 3 * 15, -1, 1);
@@ -414,11 +417,14 @@ static void test_lstm_allocations(void **state)
         GT_OK(gan_model_zero_grad(m));
         GT_OK(gan_model_forward(m, x, NULL, 3, &y));
         GT_OK(gan_model_backward(m, dy, step ? &dx : NULL));
-        GT_OK(gan_model_get_lstm_state(m, 0, 0, 3, h, c));
-        GT_OK(gan_model_set_lstm_state(m, 0, 1, 2, h, c));
-        GT_OK(gan_model_set_lstm_steps(m, 0, step));
+        GT_OK(gan_model_get_recurrent_state(m, 0, 0, 3, h, c));
+        GT_OK(gan_model_set_recurrent_state(m, 0, 1, 2, h, c));
+        GT_OK(gan_model_set_recurrent_steps(m, 0, step));
+        GT_OK(gan_model_get_recurrent_state(m, 2, 0, 2, h, NULL));
+        GT_OK(gan_model_set_recurrent_state(m, 2, 1, 2, h, NULL));
     }
-    GT_OK(gan_model_reset_lstm_state(m, 0));
+    GT_OK(gan_model_reset_recurrent_state(m, 0));
+    GT_OK(gan_model_reset_recurrent_state(m, 2));
     assert_int_equal(probe.calls, model_calls);
     assert_int_equal(heap_calls, heap);
     assert_true(guards_intact(&probe));
@@ -427,7 +433,7 @@ static void test_lstm_allocations(void **state)
     for (long n = 1; n <= probe.calls; n++) {
         counting c2 = {.fail_at = n};
         m = NULL;
-        gan_status st = build_lstm(&c2, &m);
+        gan_status st = build_recurrent(&c2, &m);
         if (st != GAN_E_NO_MEMORY)
             fail_msg("failing allocation %ld of %ld gave %d (%s)", n, probe.calls, (int)st,
                      gan_last_error());
@@ -778,7 +784,7 @@ int main(void)
         cmocka_unit_test(test_no_allocation_in_a_token_step),
         cmocka_unit_test(test_every_failed_allocation_is_an_error),
         cmocka_unit_test(test_graph_allocations),
-        cmocka_unit_test(test_lstm_allocations),
+        cmocka_unit_test(test_recurrent_allocations),
         cmocka_unit_test(test_every_failed_allocation_of_a_training_run),
         cmocka_unit_test(test_every_failed_heap_allocation_of_a_training_run),
         cmocka_unit_test(test_failed_resize_keeps_the_old_batch),

@@ -47,7 +47,8 @@ typedef enum gc_kind {
     GC_PAD,
     GC_EMBEDDING_SEQUENCE,
     GC_HIGHWAY,
-    GC_LSTM
+    GC_LSTM,
+    GC_GRU
 } gc_kind;
 
 /* One layer and the arguments of its create function. */
@@ -62,7 +63,7 @@ typedef struct gc_layer {
     bool sn;      /* Dense, convolutions: spectral normalisation */
     bool affine;  /* InstanceNorm, GroupNorm (.n groups) */
     int32_t mode; /* Pad2D: GAN_PAD_*, with the pads in .pad */
-    bool last;    /* LSTM (.n hidden): return only the last step */
+    bool last;    /* LSTM, GRU (.n hidden): return only the last step */
     struct { int32_t filters, kh, kw, sh, sw, padding; } k;
     struct { int32_t top, bottom, left, right; } pad; /* explicit convolutions, Pad2D */
     struct { int32_t h, w; } out_pad;
@@ -203,13 +204,17 @@ static gan_status gc_layer_create(const gc_layer *s, gan_layer_t **l)
     case GC_PAD:
         return gan_layer_pad2d_create(l, s->mode, s->pad.top, s->pad.bottom, s->pad.left,
                                       s->pad.right);
-    case GC_LSTM: {
-        gan_lstm_options_t o;
-        gan_status st = gan_lstm_options_init(&o, sizeof o);
+    case GC_LSTM:
+    case GC_GRU: {
+        gan_recurrent_options_t o;
+        gan_status st = gan_recurrent_options_init(&o, sizeof o);
         o.hidden = s->n;
         o.return_sequences = !s->last;
         o.use_bias = !s->no_bias;
-        return st == GAN_OK ? gan_layer_lstm_create_ex(l, &o) : st;
+        if (st != GAN_OK)
+            return st;
+        return s->kind == GC_LSTM ? gan_layer_lstm_create_ex(l, &o)
+                                  : gan_layer_gru_create_ex(l, &o);
     }
     case GC_END:
         break;
@@ -724,6 +729,24 @@ static const gc_case gc_cases[] = {
      .batch = 2,
      .layers = {{.kind = GC_LSTM, .n = 3},
                 {.kind = GC_TANH},
+                {.kind = GC_LSTM, .n = 2, .last = true},
+                {.kind = GC_DENSE, .n = 2}}},
+
+    /* GRU, the same shapes. */
+    {.name = "gru T=1 (1,3) hidden 4", .in = {1, 3}, .batch = 3,
+     .layers = {{.kind = GC_GRU, .n = 4}}},
+    {.name = "gru T=2 (2,3) hidden 3, one sample", .in = {2, 3}, .batch = 1,
+     .layers = {{.kind = GC_GRU, .n = 3}}},
+    {.name = "gru T=5 (5,2) hidden 3", .in = {5, 2}, .batch = 3,
+     .layers = {{.kind = GC_GRU, .n = 3}}},
+    {.name = "gru T=5 (5,3) hidden 2, last step only", .in = {5, 3}, .batch = 2,
+     .layers = {{.kind = GC_GRU, .n = 2, .last = true}}},
+    {.name = "gru T=4 (4,2) hidden 3 without bias", .in = {4, 2}, .batch = 2,
+     .layers = {{.kind = GC_GRU, .n = 3, .no_bias = true}}},
+    {.name = "gru T=3, built for 4, run with 2", .in = {3, 2}, .batch = 2, .built_for = 4,
+     .layers = {{.kind = GC_GRU, .n = 2}}},
+    {.name = "gru 3 then lstm 2 last, dense, T=4", .in = {4, 2}, .batch = 2,
+     .layers = {{.kind = GC_GRU, .n = 3},
                 {.kind = GC_LSTM, .n = 2, .last = true},
                 {.kind = GC_DENSE, .n = 2}}},
 

@@ -528,22 +528,22 @@ GAN_API gan_status gan_layer_pad2d_create(gan_layer_t **out, int32_t mode, int32
 /* ---- Recurrent layers ---------------------------------------------------------------- */
 
 /**
- * Settings of an LSTM layer. Fill with gan_lstm_options_init() (which also sets
- * struct_size), then change the fields you need.
+ * Settings of a recurrent layer (LSTM, GRU). Fill with gan_recurrent_options_init()
+ * (which also sets struct_size), then change the fields you need.
  */
-typedef struct gan_lstm_options {
-    size_t struct_size;       /**< sizeof(gan_lstm_options_t), set by _init */
-    int32_t hidden;           /**< H, the size of h and c, >= 1 (default 1) */
+typedef struct gan_recurrent_options {
+    size_t struct_size;       /**< sizeof(gan_recurrent_options_t), set by _init */
+    int32_t hidden;           /**< H, the size of h (and of an LSTM's c), >= 1 (default 1) */
     int32_t return_sequences; /**< 1: output every step's h, (T, H) (default); 0: only
                                *   the last step's, (H) */
-    int32_t stateful;         /**< 0: every forward starts from h = c = 0 (default);
-                               *   1: it starts from the state the previous forward
-                               *   ended in (see gan_model_get_lstm_state()) */
+    int32_t stateful;         /**< 0: every forward starts from a zero state (default);
+                               *   1: from the state the previous forward ended in (see
+                               *   gan_model_get_recurrent_state()) */
     int32_t max_steps;        /**< the longest sequence the layer accepts, counting the
                                *   steps a stateful layer has run since its state was
                                *   reset; 0 for no limit (default) */
     int32_t use_bias;         /**< 1 to learn b_ih and b_hh (default), 0 for none */
-} gan_lstm_options_t;
+} gan_recurrent_options_t;
 
 /**
  * @brief Fill @p opts with the defaults (hidden 1, return_sequences 1, stateful 0,
@@ -554,7 +554,8 @@ typedef struct gan_lstm_options {
  * @return GAN_OK; GAN_E_INVALID_ARG if opts is NULL or struct_size is too small.
  * Thread-safe.
  */
-GAN_API gan_status gan_lstm_options_init(gan_lstm_options_t *opts, size_t struct_size);
+GAN_API gan_status gan_recurrent_options_init(gan_recurrent_options_t *opts,
+                                              size_t struct_size);
 
 /**
  * @brief LSTM over a sequence, PyTorch's nn.LSTM(F, hidden, batch_first=True) for one
@@ -578,8 +579,9 @@ GAN_API gan_status gan_lstm_options_init(gan_lstm_options_t *opts, size_t struct
 GAN_API gan_status gan_layer_lstm_create(gan_layer_t **out, int32_t hidden);
 
 /**
- * @brief LSTM with every setting of gan_lstm_options_t: only the last step's output,
- *        a state carried from one forward to the next, a sequence-length limit, no bias.
+ * @brief LSTM with every setting of gan_recurrent_options_t: only the last step's
+ *        output, a state carried from one forward to the next, a sequence-length limit,
+ *        no bias.
  *
  * Stateful: each forward starts from the layer's carried state (h, c) instead of
  * zeros and leaves there the state after its last step, for all the batch's rows at
@@ -589,21 +591,51 @@ GAN_API gan_status gan_layer_lstm_create(gan_layer_t **out, int32_t hidden);
  * step k of the same layer run over the whole sequence in one call (same weights,
  * same batch size, same backend). The state is zero, and the step count 0, after
  * gan_model_build(), after every gan_model_set_batch_size() that changes the batch
- * size, and after gan_model_reset_lstm_state(); gan_model_get_lstm_state() and
- * gan_model_set_lstm_state() copy it out and in, whole or by rows. Every forward
- * advances it, including one whose result is thrown away.
+ * size, and after gan_model_reset_recurrent_state(); gan_model_get_recurrent_state()
+ * and gan_model_set_recurrent_state() copy it out and in, whole or by rows. Every
+ * forward advances it, including one whose result is thrown away.
  * With max_steps > 0, a forward that would run the layer past step max_steps since the
  * last reset fails with GAN_E_OUT_OF_RANGE and changes nothing, and an input of more
  * than max_steps steps is refused by gan_model_add() with GAN_E_SHAPE.
  * @param out receives the new layer (caller owns it until gan_model_add succeeds).
- * @param opts the settings, filled by gan_lstm_options_init(); read during the call only.
+ * @param opts the settings, filled by gan_recurrent_options_init(); read during the
+ *        call only.
  * @return GAN_OK; GAN_E_INVALID_ARG (out or opts NULL, struct_size too small or unknown
  *         trailing bytes set), GAN_E_OUT_OF_RANGE (hidden outside [1, INT32_MAX / 4],
  *         return_sequences, stateful or use_bias not 0 or 1, max_steps < 0),
  *         GAN_E_NO_MEMORY. Thread-safe.
  */
 GAN_API gan_status gan_layer_lstm_create_ex(gan_layer_t **out,
-                                            const gan_lstm_options_t *opts);
+                                            const gan_recurrent_options_t *opts);
+
+/**
+ * @brief GRU over a sequence, PyTorch's nn.GRU(F, hidden, batch_first=True) for one
+ *        layer: input (T, F), output (T, hidden), h_0 = 0. For each step t,
+ *        r = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr), z likewise,
+ *        n = tanh(W_in x_t + b_in + r (W_hn h_{t-1} + b_hn)),
+ *        h_t = (1 - z) n + z h_{t-1}. Backward runs through time.
+ *
+ * Parameters as the LSTM's with 3 gates r, z, n in PyTorch's order: W_ih
+ * (3*hidden, F) then W_hh (3*hidden, hidden), b_ih then b_hh (3*hidden each), all
+ * initialised U(-1/sqrt(hidden), 1/sqrt(hidden)).
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param hidden H, >= 1. An input that is not (T, F) is refused by gan_model_add() with
+ *        GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (hidden < 1 or
+ *         above INT32_MAX / 3), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_gru_create(gan_layer_t **out, int32_t hidden);
+
+/**
+ * @brief GRU with every setting of gan_recurrent_options_t, as
+ *        gan_layer_lstm_create_ex() (its state is h alone, no c).
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param opts the settings, filled by gan_recurrent_options_init(); read during the
+ *        call only.
+ * @return as gan_layer_lstm_create_ex(), with hidden at most INT32_MAX / 3.
+ */
+GAN_API gan_status gan_layer_gru_create_ex(gan_layer_t **out,
+                                           const gan_recurrent_options_t *opts);
 
 /* ---- End of recurrent layers --------------------------------------------------------- */
 

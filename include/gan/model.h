@@ -396,69 +396,71 @@ GAN_API gan_status gan_model_get_layer_profile(const gan_model_t *model, int32_t
                                                double *backward_flops);
 
 /**
- * @name Carried state of stateful LSTM layers
- * A stateful LSTM (gan_lstm_options_t.stateful) keeps, for each row of the batch, its
- * h and c (hidden floats each) from one forward to the next, and counts the steps run
- * since the state was last reset (one count for the whole batch). These functions read
- * and write that state between forward calls, e.g. to branch rollouts from a prefix:
- * get the state after the prefix, run a rollout, set the state back, run the next one;
- * or copy one row's state into every row to run many continuations of one prefix.
- * Each takes the LSTM's layer index (-1 for the last layer) in a built model, fails
- * with GAN_E_INVALID_ARG if that layer is not an LSTM and GAN_E_STATE if it is not
- * stateful (or the model is not built). A backward pass after a set still
- * differentiates the last forward. Not thread-safe for one model.
+ * @name Carried state of stateful recurrent layers
+ * A stateful LSTM or GRU (gan_recurrent_options_t.stateful) keeps, for each row of the
+ * batch, its h (hidden floats; an LSTM also its c) from one forward to the next, and
+ * counts the steps run since the state was last reset (one count for the whole batch).
+ * These functions read and write that state between forward calls, e.g. to branch
+ * rollouts from a prefix: get the state and count after the prefix, run a rollout, set
+ * them back, run the next one; or copy one row's state into every row to run many
+ * continuations of one prefix. Each takes the layer's index (-1 for the last layer) in
+ * a built model, fails with GAN_E_INVALID_ARG if that layer is not recurrent and
+ * GAN_E_STATE if it is not stateful (or the model is not built). A backward pass after
+ * a set still differentiates the last forward. Not thread-safe for one model.
  * @{
  */
 
 /**
  * @brief Set the carried state of every row to zero and the step count to 0, as at
  *        build time: the next forward starts a new sequence.
- * @return GAN_OK; GAN_E_INVALID_ARG (model NULL, not an LSTM), GAN_E_STATE (not built,
- *         not stateful), GAN_E_OUT_OF_RANGE (index).
+ * @return GAN_OK; GAN_E_INVALID_ARG (model NULL, not recurrent), GAN_E_STATE (not
+ *         built, not stateful), GAN_E_OUT_OF_RANGE (index).
  */
-GAN_API gan_status gan_model_reset_lstm_state(gan_model_t *model, int32_t index);
+GAN_API gan_status gan_model_reset_recurrent_state(gan_model_t *model, int32_t index);
 
 /**
  * @brief Copy out the carried state of rows [row, row + rows) of the batch.
  * @param h receives (rows, hidden) floats: h of each row after the last forward.
- * @param c receives (rows, hidden) floats: c likewise.
- * @return GAN_OK; GAN_E_INVALID_ARG (model, h or c NULL, not an LSTM), GAN_E_STATE
- *         (not built, not stateful), GAN_E_OUT_OF_RANGE (index, or the rows are not
- *         within [0, batch size)).
+ * @param c an LSTM's: receives (rows, hidden) floats, c likewise. NULL for a GRU.
+ * @return GAN_OK; GAN_E_INVALID_ARG (model or h NULL, c NULL for an LSTM or not NULL
+ *         for a GRU, not recurrent), GAN_E_STATE (not built, not stateful),
+ *         GAN_E_OUT_OF_RANGE (index, or the rows are not within [0, batch size)).
  */
-GAN_API gan_status gan_model_get_lstm_state(const gan_model_t *model, int32_t index,
-                                            int32_t row, int32_t rows, float *h, float *c);
+GAN_API gan_status gan_model_get_recurrent_state(const gan_model_t *model, int32_t index,
+                                                 int32_t row, int32_t rows, float *h,
+                                                 float *c);
 
 /**
  * @brief Copy in the carried state of rows [row, row + rows): the next forward starts
  *        those rows from it. Other rows and the step count are unchanged (see
- *        gan_model_set_lstm_steps()).
+ *        gan_model_set_recurrent_steps()).
  * @param h (rows, hidden) floats, read during the call only.
- * @param c (rows, hidden) floats, read during the call only.
- * @return as gan_model_get_lstm_state().
+ * @param c an LSTM's (rows, hidden) floats, read during the call only; NULL for a GRU.
+ * @return as gan_model_get_recurrent_state().
  */
-GAN_API gan_status gan_model_set_lstm_state(gan_model_t *model, int32_t index, int32_t row,
-                                            int32_t rows, const float *h, const float *c);
+GAN_API gan_status gan_model_set_recurrent_state(gan_model_t *model, int32_t index,
+                                                 int32_t row, int32_t rows, const float *h,
+                                                 const float *c);
 
 /**
- * @brief The number of steps the LSTM has run since its state was reset (build, a batch
- *        size change, gan_model_reset_lstm_state()), or as last set.
+ * @brief The number of steps the layer has run since its state was reset (build, a
+ *        batch size change, gan_model_reset_recurrent_state()), or as last set.
  * @param steps receives the count.
- * @return GAN_OK; GAN_E_INVALID_ARG (model or steps NULL, not an LSTM), GAN_E_STATE
+ * @return GAN_OK; GAN_E_INVALID_ARG (model or steps NULL, not recurrent), GAN_E_STATE
  *         (not built, not stateful), GAN_E_OUT_OF_RANGE (index).
  */
-GAN_API gan_status gan_model_get_lstm_steps(const gan_model_t *model, int32_t index,
-                                            int32_t *steps);
+GAN_API gan_status gan_model_get_recurrent_steps(const gan_model_t *model, int32_t index,
+                                                 int32_t *steps);
 
 /**
  * @brief Set the step count, e.g. back to the prefix's length together with its state
  *        before the next rollout. Only max_steps reads it.
  * @param steps in [0, max_steps], or >= 0 when the layer has no max_steps.
- * @return GAN_OK; GAN_E_INVALID_ARG (model NULL, not an LSTM), GAN_E_STATE (not built,
- *         not stateful), GAN_E_OUT_OF_RANGE (index, steps).
+ * @return GAN_OK; GAN_E_INVALID_ARG (model NULL, not recurrent), GAN_E_STATE (not
+ *         built, not stateful), GAN_E_OUT_OF_RANGE (index, steps).
  */
-GAN_API gan_status gan_model_set_lstm_steps(gan_model_t *model, int32_t index,
-                                            int32_t steps);
+GAN_API gan_status gan_model_set_recurrent_steps(gan_model_t *model, int32_t index,
+                                                 int32_t steps);
 
 /** @} */
 

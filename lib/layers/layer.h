@@ -101,6 +101,9 @@ typedef struct gan__layer_ops {
      * they are (count / fan_in, fan_in), PyTorch's fan_in being the product of the
      * other dimensions. */
     bool spectral_norm;
+    /* A recurrent layer (LSTM, GRU): its struct starts with gan__rnn
+     * (layers/recurrent.h), whose carried state the model's state functions reach. */
+    bool recurrent;
 } gan__layer_ops;
 
 struct gan_layer {
