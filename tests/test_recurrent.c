@@ -176,8 +176,16 @@ static void assert_steps_equal_sequence(gan_model_t *seq, gan_model_t *step, con
                          (int)t, (int)n);
     }
     int32_t steps;
-    GT_OK(gan_model_get_recurrent_steps(step, 0, &steps));
-    assert_int_equal(steps, T);
+    int32_t count;
+    GT_OK(gan_model_get_layer_count(step, &count));
+    for (int32_t k = 0; k < count; k++) {
+        gan_layer_t *l;
+        GT_OK(gan_model_get_layer(step, k, &l));
+        if (strcmp(gan_layer_get_kind(l), use_gru ? "gru" : "lstm") != 0)
+            continue;
+        GT_OK(gan_model_get_recurrent_steps(step, k, &steps));
+        assert_int_equal(steps, T);
+    }
     free(xt);
 }
 
@@ -221,6 +229,41 @@ static void test_steps_equal_sequence(void **state)
             free(x);
         }
     }
+}
+
+/* SeqGAN's generator, EmbeddingSequence(V, E), the recurrent layer, Dense(V) per time
+ * step, for token sequences of length T, or one token when T = 1. */
+static gan_model_t *generator(int32_t T, bool stateful, int32_t batch)
+{
+    gan_model_t *m = gt_model(&T, 1);
+    gan_recurrent_options_t o;
+    GT_OK(gan_recurrent_options_init(&o, sizeof o));
+    o.hidden = 6;
+    o.stateful = stateful;
+    gan_layer_t *l = NULL;
+    gt_add(m, gan_layer_embedding_sequence_create(&l, 7, 4), l);
+    gt_add(m, rnn_create(&l, &o), l);
+    gt_add(m, gan_layer_dense_create(&l, 7, true), l);
+    GT_OK(gan_model_build(m, batch));
+    return m;
+}
+
+/* The generator stepped one token at a time gives the logits of the whole-sequence
+ * pass (teacher forcing) bit for bit. */
+static void test_generator_steps_equal_sequence(void **state)
+{
+    use_gru = *(const bool *)*state;
+    const int32_t N = 5, T = 6, V = 7;
+    gt_rng r;
+    gt_seed(&r, 15);
+    float ids[N * T];
+    for (int32_t i = 0; i < N * T; i++)
+        ids[i] = (float)(int32_t)(gt_uniform(&r) * V);
+    gan_model_t *seq = generator(T, false, N), *step = generator(1, true, N);
+    copy_params(step, seq);
+    assert_steps_equal_sequence(seq, step, ids, N, T, 1, V, "generator");
+    gan_model_destroy(step);
+    gan_model_destroy(seq);
 }
 
 /* Rollouts branch from a prefix: the state after the prefix, copied out and back in,
@@ -498,6 +541,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(test_matches_reference),
         BOTH(test_steps_equal_sequence),
+        BOTH(test_generator_steps_equal_sequence),
         BOTH(test_state_branches),
         BOTH(test_gradient_from_carried_state),
         BOTH(test_errors),
