@@ -29,7 +29,7 @@
 /* Inputs a model gets, unless an operation asks for every one the API allows. */
 #define FZ_MAX_INPUTS 3
 #define FZ_OLD_KINDS 15
-#define FZ_KINDS 29
+#define FZ_KINDS 33
 #define FZ_GRAPH_OPS 240
 #define FZ_CLASSES 5
 
@@ -142,6 +142,21 @@ static gan_status fz_layer_kind(fz_bytes *b, int32_t kind, gan_layer_t **l)
         const int32_t kernel = fz_range(b, 0, 4), stride = fz_range(b, 0, 3);
         return kind == 24 ? gan_layer_avgpool2d_create(l, kernel, stride)
                           : gan_layer_maxpool2d_create(l, kernel, stride);
+    }
+    case 29:
+        return gan_layer_embedding_sequence_create(l, fz_range(b, -1, 6), fz_range(b, -1, 5));
+    case 30:
+        return gan_layer_highway_create(l, (float)fz_range(b, -4, 4) / 2.0f);
+    case 31:
+    case 32: {
+        gan_recurrent_options_t o;
+        gan_recurrent_options_init(&o, sizeof o);
+        o.hidden = fz_range(b, -1, 6);
+        o.return_sequences = fz_range(b, -1, 2);
+        o.stateful = fz_range(b, -1, 2);
+        o.max_steps = fz_range(b, -1, 8);
+        o.use_bias = fz_range(b, -1, 2);
+        return kind == 31 ? gan_layer_lstm_create_ex(l, &o) : gan_layer_gru_create_ex(l, &o);
     }
     default:
         abort(); /* kind < FZ_KINDS */
@@ -515,6 +530,10 @@ static size_t fz_pass(gan_model_t *m, const fz_batch *t, const int32_t *labels,
     const float *ys[GAN_MODEL_MAX_IO], *dxs[GAN_MODEL_MAX_IO];
     float *grads;
     size_t n_grads, at = 0;
+    /* Stateful recurrent layers carry their state from one pass to the next: every pass
+     * starts from zero, as the comparisons need (other layers refuse the call). */
+    for (int32_t i = 0; i < fz_layer_count(m); i++)
+        (void)gan_model_reset_recurrent_state(m, i);
     if (gan_model_reseed(m, 7) != GAN_OK ||
         fz_status(gan_model_forward_multi(m, (const float *const *)t->xs, labels, batch,
                                           ys)) != GAN_OK)
