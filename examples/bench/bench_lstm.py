@@ -154,9 +154,13 @@ def bench_rollout(o):
     med, lo, hi = summary(ms)
     print(f"rollout {o.layout}: {med:.1f} ms per batch of {N} sequences (median of "
           f"{o.repeats} repeats; min {lo:.1f}, max {hi:.1f})")
-    mf, ms_, mst = statistics.median(fwd), statistics.median(smp), statistics.median(sta)
-    print(f"rollout {o.layout} parts (medians): generator forward {mf:.1f} ms, sampling "
-          f"{ms_:.1f} ms, state copies {mst:.1f} ms, rest {med - mf - ms_ - mst:.1f} ms")
+    # The parts of the repeat whose time is the median (the upper middle one for an even
+    # count), as bench_lstm.
+    mid = sorted(range(o.repeats), key=lambda r: (ms[r], r))[o.repeats // 2]
+    whole, mf, ms_, mst = ms[mid], fwd[mid], smp[mid], sta[mid]
+    print(f"rollout {o.layout} parts (the median repeat, {whole:.1f} ms): generator forward "
+          f"{mf:.1f} ms, sampling {ms_:.1f} ms, state copies {mst:.1f} ms, rest "
+          f"{whole - mf - ms_ - mst:.1f} ms")
 
 
 def positive(text):

@@ -2,23 +2,32 @@
 # libgan against PyTorch on the LSTM and SeqGAN's rollouts: bench_lstm and its twin
 # examples/bench/bench_lstm.py, run one after the other in this script under each OpenBLAS
 # core type (the one OpenBLAS detects, and Haswell's AVX2 kernels; both programs load the
-# same OpenBLAS, so both run the same kernels), libgan at 1 thread and at 2 threads in
-# the BLAS, PyTorch at every pair of (torch.set_num_threads, OPENBLAS_NUM_THREADS) in
-# {1, 2}; then each side's best and the ratio. The load average (uptime) is printed
-# before every run: the machine may be shared. Then the rollouts in the wide layout
-# (the 16 rollouts of a prefix in one 1024-row batch), 1 thread each, default core type.
-# Takes about 20 minutes on 2 idle cores; --quick runs 1 repeat of a 2-rollout batch, a
-# smoke test whose figures mean little.
+# same OpenBLAS, so both run the same kernels). Per core type:
+#   1. the LSTM's passes (5 repeats of 5 passes) with libgan at 1 thread and at 2
+#      threads in the BLAS, and PyTorch at every pair (torch.set_num_threads,
+#      OPENBLAS_NUM_THREADS) in {1, 2}, then each side's best and the ratio;
+#   2. a rollout probe (1 rollout per prefix, once) at each of those settings, to find
+#      each side's best (PyTorch at 2 threads can be slower by 10x on a busy machine,
+#      which would make the full measurement take an hour);
+#   3. the full rollouts (16 per prefix, 5 repeats) at each side's best, and the ratio.
+# The load average is printed before every run: the machine may be shared. Then the
+# rollouts in the wide layout (the 16 rollouts of a prefix in one 1024-row batch), 1
+# thread each, default core type. About 15 minutes on 2 cores; --quick runs 1 repeat
+# and 2-rollout batches, a smoke test whose figures mean little.
 #
 #   examples/bench/compare_lstm.sh BUILD_DIR [--quick]
 set -eu
 usage="usage: examples/bench/compare_lstm.sh BUILD_DIR [--quick]"
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "$usage" >&2; exit 2; fi
 build=$1
-runs="--repeats 5"
+lstm_runs="--repeats 5 --passes 5"
+rollout_runs="--repeats 5"
+probe_runs="--rollouts 1 --repeats 1 --warmup 0"
 if [ $# -eq 2 ]; then
     case $2 in
-    --quick) runs="--repeats 1 --warmup 0 --passes 3 --rollouts 2" ;;
+    --quick) lstm_runs="--repeats 1 --warmup 0 --passes 3"
+             rollout_runs="--repeats 1 --warmup 0 --rollouts 2"
+             quick=1 ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
 fi
@@ -52,27 +61,36 @@ with_core() {
 
 metrics="32:forward 32:forward+backward 256:forward 256:forward+backward"
 
-# report SIDE CONFIG OUTPUT: one line per figure, and the bests in files $tmp/SIDE.*
-report() {
-    side=$1 config=$2 out=$3
-    line="$side $config (load $4):"
+# lstm_report SIDE CONFIG LOAD OUTPUT: one line of figures; the bests into $tmp/SIDE.*
+lstm_report() {
+    side=$1 config=$2 load_now=$3 out=$4
+    line="$side $config (load $load_now):"
     for m in $metrics; do
         h=${m%%:*} what=${m#*:}
         r=$(printf '%s\n' "$out" | lstm_rate "$h" "$what")
-        line="$line H$h $what $r tok/s,"
+        line="$line H$h $what $r,"
         f="$tmp/$side.$h.$what"
         b=$(cat "$f" 2>/dev/null || echo -)
         best max "$b" "$r" > "$f"
         [ "$(cat "$f")" = "$r" ] && echo "$config" > "$f.config"
     done
+    echo "${line%,} tokens/s"
+}
+
+# probe_report SIDE CONFIG LOAD OUTPUT ARGS...: the probe's time; the fastest's
+# arguments into $tmp/SIDE.probe.args
+probe_report() {
+    side=$1 config=$2 load_now=$3 out=$4
+    shift 4
     ms=$(printf '%s\n' "$out" | rollout_ms)
-    f="$tmp/$side.rollout"
+    echo "$side $config (load $load_now): $ms ms per batch at 1 rollout per prefix"
+    f="$tmp/$side.probe"
     b=$(cat "$f" 2>/dev/null || echo -)
     best min "$b" "$ms" > "$f"
-    [ "$(cat "$f")" = "$ms" ] && echo "$config" > "$f.config"
-    echo "$line rollout $ms ms per batch"
-    printf '%s\n' "$out" | grep '^rollout .* parts' | sed 's/^/    /'
+    if [ "$(cat "$f")" = "$ms" ]; then echo "$config" > "$f.config"; echo "$*" > "$f.args"; fi
 }
+
+libgan_args() { if [ "$1" = 1 ]; then echo "--threads 1"; else echo "--threads $1 --blas-threads"; fi; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -84,38 +102,71 @@ echo "OPENBLAS_CORETYPE in the environment: ${OPENBLAS_CORETYPE:-unset} (the def
 [ "$have_torch" = yes ] || echo "$python cannot import torch: PyTorch skipped"
 
 for core in default Haswell; do
-    echo
-    echo "== core type $core (batch 64, T 20, E 32; rollouts: V 5000, H 32, 16 per prefix, layout branch)"
     rm -f "$tmp"/*
+    echo
+    echo "== core type $core: LSTM, batch 64, T 20, input 32 (tokens/s, median of the repeats)"
     for threads in 1 2; do
         load_now=$(load)
-        if [ "$threads" = 1 ]; then
-            # shellcheck disable=SC2086 # $runs is words
-            out=$(with_core "$core" "$bench" --threads 1 $runs)
-        else
-            # shellcheck disable=SC2086
-            out=$(with_core "$core" "$bench" --threads 2 --blas-threads $runs)
-        fi
+        # shellcheck disable=SC2086,SC2046 # word lists
+        out=$(with_core "$core" "$bench" --part lstm $(libgan_args "$threads") $lstm_runs)
         [ "$threads" = 1 ] && printf '%s\n' "$out" | sed -n 's/^OpenBLAS core type \([^ ]*\) .*/(OpenBLAS runs \1)/p'
-        report libgan "threads=$threads" "$out" "$load_now"
+        lstm_report libgan "threads=$threads" "$load_now" "$out"
     done
     if [ "$have_torch" = yes ]; then
         for tt in 1 2; do
             for bt in 1 2; do
                 load_now=$(load)
                 # shellcheck disable=SC2086
-                out=$(with_core "$core" "$python" "$torch_script" --threads "$tt" --blas-threads "$bt" $runs)
-                report torch "torch=$tt/blas=$bt" "$out" "$load_now"
+                out=$(with_core "$core" "$python" "$torch_script" --part lstm --threads "$tt" --blas-threads "$bt" $lstm_runs)
+                lstm_report torch "torch=$tt/blas=$bt" "$load_now" "$out"
             done
         done
-        echo "-- best of each side and libgan / PyTorch (> 1: libgan faster)"
+        echo "-- each side's best, libgan / PyTorch (> 1: libgan faster)"
         for m in $metrics; do
             h=${m%%:*} what=${m#*:}
             l=$(cat "$tmp/libgan.$h.$what") t=$(cat "$tmp/torch.$h.$what")
-            echo "H$h $what: libgan $l tok/s ($(cat "$tmp/libgan.$h.$what.config")), PyTorch $t tok/s ($(cat "$tmp/torch.$h.$what.config")), ratio $(ratio "$l" "$t")"
+            echo "H$h $what: libgan $l ($(cat "$tmp/libgan.$h.$what.config")), PyTorch $t ($(cat "$tmp/torch.$h.$what.config")), ratio $(ratio "$l" "$t")"
         done
-        l=$(cat "$tmp/libgan.rollout") t=$(cat "$tmp/torch.rollout")
-        echo "rollout: libgan $l ms ($(cat "$tmp/libgan.rollout.config")), PyTorch $t ms ($(cat "$tmp/torch.rollout.config")), speed ratio $(ratio "$t" "$l")"
+    fi
+
+    echo
+    echo "== core type $core: rollouts, V 5000, E 32, H 32, T 20, batch 64, layout branch"
+    if [ -z "${quick:-}" ]; then
+        for threads in 1 2; do
+            load_now=$(load)
+            # shellcheck disable=SC2086,SC2046
+            out=$(with_core "$core" "$bench" --part rollout $(libgan_args "$threads") $probe_runs)
+            # shellcheck disable=SC2046 # the arguments are words
+            probe_report libgan "threads=$threads" "$load_now" "$out" $(libgan_args "$threads")
+        done
+        if [ "$have_torch" = yes ]; then
+            for tt in 1 2; do
+                for bt in 1 2; do
+                    load_now=$(load)
+                    # shellcheck disable=SC2086
+                    out=$(with_core "$core" "$python" "$torch_script" --part rollout --threads "$tt" --blas-threads "$bt" $probe_runs)
+                    probe_report torch "torch=$tt/blas=$bt" "$load_now" "$out" --threads "$tt" --blas-threads "$bt"
+                done
+            done
+        fi
+    else
+        libgan_args 1 > "$tmp/libgan.probe.args"; echo "threads=1" > "$tmp/libgan.probe.config"
+        echo "--threads 1 --blas-threads 1" > "$tmp/torch.probe.args"; echo "torch=1/blas=1" > "$tmp/torch.probe.config"
+    fi
+    load_now=$(load)
+    # shellcheck disable=SC2086,SC2046
+    out=$(with_core "$core" "$bench" --part rollout $(cat "$tmp/libgan.probe.args") $rollout_runs)
+    l=$(printf '%s\n' "$out" | rollout_ms)
+    echo "libgan $(cat "$tmp/libgan.probe.config") (load $load_now): $l ms per batch of 64 sequences"
+    printf '%s\n' "$out" | grep '^rollout .* parts' | sed 's/^/    /'
+    if [ "$have_torch" = yes ]; then
+        load_now=$(load)
+        # shellcheck disable=SC2086,SC2046
+        out=$(with_core "$core" "$python" "$torch_script" --part rollout $(cat "$tmp/torch.probe.args") $rollout_runs)
+        t=$(printf '%s\n' "$out" | rollout_ms)
+        echo "torch $(cat "$tmp/torch.probe.config") (load $load_now): $t ms per batch of 64 sequences"
+        printf '%s\n' "$out" | grep '^rollout .* parts' | sed 's/^/    /'
+        echo "speed ratio libgan / PyTorch (> 1: libgan faster): $(ratio "$t" "$l")"
     fi
 done
 
@@ -123,14 +174,14 @@ echo
 echo "== rollouts, layout wide (1024-row batches), 1 thread each, default core type"
 load_now=$(load)
 # shellcheck disable=SC2086
-out=$(with_core default "$bench" --part rollout --layout wide --threads 1 $runs)
+out=$(with_core default "$bench" --part rollout --layout wide --threads 1 $rollout_runs)
 l=$(printf '%s\n' "$out" | rollout_ms)
 echo "libgan threads=1 (load $load_now): $l ms per batch"
 printf '%s\n' "$out" | grep '^rollout .* parts' | sed 's/^/    /'
 if [ "$have_torch" = yes ]; then
     load_now=$(load)
     # shellcheck disable=SC2086
-    out=$(with_core default "$python" "$torch_script" --part rollout --layout wide --threads 1 --blas-threads 1 $runs)
+    out=$(with_core default "$python" "$torch_script" --part rollout --layout wide --threads 1 --blas-threads 1 $rollout_runs)
     t=$(printf '%s\n' "$out" | rollout_ms)
     echo "torch=1/blas=1 (load $load_now): $t ms per batch"
     printf '%s\n' "$out" | grep '^rollout .* parts' | sed 's/^/    /'
