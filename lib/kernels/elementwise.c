@@ -27,6 +27,12 @@ void gan__add_channel_bias(float *y, const float *b, int32_t n, int32_t c, size_
 
 void gan__sum_channels(float *db, const float *dy, int32_t n, int32_t c, size_t inner)
 {
+    gan__sum_channels_pair(db, NULL, dy, n, c, inner);
+}
+
+void gan__sum_channels_pair(float *db_a, float *db_b, const float *dy, int32_t n, int32_t c,
+                            size_t inner)
+{
     for (int32_t ch = 0; ch < c; ch++) {
         double sum = 0.0;
         for (int32_t i = 0; i < n; i++) {
@@ -34,7 +40,9 @@ void gan__sum_channels(float *db, const float *dy, int32_t n, int32_t c, size_t 
             for (size_t k = 0; k < inner; k++)
                 sum += row[k];
         }
-        db[ch] += (float)sum;
+        db_a[ch] += (float)sum;
+        if (db_b)
+            db_b[ch] += (float)sum;
     }
 }
 
