@@ -8,11 +8,14 @@
 #      OPENBLAS_NUM_THREADS) in {1, 2}, then each side's best and the ratio;
 #   2. a rollout probe (1 rollout per prefix, once) at each of those settings, to find
 #      each side's best (PyTorch at 2 threads can be slower by 10x on a busy machine,
-#      which would make the full measurement take an hour);
+#      which would make the full measurement take an hour); a setting with more
+#      threads wins only if it is faster by more than 5 % than the best with fewer,
+#      since on a shared machine a tie at 2 threads turns into a collapse when the
+#      load rises;
 #   3. the full rollouts (16 per prefix, 5 repeats) at each side's best, and the ratio.
 # The load average is printed before every run: the machine may be shared. Then the
 # rollouts in the wide layout (the 16 rollouts of a prefix in one 1024-row batch), 1
-# thread each, default core type. About 15 minutes on 2 cores; --quick runs 1 repeat
+# thread each, default core type. About 15 minutes on 2 quiet cores; --quick runs 1 repeat
 # and 2-rollout batches, a smoke test whose figures mean little.
 #
 #   examples/bench/compare_lstm.sh BUILD_DIR [--quick]
@@ -78,7 +81,8 @@ lstm_report() {
 }
 
 # probe_report SIDE CONFIG LOAD OUTPUT ARGS...: the probe's time; the fastest's
-# arguments into $tmp/SIDE.probe.args
+# arguments into $tmp/SIDE.probe.args, where a later setting (more threads) must beat
+# the best so far by more than 5 %.
 probe_report() {
     side=$1 config=$2 load_now=$3 out=$4
     shift 4
@@ -86,8 +90,11 @@ probe_report() {
     echo "$side $config (load $load_now): $ms ms per batch at 1 rollout per prefix"
     f="$tmp/$side.probe"
     b=$(cat "$f" 2>/dev/null || echo -)
-    best min "$b" "$ms" > "$f"
-    if [ "$(cat "$f")" = "$ms" ]; then echo "$config" > "$f.config"; echo "$*" > "$f.args"; fi
+    if [ "$b" = - ] || awk -v a="$ms" -v b="$b" 'BEGIN { exit !(a < 0.95 * b) }'; then
+        echo "$ms" > "$f"
+        echo "$config" > "$f.config"
+        echo "$*" > "$f.args"
+    fi
 }
 
 libgan_args() { if [ "$1" = 1 ]; then echo "--threads 1"; else echo "--threads $1 --blas-threads"; fi; }
