@@ -5,6 +5,17 @@
 
 void gan__add_channel_bias(float *y, const float *b, int32_t n, int32_t c, size_t inner)
 {
+    if (inner == 1) {
+        /* Dense and the recurrent layers' rows: one loop over a row's c values, which
+         * vectorises; the general loop's innermost loop would run once per value. The
+         * same single addition per value, so the same bits. */
+        for (int32_t i = 0; i < n; i++) {
+            float *row = y + (size_t)i * (size_t)c;
+            for (int32_t ch = 0; ch < c; ch++)
+                row[ch] += b[ch];
+        }
+        return;
+    }
     for (int32_t i = 0; i < n; i++)
         for (int32_t ch = 0; ch < c; ch++) {
             float *row = y + ((size_t)i * c + ch) * inner;
@@ -16,6 +27,12 @@ void gan__add_channel_bias(float *y, const float *b, int32_t n, int32_t c, size_
 
 void gan__sum_channels(float *db, const float *dy, int32_t n, int32_t c, size_t inner)
 {
+    gan__sum_channels_pair(db, NULL, dy, n, c, inner);
+}
+
+void gan__sum_channels_pair(float *db_a, float *db_b, const float *dy, int32_t n, int32_t c,
+                            size_t inner)
+{
     for (int32_t ch = 0; ch < c; ch++) {
         double sum = 0.0;
         for (int32_t i = 0; i < n; i++) {
@@ -23,7 +40,9 @@ void gan__sum_channels(float *db, const float *dy, int32_t n, int32_t c, size_t 
             for (size_t k = 0; k < inner; k++)
                 sum += row[k];
         }
-        db[ch] += (float)sum;
+        db_a[ch] += (float)sum;
+        if (db_b)
+            db_b[ch] += (float)sum;
     }
 }
 

@@ -176,8 +176,8 @@ static gan_status gan__lstm_backward(gan_layer_t *l, const gan__ctx *c, const fl
                            dw_hh, H);
         if (st == GAN_OK && l->param[GAN_PARAM_BIAS].present) {
             float *db = l->param[GAN_PARAM_BIAS].grad;
-            gan__sum_channels(db, dpre, N * T, G, 1);
-            gan__sum_channels(db + G, dpre, N * T, G, 1);
+            /* b_ih and b_hh enter the gates alike: one set of sums for both. */
+            gan__sum_channels_pair(db, db + G, dpre, N * T, G, 1);
         }
     }
     if (st == GAN_OK && dx) /* dx(N*T, F) = dpre(N*T, 4H) W_ih(4H, F) */
