@@ -163,6 +163,7 @@ static void d_steps(gan_seqgan_t *t, const int32_t *real, const config *c, int32
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines as they come, also into a file */
     const config c = parse(argc, argv);
     CHECK(gan_set_num_threads(c.threads));
     const double t0 = now();

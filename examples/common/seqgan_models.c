@@ -29,6 +29,21 @@ static gan_status ex_sg_add(gan_model_t *m, gan_status created, gan_layer_t *con
     return st;
 }
 
+/* Build @p m for @p batch when all went well (@p st), else destroy it; *out the model
+ * or NULL. */
+static gan_status ex_sg_finish(gan_model_t *m, gan_status st, int32_t batch,
+                               gan_model_t **out)
+{
+    if (st == GAN_OK)
+        st = gan_model_build(m, batch);
+    if (st != GAN_OK) {
+        gan_model_destroy(m);
+        m = NULL;
+    }
+    *out = m;
+    return st;
+}
+
 gan_status ex_seqgan_generator(int32_t vocab, int32_t steps, int32_t embed, int32_t hidden,
                                bool sampler, int32_t batch, const char *name, uint64_t seed,
                                gan_model_t **out)
@@ -49,14 +64,7 @@ gan_status ex_seqgan_generator(int32_t vocab, int32_t steps, int32_t embed, int3
         st = ex_sg_add(m, gan_layer_lstm_create_ex(&l, &o), &l, -1, NULL);
     if (st == GAN_OK)
         st = ex_sg_add(m, gan_layer_dense_create(&l, vocab, true), &l, -1, NULL);
-    if (st == GAN_OK)
-        st = gan_model_build(m, batch);
-    if (st != GAN_OK) {
-        gan_model_destroy(m);
-        m = NULL;
-    }
-    *out = m;
-    return st;
+    return ex_sg_finish(m, st, batch, out);
 }
 
 #define EX_SG_MAX_WIDTHS 32
@@ -102,12 +110,5 @@ gan_status ex_seqgan_discriminator(int32_t vocab, int32_t steps, int32_t embed,
         st = ex_sg_add(m, gan_layer_dropout_create(&l, dropout), &l, -1, NULL);
     if (st == GAN_OK)
         st = ex_sg_add(m, gan_layer_dense_create(&l, 1, true), &l, -1, NULL);
-    if (st == GAN_OK)
-        st = gan_model_build(m, batch);
-    if (st != GAN_OK) {
-        gan_model_destroy(m);
-        m = NULL;
-    }
-    *out = m;
-    return st;
+    return ex_sg_finish(m, st, batch, out);
 }
