@@ -38,7 +38,7 @@ typedef struct config {
     const char *words, *out, *resume, *samples_out;
     int32_t max_len, threads, embed, hidden, batch, rollouts, mle_epochs, d_pretrain;
     int32_t adv_rounds, d_steps, d_embed, eval, samples, baseline_steps;
-    double d_filter_scale, g_lr, d_lr, temperature;
+    double d_filter_scale, g_lr, d_lr, pg_lr, temperature;
     uint64_t seed;
 } config;
 
@@ -125,14 +125,15 @@ static void usage(FILE *f, const config *c)
         "  --d-embed N           D's embedding (default %d)\n"
         "  --d-filter-scale X    D's filters: the paper's counts (widths 1..10) times X\n"
         "                        (default %g)\n"
-        "  --g-lr X --d-lr X     Adam's rates (default %g, %g)\n"
+        "  --g-lr X --d-lr X     Adam's rates of G (MLE) and D (default %g, %g)\n"
+        "  --pg-lr X             G's rate in the adversarial rounds (default %g)\n"
         "  --temperature X       of sampling, in training and evaluation (default %g)\n"
         "  --baseline-steps N    the MLE baseline's steps (default: as many as fit in\n"
         "                        the adversarial rounds' CPU time)\n",
         c->words, MAX_LEN, (int)c->max_len, c->out, (unsigned long long)c->seed,
         (int)c->threads, (int)c->eval, (int)c->embed, (int)c->hidden, (int)c->batch,
         (int)c->mle_epochs, (int)c->d_pretrain, (int)c->adv_rounds, (int)c->d_steps,
-        (int)c->rollouts, (int)c->d_embed, c->d_filter_scale, c->g_lr, c->d_lr,
+        (int)c->rollouts, (int)c->d_embed, c->d_filter_scale, c->g_lr, c->d_lr, c->pg_lr,
         c->temperature);
 }
 
@@ -163,7 +164,7 @@ static int parse(config *c, int argc, char **argv)
 {
     enum { WORDS = 1000, MAXLEN, OUT, RESUME, SEED, THREADS, SAMPLES, SAMPLES_OUT, EVAL,
            EMBED, HIDDEN, BATCH, EPOCHS, DPRE, ROUNDS, DSTEPS, ROLLOUTS, DEMBED, DSCALE,
-           GLR, DLR, TEMP, BASE, HELP };
+           GLR, DLR, PGLR, TEMP, BASE, HELP };
     static const struct option opts[] = {
         {"words", 1, NULL, WORDS}, {"max-len", 1, NULL, MAXLEN}, {"out", 1, NULL, OUT},
         {"resume", 1, NULL, RESUME}, {"seed", 1, NULL, SEED},
@@ -174,13 +175,13 @@ static int parse(config *c, int argc, char **argv)
         {"adv-rounds", 1, NULL, ROUNDS}, {"d-steps", 1, NULL, DSTEPS},
         {"rollouts", 1, NULL, ROLLOUTS}, {"d-embed", 1, NULL, DEMBED},
         {"d-filter-scale", 1, NULL, DSCALE}, {"g-lr", 1, NULL, GLR},
-        {"d-lr", 1, NULL, DLR}, {"temperature", 1, NULL, TEMP},
+        {"d-lr", 1, NULL, DLR}, {"pg-lr", 1, NULL, PGLR}, {"temperature", 1, NULL, TEMP},
         {"baseline-steps", 1, NULL, BASE}, {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (config){.words = EX_DEFAULT_WORDS, .out = "out-words", .max_len = 10,
                   .threads = 2, .embed = 32, .hidden = 128, .batch = 64, .rollouts = 8,
                   .mle_epochs = 5, .d_pretrain = 200, .adv_rounds = 40, .d_steps = 5,
                   .d_embed = 32, .eval = 10000, .baseline_steps = -1,
-                  .d_filter_scale = 0.25, .g_lr = 0.01, .d_lr = 1e-4, .temperature = 1.0,
+                  .d_filter_scale = 0.25, .g_lr = 0.01, .d_lr = 1e-4, .pg_lr = 0.01, .temperature = 1.0,
                   .seed = 1};
     for (int opt; (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         bool ok = true;
@@ -211,6 +212,7 @@ static int parse(config *c, int argc, char **argv)
         case DSCALE: ok = parse_double(optarg, 0, 100, &c->d_filter_scale); break;
         case GLR: ok = parse_double(optarg, 0, 10, &c->g_lr); break;
         case DLR: ok = parse_double(optarg, 0, 10, &c->d_lr); break;
+        case PGLR: ok = parse_double(optarg, 0, 10, &c->pg_lr); break;
         case TEMP: ok = parse_double(optarg, 0, 100, &c->temperature); break;
         case BASE: ok = parse_int(optarg, 0, 100000000, &c->baseline_steps); break;
         case HELP: case 'h': usage(stdout, c); return -1;
@@ -610,6 +612,7 @@ static int adversarial(run *r)
 {
     const config *c = &r->c;
     gan_seqgan_stats_t s = {.struct_size = sizeof s}, pg = s;
+    CHECK(gan_optimizer_set(r->g_opt, GAN_OPT_LEARNING_RATE, c->pg_lr));
     for (; r->p < (uint64_t)c->adv_rounds;) {
         const double c0 = cpu();
         CHECK(gan_seqgan_pg_step(r->t, c->batch, &pg));
@@ -754,6 +757,7 @@ static int train(run *r)
     if (c->resume) {
         if (load(r, c->resume))
             return 1;
+        CHECK(gan_optimizer_set(r->d_opt, GAN_OPT_LEARNING_RATE, c->d_lr));
         printf("resumed from %s: %llu MLE steps, %llu D steps, %llu adversarial rounds "
                "done\n", c->resume, (unsigned long long)r->m, (unsigned long long)r->dk,
                (unsigned long long)r->p);
