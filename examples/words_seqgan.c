@@ -178,11 +178,11 @@ static int parse(config *c, int argc, char **argv)
         {"d-lr", 1, NULL, DLR}, {"pg-lr", 1, NULL, PGLR}, {"temperature", 1, NULL, TEMP},
         {"baseline-steps", 1, NULL, BASE}, {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (config){.words = EX_DEFAULT_WORDS, .out = "out-words", .max_len = 10,
-                  .threads = 2, .embed = 32, .hidden = 128, .batch = 64, .rollouts = 8,
-                  .mle_epochs = 5, .d_pretrain = 200, .adv_rounds = 40, .d_steps = 5,
+                  .threads = 2, .embed = 32, .hidden = 128, .batch = 64, .rollouts = 16,
+                  .mle_epochs = 10, .d_pretrain = 1000, .adv_rounds = 100, .d_steps = 5,
                   .d_embed = 32, .eval = 10000, .baseline_steps = -1,
-                  .d_filter_scale = 0.25, .g_lr = 0.01, .d_lr = 1e-4, .pg_lr = 0.01, .temperature = 1.0,
-                  .seed = 1};
+                  .d_filter_scale = 0.25, .g_lr = 0.01, .d_lr = 1e-3, .pg_lr = 1e-3,
+                  .temperature = 1.0, .seed = 1};
     for (int opt; (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         bool ok = true;
         char *end;
