@@ -1,9 +1,10 @@
 #!/bin/sh
-# words_seqgan on a tiny built-in list of 240 common words with tiny sizes and a few
+# words_seqgan on a tiny built-in list of 295 common words with tiny sizes and a few
 # steps: it writes --samples-out with the asked number of lines of a-z words, the MLE
 # phase learns (held-out NLL per token well below the uniform log 27 = 3.2958, and a
-# good share of the generated words real), and bad input ends with a message and a
-# nonzero status, never a crash.
+# good share of the generated words real), a run of 10 adversarial rounds resumed to 20
+# ends byte for byte where a straight 20-round run ends, and bad input ends with a
+# message and a nonzero status, never a crash.
 # usage: check_words_seqgan.sh WORDS_SEQGAN
 set -eu
 example=$1
@@ -50,6 +51,21 @@ awk -F, '$1 == "after MLE" {
     "$work/out/results.csv"
 grep -q '^after MLE,' "$work/out/results.csv" || { echo "no after-MLE row"; exit 1; }
 
+# Resume: 10 rounds, then on to 20 from the checkpoint, against 20 straight.
+short="$tiny --mle-epochs 3"
+# shellcheck disable=SC2086
+"$example" $short --adv-rounds 20 --out "$work/straight" > "$work/log" 2>&1 ||
+    { cat "$work/log"; exit 1; }
+# shellcheck disable=SC2086
+"$example" $short --adv-rounds 10 --out "$work/resumed" > "$work/log" 2>&1 ||
+    { cat "$work/log"; exit 1; }
+# shellcheck disable=SC2086
+"$example" $short --adv-rounds 20 --out "$work/resumed" \
+    --resume "$work/resumed/checkpoint.gan" > "$work/log" 2>&1 || { cat "$work/log"; exit 1; }
+for f in checkpoint.gan baseline.gan results.csv; do
+    cmp "$work/straight/$f" "$work/resumed/$f" || { echo "resumed $f differs"; exit 1; }
+done
+
 # Bad input: a message on stderr and status 1 (data) or 2 (flags), never a crash.
 bad() {
     want=$1
@@ -71,4 +87,4 @@ bad 1 --words "$work/words.txt" --batch 4000
 bad 1 --words "$work"
 bad 2 --samples 5
 bad 2 --max-len 40
-echo "samples, learning and bad input as expected"
+echo "samples, learning, exact resume and bad input as expected"
