@@ -728,6 +728,46 @@ static void test_grad_norm(void **state)
     gan_model_destroy(m);
 }
 
+
+/* Clipping by the global norm: below the bound nothing changes; above it every gradient
+ * is scaled by max_norm / norm (tf.clip_by_global_norm), so the new norm is the bound. */
+static void test_clip_grad_norm(void **state)
+{
+    (void)state;
+    gan_model_t *m = small_model();
+    size_t n;
+    float *g = grads_of(m, &n);
+    memset(g, 0, n * sizeof(float));
+    g[0] = 3.0f;
+    g[5] = -4.0f;
+    g[10] = 12.0f; /* norm 13 */
+    double norm = -1.0;
+    GT_OK(gan_model_clip_grad_norm(m, 13.0, &norm));
+    assert_true(norm == 13.0);
+    assert_true(g[0] == 3.0f && g[5] == -4.0f && g[10] == 12.0f);
+    GT_OK(gan_model_clip_grad_norm(m, 6.5, &norm));
+    assert_true(norm == 13.0);
+    assert_true(g[0] == 1.5f && g[5] == -2.0f && g[10] == 6.0f && g[1] == 0.0f);
+    GT_OK(gan_model_grad_norm(m, &norm));
+    assert_float_equal(norm, 6.5, 1e-6);
+    GT_OK(gan_model_clip_grad_norm(m, 1.0, NULL));
+    GT_OK(gan_model_grad_norm(m, &norm));
+    assert_float_equal(norm, 1.0, 1e-6);
+
+    const double bad[] = {0.0, -1.0, NAN, INFINITY};
+    for (size_t b = 0; b < sizeof bad / sizeof *bad; b++)
+        GT_FAILS(gan_model_clip_grad_norm(m, bad[b], NULL), GAN_E_OUT_OF_RANGE, "max_norm");
+    g[3] = NAN;
+    GT_FAILS(gan_model_clip_grad_norm(m, 0.5, &norm), GAN_E_NUMERIC, "NaN");
+    assert_true(isnan(norm));
+    assert_float_equal(g[10], 6.0 / 6.5, 1e-6); /* untouched */
+    GT_FAILS(gan_model_clip_grad_norm(NULL, 1.0, NULL), GAN_E_INVALID_ARG, "NULL");
+    gan_model_t *unbuilt = unbuilt_model();
+    GT_FAILS(gan_model_clip_grad_norm(unbuilt, 1.0, NULL), GAN_E_STATE, "not built");
+    gan_model_destroy(unbuilt);
+    gan_model_destroy(m);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Models without parameters, frozen models, two models                                 */
 
@@ -905,6 +945,7 @@ int main(void)
         cmocka_unit_test(test_reset),
         cmocka_unit_test(test_clip_params),
         cmocka_unit_test(test_grad_norm),
+        cmocka_unit_test(test_clip_grad_norm),
         cmocka_unit_test(test_zero_parameter_model),
         cmocka_unit_test(test_frozen_model_is_updated),
         cmocka_unit_test(test_two_models_do_not_interfere),

@@ -39,5 +39,6 @@
 #include <gan/hacks.h>
 #include <gan/train.h>
 #include <gan/cyclegan.h>
+#include <gan/seqgan.h>
 
 #endif /* GAN_GAN_H */

@@ -220,6 +220,21 @@ GAN_API gan_status gan_model_clip_params(gan_model_t *model, float c);
  */
 GAN_API gan_status gan_model_grad_norm(const gan_model_t *model, double *norm);
 
+/**
+ * @brief Clip the model's whole gradient arena by its global norm (Pascanu et al. 2013;
+ *        TensorFlow's tf.clip_by_global_norm, which SeqGAN's reference code applies with
+ *        5.0): when the Euclidean norm g of all gradients exceeds @p max_norm, every
+ *        gradient is multiplied by max_norm / g; otherwise nothing changes. Call it
+ *        between the backward passes and gan_optimizer_step(). Never allocates.
+ * @param max_norm > 0 and finite.
+ * @param norm NULL, or receives g, the norm before clipping (accumulated in double).
+ * @return GAN_OK; GAN_E_INVALID_ARG (model NULL); GAN_E_STATE (not built);
+ *         GAN_E_OUT_OF_RANGE (max_norm <= 0 or not finite); GAN_E_NUMERIC (a gradient is
+ *         NaN or infinite: nothing is changed, *norm receives the non-finite norm).
+ */
+GAN_API gan_status gan_model_clip_grad_norm(gan_model_t *model, double max_norm,
+                                           double *norm);
+
 #ifdef __cplusplus
 }
 #endif

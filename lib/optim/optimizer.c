@@ -287,3 +287,30 @@ gan_status gan_model_grad_norm(const gan_model_t *m, double *norm)
     *norm = sqrt(sum);
     return GAN_OK;
 }
+
+gan_status gan_model_clip_grad_norm(gan_model_t *m, double max_norm, double *norm)
+{
+    static const char who[] = "gan_model_clip_grad_norm";
+    gan_status st = gan__require_built(m, who);
+    if (st != GAN_OK)
+        return st;
+    if (!(max_norm > 0.0 && isfinite(max_norm)))
+        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: max_norm %g must be > 0 and finite", who,
+                         max_norm);
+    double sum = 0.0;
+    for (size_t i = 0; i < m->n_params; i++)
+        sum += (double)m->grads[i] * m->grads[i];
+    const double g = sqrt(sum);
+    if (norm)
+        *norm = g;
+    if (!isfinite(g))
+        return gan__fail(GAN_E_NUMERIC, "%s: model '%s' has a NaN or infinite gradient "
+                         "(norm %g); nothing was clipped", who, m->name, g);
+    if (g > max_norm) {
+        /* tf.clip_by_global_norm: t * clip_norm / max(global_norm, clip_norm). */
+        const double scale = max_norm / g;
+        for (size_t i = 0; i < m->n_params; i++)
+            m->grads[i] = (float)(m->grads[i] * scale);
+    }
+    return GAN_OK;
+}

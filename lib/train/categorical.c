@@ -7,6 +7,7 @@
 #include "core/rng.h"
 #include "gan/hacks.h"
 #include "loss/loss_common.h"
+#include "train/sequence.h"
 
 /* One id from row @p x: the weights e^((x_j - max) / T) are in (0, 1], the largest 1, so
  * no exp overflows; the first j whose running sum exceeds u * sum wins. Rounding can
@@ -28,6 +29,31 @@ static int32_t gan__sample_row(const float *x, int32_t classes, double temperatu
         if (e > 0.0)
             last = j;
         run += e;
+        if (target < run)
+            return j;
+    }
+    return last;
+}
+
+int32_t gan__categorical_row(const float *x, int32_t classes, double temperature, double u,
+                             double *w)
+{
+    float top = x[0];
+    for (int32_t j = 1; j < classes; j++)
+        top = x[j] > top ? x[j] : top;
+    double sum = 0.0;
+    for (int32_t j = 0; j < classes; j++) {
+        w[j] = exp(((double)x[j] - top) / temperature);
+        sum += w[j];
+    }
+    /* The running sums of gan__sample_row(), from the same weights. */
+    const double target = u * sum;
+    double run = 0.0;
+    int32_t last = 0;
+    for (int32_t j = 0; j < classes; j++) {
+        if (w[j] > 0.0)
+            last = j;
+        run += w[j];
         if (target < run)
             return j;
     }
