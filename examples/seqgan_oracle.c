@@ -40,7 +40,7 @@ typedef struct config {
     int32_t threads, vocab, steps, embed, hidden, n_real, n_eval, batch, rollouts;
     int32_t pretrain_epochs, d_pretrain, adv_rounds, d_steps, d_embed;
     double d_filter_scale;
-    float g_lr, d_lr;
+    float g_lr, d_lr, pg_lr; /* pg_lr 0: G keeps g_lr in the adversarial rounds */
 } config;
 
 static double now(void)
@@ -56,7 +56,7 @@ static void usage(void)
             "usage: seqgan_oracle [--seed S] [--threads N] [--pretrain-epochs E]\n"
             "         [--d-pretrain STEPS] [--adv-rounds R] [--d-steps K] [--rollouts N]\n"
             "         [--batch B] [--real N] [--eval N] [--d-filter-scale X]\n"
-            "         [--g-lr LR] [--d-lr LR]\n");
+            "         [--g-lr LR] [--d-lr LR] [--pg-lr LR]\n");
     exit(2);
 }
 
@@ -72,7 +72,7 @@ static config parse(int argc, char **argv)
         {"d-pretrain", 1, 0, 'q'}, {"adv-rounds", 1, 0, 'a'}, {"d-steps", 1, 0, 'k'},
         {"rollouts", 1, 0, 'r'}, {"batch", 1, 0, 'b'}, {"real", 1, 0, 'n'},
         {"eval", 1, 0, 'e'}, {"d-filter-scale", 1, 0, 'f'}, {"g-lr", 1, 0, 'g'},
-        {"d-lr", 1, 0, 'd'}, {0, 0, 0, 0}};
+        {"d-lr", 1, 0, 'd'}, {"pg-lr", 1, 0, 'l'}, {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -89,12 +89,13 @@ static config parse(int argc, char **argv)
         case 'f': c.d_filter_scale = atof(optarg); break;
         case 'g': c.g_lr = (float)atof(optarg); break;
         case 'd': c.d_lr = (float)atof(optarg); break;
+        case 'l': c.pg_lr = (float)atof(optarg); break;
         default: usage();
         }
     }
     if (optind != argc || c.threads < 1 || c.pretrain_epochs < 0 || c.d_pretrain < 0 ||
         c.adv_rounds < 1 || c.d_steps < 0 || c.rollouts < 1 || c.batch < 1 ||
-        c.n_real < c.batch || c.n_eval < 1 || !(c.d_filter_scale > 0))
+        c.n_real < c.batch || c.n_eval < 1 || !(c.d_filter_scale > 0) || c.pg_lr < 0)
         usage();
     return c;
 }
@@ -252,7 +253,9 @@ int main(int argc, char **argv)
     close(fd);
     CHECK(gan_seqgan_save(t, ckpt));
 
-    /* Adversarial rounds, timed. */
+    /* Adversarial rounds, timed; the checkpoint keeps G's pre-training rate for MLE. */
+    if (c.pg_lr > 0)
+        CHECK(gan_optimizer_set(g_opt, GAN_OPT_LEARNING_RATE, c.pg_lr));
     const double a0 = now();
     double eval_seconds = 0.0; /* the progress lines' evaluations, off the clock */
     for (int32_t r = 0; r < c.adv_rounds; r++) {

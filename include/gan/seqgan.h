@@ -175,7 +175,8 @@ GAN_API gan_status gan_seqgan_d_step(gan_seqgan_t *trainer, const int32_t *real,
  *        mean probability sigmoid(D) over its N rollouts, and the last token's is D's
  *        probability of y itself. Then G's loss -(1/(B T)) sum_t Q_t log p(y_t | y_<t)
  *        (gan_loss_softmax_cross_entropy_weighted() on G's whole-sequence pass), clip,
- *        one update of G. Costs N T (T - 1) / 2 forwards of G_step and N (T - 1) + 1 of D.
+ *        one update of G. Costs N (T - 1) (T - 2) / 2 + 2 T forwards of G_step
+ *        and N (T - 1) + 1 of D.
  * @param batch must equal the trainer's batch size (the number of sequences sampled).
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL trainer; stats without struct_size),
  *         GAN_E_BATCH_SIZE, GAN_E_NUMERIC (non-finite logits, loss or gradient: G is not
