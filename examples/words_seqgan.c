@@ -317,7 +317,8 @@ static int load_words(run *r)
         free(codes);
         return fprintf(stderr, PROG ": the word list %s is empty\n", c->words), 1;
     }
-    qsort(codes, n, sizeof *codes, cmp_u64);
+    if (n > 1) /* codes is NULL when no line was kept */
+        qsort(codes, n, sizeof *codes, cmp_u64);
     size_t unique = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || codes[i] != codes[i - 1])
