@@ -65,41 +65,46 @@ gan_status gan_model_reset_recurrent_state(gan_model_t *m, int32_t index)
     return GAN_OK;
 }
 
-gan_status gan_model_get_recurrent_state(const gan_model_t *m, int32_t index, int32_t row,
-                                         int32_t rows, float *h, float *c)
+/* Rows [row, row + rows) of the carried state out to h_out, c_out (get), or in from
+ * h_in, c_in (set) when h_out is NULL. */
+static gan_status gan__rnn_copy_rows(const gan_model_t *m, int32_t index, int32_t row,
+                                     int32_t rows, float *h_out, float *c_out,
+                                     const float *h_in, const float *c_in, const char *who)
 {
-    static const char who[] = "gan_model_get_recurrent_state";
+    const bool get = h_out != NULL || h_in == NULL;
     gan__rnn *r = NULL;
     gan_status st = gan__stateful_rnn(m, index, who, &r);
     if (st == GAN_OK)
-        st = gan__rnn_rows(m, r, row, rows, h, c, who);
-    if (st != GAN_OK)
-        return st;
-    gan__rnn_buf b = gan__rnn_layout(&r->base, m->batch);
-    const size_t H = (size_t)r->hidden, at = (size_t)row * H, n = (size_t)rows * H;
-    memcpy(h, b.h + at, n * sizeof *h);
-    if (c)
-        memcpy(c, b.c + at, n * sizeof *c);
-    return GAN_OK;
-}
-
-gan_status gan_model_set_recurrent_state(gan_model_t *m, int32_t index, int32_t row,
-                                         int32_t rows, const float *h, const float *c)
-{
-    static const char who[] = "gan_model_set_recurrent_state";
-    gan__rnn *r = NULL;
-    gan_status st = gan__stateful_rnn(m, index, who, &r);
-    if (st == GAN_OK)
-        st = gan__rnn_rows(m, r, row, rows, h, c, who);
+        st = gan__rnn_rows(m, r, row, rows, get ? h_out : h_in, get ? c_out : c_in, who);
     if (st != GAN_OK)
         return st;
     gan__rnn_buf b = gan__rnn_layout(&r->base, m->batch);
     const size_t H = (size_t)r->hidden, at = (size_t)row * H, n = (size_t)rows * H;
     /* memmove: the caller may pass a view of the state itself. */
-    memmove(b.h + at, h, n * sizeof *h);
-    if (c)
-        memmove(b.c + at, c, n * sizeof *c);
+    if (get) {
+        memmove(h_out, b.h + at, n * sizeof *h_out);
+        if (c_out)
+            memmove(c_out, b.c + at, n * sizeof *c_out);
+    } else {
+        memmove(b.h + at, h_in, n * sizeof *h_in);
+        if (c_in)
+            memmove(b.c + at, c_in, n * sizeof *c_in);
+    }
     return GAN_OK;
+}
+
+gan_status gan_model_get_recurrent_state(const gan_model_t *m, int32_t index, int32_t row,
+                                         int32_t rows, float *h, float *c)
+{
+    return gan__rnn_copy_rows(m, index, row, rows, h, c, NULL, NULL,
+                              "gan_model_get_recurrent_state");
+}
+
+gan_status gan_model_set_recurrent_state(gan_model_t *m, int32_t index, int32_t row,
+                                         int32_t rows, const float *h, const float *c)
+{
+    return gan__rnn_copy_rows(m, index, row, rows, NULL, NULL, h, c,
+                              "gan_model_set_recurrent_state");
 }
 
 gan_status gan_model_get_recurrent_steps(const gan_model_t *m, int32_t index,
