@@ -65,45 +65,39 @@ gan_status gan_model_reset_recurrent_state(gan_model_t *m, int32_t index)
     return GAN_OK;
 }
 
-/* Rows [row, row + rows) of the carried state out to h_out, c_out (get), or in from
- * h_in, c_in (set) when h_out is NULL. */
+/* Rows [row, row + rows) of the carried state copied out to h, c (@p get), or in from
+ * them (h and c are then only read). */
 static gan_status gan__rnn_copy_rows(const gan_model_t *m, int32_t index, int32_t row,
-                                     int32_t rows, float *h_out, float *c_out,
-                                     const float *h_in, const float *c_in, const char *who)
+                                     int32_t rows, float *h, float *c, bool get,
+                                     const char *who)
 {
-    const bool get = h_out != NULL || h_in == NULL;
     gan__rnn *r = NULL;
     gan_status st = gan__stateful_rnn(m, index, who, &r);
     if (st == GAN_OK)
-        st = gan__rnn_rows(m, r, row, rows, get ? h_out : h_in, get ? c_out : c_in, who);
+        st = gan__rnn_rows(m, r, row, rows, h, c, who);
     if (st != GAN_OK)
         return st;
     gan__rnn_buf b = gan__rnn_layout(&r->base, m->batch);
     const size_t H = (size_t)r->hidden, at = (size_t)row * H, n = (size_t)rows * H;
     /* memmove: the caller may pass a view of the state itself. */
-    if (get) {
-        memmove(h_out, b.h + at, n * sizeof *h_out);
-        if (c_out)
-            memmove(c_out, b.c + at, n * sizeof *c_out);
-    } else {
-        memmove(b.h + at, h_in, n * sizeof *h_in);
-        if (c_in)
-            memmove(b.c + at, c_in, n * sizeof *c_in);
-    }
+    memmove(get ? h : b.h + at, get ? b.h + at : h, n * sizeof *h);
+    if (c)
+        memmove(get ? c : b.c + at, get ? b.c + at : c, n * sizeof *c);
     return GAN_OK;
 }
 
 gan_status gan_model_get_recurrent_state(const gan_model_t *m, int32_t index, int32_t row,
                                          int32_t rows, float *h, float *c)
 {
-    return gan__rnn_copy_rows(m, index, row, rows, h, c, NULL, NULL,
+    return gan__rnn_copy_rows(m, index, row, rows, h, c, true,
                               "gan_model_get_recurrent_state");
 }
 
 gan_status gan_model_set_recurrent_state(gan_model_t *m, int32_t index, int32_t row,
                                          int32_t rows, const float *h, const float *c)
 {
-    return gan__rnn_copy_rows(m, index, row, rows, NULL, NULL, h, c,
+    /* read only: the copy goes into the state */
+    return gan__rnn_copy_rows(m, index, row, rows, (float *)h, (float *)c, false,
                               "gan_model_set_recurrent_state");
 }
 
