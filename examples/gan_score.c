@@ -3,6 +3,7 @@
  * classes present. See doc/EXAMPLES.md. */
 #define _POSIX_C_SOURCE 200809L
 #include "common/augment.h"
+#include "common/flags.h"
 #include "common/models.h"
 #include "common/rng.h"
 #include "common/score.h"
@@ -520,17 +521,6 @@ static void sc_usage(FILE *f)
         EX_DEFAULT_DATA);
 }
 
-static int sc_int(const char *s, long lo, long hi, int32_t *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return 0;
-    *out = (int32_t)v;
-    return 1;
-}
-
 int main(int argc, char **argv)
 {
     enum { O_DATA = 256, O_OUT, O_EPOCHS, O_SEED, O_THREADS, O_CLASSIFIER, O_SAMPLES,
@@ -575,11 +565,11 @@ int main(int argc, char **argv)
         case O_LABELS_OUT: a.labels_out = optarg; break;
         case O_NOISE: a.noise = 1; break;
         case O_AUGMENT: a.augment = 1; break;
-        case O_EPOCHS: ok = sc_int(optarg, 1, 100000, &a.epochs); break;
-        case O_THREADS: ok = sc_int(optarg, 1, 1024, &a.threads); break;
-        case O_N: ok = sc_int(optarg, 2, 1000000, &a.n); break;
-        case O_OFFSET: ok = sc_int(optarg, 0, INT32_MAX, &a.offset); break;
-        case O_CLASS: ok = sc_int(optarg, 0, SC_CLASSES - 1, &a.class_only); break;
+        case O_EPOCHS: ok = ex_parse_int(optarg, 1, 100000, &a.epochs); break;
+        case O_THREADS: ok = ex_parse_int(optarg, 1, 1024, &a.threads); break;
+        case O_N: ok = ex_parse_int(optarg, 2, 1000000, &a.n); break;
+        case O_OFFSET: ok = ex_parse_int(optarg, 0, INT32_MAX, &a.offset); break;
+        case O_CLASS: ok = ex_parse_int(optarg, 0, SC_CLASSES - 1, &a.class_only); break;
         case O_SEED:
             errno = 0;
             a.seed = strtoull(optarg, &end, 10);

@@ -17,6 +17,7 @@
 #include <gan/io.h>
 
 #include "common/cyclegan_models.h"
+#include "common/flags.h"
 #include "common/rng.h"
 
 #ifndef EX_DEFAULT_DATA_A
@@ -90,17 +91,6 @@ static void usage(FILE *f)
             EX_CYCLEGAN_D_LAYERS, EX_CYCLEGAN_G_DOWNSAMPLINGS);
 }
 
-static bool parse_int(const char *s, long lo, long hi, int32_t *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi)
-        return false;
-    *out = (int32_t)v;
-    return true;
-}
-
 static bool parse_double(const char *s, double *out)
 {
     char *end;
@@ -142,20 +132,20 @@ static int parse(config *c, int argc, char **argv)
         case DATA_A: c->data_a = optarg; break;
         case DATA_B: c->data_b = optarg; break;
         case OUT: c->out = optarg; break;
-        case STEPS: ok = parse_int(optarg, 1, 100000000, &c->steps); break;
-        case STOP: ok = parse_int(optarg, 1, 100000000, &c->stop_after); break;
-        case BATCH: ok = parse_int(optarg, 1, 4096, &c->batch); break;
+        case STEPS: ok = ex_parse_int(optarg, 1, 100000000, &c->steps); break;
+        case STOP: ok = ex_parse_int(optarg, 1, 100000000, &c->stop_after); break;
+        case BATCH: ok = ex_parse_int(optarg, 1, 4096, &c->batch); break;
         case LR: ok = parse_double(optarg, &c->lr) && c->lr > 0; break;
         case CYCLE: ok = parse_double(optarg, &c->cycle); break;
         case IDENTITY: ok = parse_double(optarg, &c->identity); break;
-        case GF: ok = parse_int(optarg, 1, 1024, &c->g_filters); break;
-        case GB: ok = parse_int(optarg, 0, 64, &c->g_blocks); break;
-        case GD: ok = parse_int(optarg, 0, 2, &c->g_down); break; /* 28 = 4 x 7 */
-        case DF: ok = parse_int(optarg, 1, 1024, &c->d_filters); break;
-        case DL: ok = parse_int(optarg, 0, 4, &c->d_layers); break;
-        case SAMPLE: ok = parse_int(optarg, 1, 100000000, &c->sample_every); break;
-        case SEED: ok = parse_int(optarg, 0, 2147483647, &seed); c->seed = (uint64_t)seed; break;
-        case THREADS: ok = parse_int(optarg, 1, 256, &c->threads); break;
+        case GF: ok = ex_parse_int(optarg, 1, 1024, &c->g_filters); break;
+        case GB: ok = ex_parse_int(optarg, 0, 64, &c->g_blocks); break;
+        case GD: ok = ex_parse_int(optarg, 0, 2, &c->g_down); break; /* 28 = 4 x 7 */
+        case DF: ok = ex_parse_int(optarg, 1, 1024, &c->d_filters); break;
+        case DL: ok = ex_parse_int(optarg, 0, 4, &c->d_layers); break;
+        case SAMPLE: ok = ex_parse_int(optarg, 1, 100000000, &c->sample_every); break;
+        case SEED: ok = ex_parse_int(optarg, 0, 2147483647, &seed); c->seed = (uint64_t)seed; break;
+        case THREADS: ok = ex_parse_int(optarg, 1, 256, &c->threads); break;
         case RESUME: c->resume = optarg; break;
         case TRANSLATE: c->translate = optarg; break;
         case TRANSLATE_OUT: c->translate_out = optarg; break;

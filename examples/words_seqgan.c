@@ -17,13 +17,12 @@
 
 #include <gan/gan.h>
 
+#include "common/flags.h"
 #include "common/rng.h"
 #include "common/seqgan_models.h"
+#include "common/word_list.h"
 
 #define PROG "words_seqgan"
-#define END 0       /* the end token, padding every word to T; also G's start token */
-#define VOCAB 27    /* END and the letters a..z as 1..26 */
-#define MAX_LEN 12  /* T = max + 1 <= 13 letters: a word's base-27 code fits 64 bits */
 #define SHOWN 20    /* generated words printed per row */
 #ifndef EX_DEFAULT_WORDS
 #define EX_DEFAULT_WORDS "/usr/share/dict/american-english"
@@ -42,14 +41,6 @@ typedef struct config {
     uint64_t seed;
 } config;
 
-/* The word list: codes (a word's letters 1..26 as base-27 digits, first letter lowest)
- * and sequences (n, T) of ids padded with END. */
-typedef struct words {
-    int32_t T, n_train, n_held;
-    uint64_t *train_codes, *held_codes; /* sorted, for look-ups */
-    int32_t *train, *held;              /* (n, T) ids in the shuffled order */
-} words;
-
 /* What a generator's 10,000 words give. */
 typedef struct scores {
     double real, fresh, nll, distinct;
@@ -59,7 +50,7 @@ typedef struct scores {
 
 typedef struct run {
     config c;
-    words w;
+    ex_words w;
     gan_model_t *g, *g_step, *d;
     gan_optimizer_t *g_opt, *d_opt;
     gan_seqgan_t *t;
@@ -137,17 +128,6 @@ static void usage(FILE *f, const config *c)
         c->temperature);
 }
 
-static bool parse_int(const char *s, long lo, long hi, int32_t *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return false;
-    *out = (int32_t)v;
-    return true;
-}
-
 static bool parse_double(const char *s, double lo, double hi, double *out)
 {
     char *end;
@@ -191,30 +171,30 @@ static int parse(config *c, int argc, char **argv)
         case OUT: c->out = optarg; break;
         case RESUME: c->resume = optarg; break;
         case SAMPLES_OUT: c->samples_out = optarg; break;
-        case MAXLEN: ok = parse_int(optarg, 2, MAX_LEN, &c->max_len); break;
+        case MAXLEN: ok = ex_parse_int(optarg, 2, MAX_LEN, &c->max_len); break;
         case SEED:
             errno = 0;
             c->seed = strtoull(optarg, &end, 10);
             ok = !errno && end != optarg && !*end && optarg[0] != '-';
             break;
-        case THREADS: ok = parse_int(optarg, 1, 256, &c->threads); break;
-        case SAMPLES: ok = parse_int(optarg, 1, 10000000, &c->samples); break;
-        case EVAL: ok = parse_int(optarg, 1, 10000000, &c->eval); break;
-        case EMBED: ok = parse_int(optarg, 1, 4096, &c->embed); break;
-        case HIDDEN: ok = parse_int(optarg, 1, 4096, &c->hidden); break;
-        case BATCH: ok = parse_int(optarg, 1, 4096, &c->batch); break;
-        case EPOCHS: ok = parse_int(optarg, 0, 100000, &c->mle_epochs); break;
-        case DPRE: ok = parse_int(optarg, 0, 1000000, &c->d_pretrain); break;
-        case ROUNDS: ok = parse_int(optarg, 0, 100000, &c->adv_rounds); break;
-        case DSTEPS: ok = parse_int(optarg, 0, 1000, &c->d_steps); break;
-        case ROLLOUTS: ok = parse_int(optarg, 1, 100000, &c->rollouts); break;
-        case DEMBED: ok = parse_int(optarg, 1, 4096, &c->d_embed); break;
+        case THREADS: ok = ex_parse_int(optarg, 1, 256, &c->threads); break;
+        case SAMPLES: ok = ex_parse_int(optarg, 1, 10000000, &c->samples); break;
+        case EVAL: ok = ex_parse_int(optarg, 1, 10000000, &c->eval); break;
+        case EMBED: ok = ex_parse_int(optarg, 1, 4096, &c->embed); break;
+        case HIDDEN: ok = ex_parse_int(optarg, 1, 4096, &c->hidden); break;
+        case BATCH: ok = ex_parse_int(optarg, 1, 4096, &c->batch); break;
+        case EPOCHS: ok = ex_parse_int(optarg, 0, 100000, &c->mle_epochs); break;
+        case DPRE: ok = ex_parse_int(optarg, 0, 1000000, &c->d_pretrain); break;
+        case ROUNDS: ok = ex_parse_int(optarg, 0, 100000, &c->adv_rounds); break;
+        case DSTEPS: ok = ex_parse_int(optarg, 0, 1000, &c->d_steps); break;
+        case ROLLOUTS: ok = ex_parse_int(optarg, 1, 100000, &c->rollouts); break;
+        case DEMBED: ok = ex_parse_int(optarg, 1, 4096, &c->d_embed); break;
         case DSCALE: ok = parse_double(optarg, 0, 100, &c->d_filter_scale); break;
         case GLR: ok = parse_double(optarg, 0, 10, &c->g_lr); break;
         case DLR: ok = parse_double(optarg, 0, 10, &c->d_lr); break;
         case PGLR: ok = parse_double(optarg, 0, 10, &c->pg_lr); break;
         case TEMP: ok = parse_double(optarg, 0, 100, &c->temperature); break;
-        case BASE: ok = parse_int(optarg, 0, 100000000, &c->baseline_steps); break;
+        case BASE: ok = ex_parse_int(optarg, 0, 100000000, &c->baseline_steps); break;
         case HELP: case 'h': usage(stdout, c); return -1;
         default: ok = false; break;
         }
@@ -233,137 +213,6 @@ static int parse(config *c, int argc, char **argv)
         fprintf(stderr, PROG ": --samples and --samples-out go together\n");
         return 2;
     }
-    return 0;
-}
-
-/* ------------------------------------------------------------------ the word list */
-
-static int cmp_u64(const void *a, const void *b)
-{
-    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static bool contains(const uint64_t *codes, int32_t n, uint64_t code)
-{
-    return bsearch(&code, codes, (size_t)n, sizeof code, cmp_u64) != NULL;
-}
-
-/* The ids of a word's code, padded with END to T. */
-static void code_ids(uint64_t code, int32_t T, int32_t *ids)
-{
-    for (int32_t t = 0; t < T; t++, code /= VOCAB)
-        ids[t] = (int32_t)(code % VOCAB);
-}
-
-static void sorted_codes(uint64_t *dst, const uint64_t *src, int32_t n)
-{
-    memcpy(dst, src, (size_t)n * sizeof *dst);
-    qsort(dst, (size_t)n, sizeof *dst, cmp_u64);
-}
-
-/* Read, filter, deduplicate, shuffle with the seed and split: the first tenth (at
- * least one word) held out. */
-static int load_words(run *r)
-{
-    const config *c = &r->c;
-    FILE *f = fopen(c->words, "r");
-    if (!f) {
-        fprintf(stderr, PROG ": cannot open the word list %s: %s\n", c->words,
-                strerror(errno));
-        return 1;
-    }
-    char *line = NULL;
-    size_t cap = 0, n = 0, size = 0;
-    long lines = 0, not_az = 0, too_short = 0, too_long = 0;
-    uint64_t *codes = NULL;
-    for (ssize_t len; (len = getline(&line, &cap, f)) >= 0;) {
-        lines++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        bool az = len > 0;
-        for (ssize_t i = 0; i < len && az; i++)
-            az = line[i] >= 'a' && line[i] <= 'z';
-        if (!az) {
-            not_az++; /* apostrophes, capitals, digits, non-ASCII, empty lines */
-            continue;
-        }
-        if (len < 2 || len > c->max_len) {
-            len < 2 ? too_short++ : too_long++;
-            continue;
-        }
-        uint64_t code = 0;
-        for (ssize_t i = len - 1; i >= 0; i--)
-            code = code * VOCAB + (uint64_t)(line[i] - 'a' + 1);
-        if (n == size) {
-            size = size ? 2 * size : 4096;
-            uint64_t *grown = realloc(codes, size * sizeof *codes);
-            if (!grown) {
-                free(codes), free(line), fclose(f);
-                return fprintf(stderr, PROG ": out of memory\n"), 1;
-            }
-            codes = grown;
-        }
-        codes[n++] = code;
-    }
-    const bool failed = ferror(f);
-    free(line);
-    fclose(f);
-    if (failed) {
-        free(codes);
-        return fprintf(stderr, PROG ": cannot read %s: %s\n", c->words, strerror(errno)), 1;
-    }
-    if (lines == 0) {
-        free(codes);
-        return fprintf(stderr, PROG ": the word list %s is empty\n", c->words), 1;
-    }
-    if (n > 1) /* codes is NULL when no line was kept */
-        qsort(codes, n, sizeof *codes, cmp_u64);
-    size_t unique = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || codes[i] != codes[i - 1])
-            codes[unique++] = codes[i];
-    printf("%s: %ld lines; kept %zu words (lower-case a-z, 2..%d letters, %zu repeats "
-           "removed); dropped %ld not a-z (apostrophes, capitals, non-ASCII, empty), "
-           "%ld of 1 letter, %ld longer than %d (%.1f %% of the a-z words)\n",
-           c->words, lines, unique, (int)c->max_len, n - unique, not_az, too_short,
-           too_long, (int)c->max_len,
-           100.0 * (double)too_long / (double)(lines - not_az > 0 ? lines - not_az : 1));
-    const size_t held = unique / 10 ? unique / 10 : 1;
-    if (unique < held + (size_t)c->batch || unique > INT32_MAX / 16) {
-        free(codes);
-        fprintf(stderr, PROG ": %s has %zu usable words (lower-case a-z, 2..%d letters); "
-                "at least %d are needed (a batch of %d to train on and one held out)\n",
-                c->words, unique, (int)c->max_len, (int)c->batch + 1, (int)c->batch);
-        return 1;
-    }
-    uint64_t state = c->seed ^ 0x3041b7d1c5a9e2f7ull;
-    for (size_t i = unique - 1; i > 0; i--) {
-        const size_t j = (size_t)(ex_splitmix64(&state) % (uint64_t)(i + 1));
-        const uint64_t x = codes[i];
-        codes[i] = codes[j], codes[j] = x;
-    }
-    words *w = &r->w;
-    w->T = c->max_len + 1;
-    w->n_held = (int32_t)held;
-    w->n_train = (int32_t)(unique - held);
-    w->held_codes = malloc(held * sizeof *codes);
-    w->train_codes = malloc((unique - held) * sizeof *codes);
-    w->held = malloc(held * (size_t)w->T * sizeof *w->held);
-    w->train = malloc((unique - held) * (size_t)w->T * sizeof *w->train);
-    if (!w->held_codes || !w->train_codes || !w->held || !w->train) {
-        free(codes);
-        return fprintf(stderr, PROG ": out of memory\n"), 1;
-    }
-    for (size_t i = 0; i < unique; i++)
-        code_ids(codes[i], w->T, i < held ? w->held + i * (size_t)w->T
-                                          : w->train + (i - held) * (size_t)w->T);
-    sorted_codes(w->held_codes, codes, w->n_held);
-    sorted_codes(w->train_codes, codes + held, w->n_train);
-    free(codes);
-    printf("split (seed %llu): %d words to train on, %d held out; T = %d tokens (the "
-           "letters, then the end token)\n", (unsigned long long)c->seed, (int)w->n_train,
-           (int)w->n_held, (int)w->T);
     return 0;
 }
 
@@ -491,26 +340,9 @@ static int generate(run *r, int32_t n, uint64_t seed)
     return 0;
 }
 
-/* A generated word: the letters before the first end token; its code and length. */
-static int32_t word_of(const int32_t *ids, int32_t T, char *text, uint64_t *code)
-{
-    int32_t len = 0;
-    while (len < T && ids[len] != END)
-        len++;
-    *code = 0;
-    for (int32_t i = len - 1; i >= 0; i--)
-        *code = *code * VOCAB + (uint64_t)ids[i];
-    if (text) {
-        for (int32_t i = 0; i < len; i++)
-            text[i] = (char)('a' + ids[i] - 1);
-        text[len] = '\0';
-    }
-    return len;
-}
-
 static int score(run *r, int32_t n, uint64_t seed, scores *s)
 {
-    const words *w = &r->w;
+    const ex_words *w = &r->w;
     if (generate(r, n, seed))
         return 1;
     uint64_t *codes = malloc((size_t)n * sizeof *codes);
@@ -519,16 +351,16 @@ static int score(run *r, int32_t n, uint64_t seed, scores *s)
     int32_t real = 0, fresh = 0;
     for (int32_t i = 0; i < n; i++) {
         char *text = i < SHOWN ? s->shown[i] : NULL;
-        const int32_t len = word_of(r->gen + (size_t)i * w->T, w->T, text, &codes[i]);
-        const bool held = len <= r->c.max_len && contains(w->held_codes, w->n_held, codes[i]);
+        const int32_t len = ex_word_of(r->gen + (size_t)i * w->T, w->T, text, &codes[i]);
+        const bool held = len <= r->c.max_len && ex_words_contains(w->held_codes, w->n_held, codes[i]);
         const bool trained = !held && len <= r->c.max_len &&
-                             contains(w->train_codes, w->n_train, codes[i]);
+                             ex_words_contains(w->train_codes, w->n_train, codes[i]);
         real += held || trained;
         fresh += held;
         if (text)
             s->shown_kind[i] = held ? 2 : trained ? 1 : 0;
     }
-    qsort(codes, (size_t)n, sizeof *codes, cmp_u64);
+    qsort(codes, (size_t)n, sizeof *codes, ex_cmp_u64);
     int32_t distinct = 0;
     for (int32_t i = 0; i < n; i++)
         distinct += i == 0 || codes[i] != codes[i - 1];
@@ -694,7 +526,7 @@ static int write_samples(run *r)
     char text[MAX_LEN + 2];
     uint64_t code;
     for (int32_t i = 0; i < c->samples; i++) {
-        word_of(r->gen + (size_t)i * r->w.T, r->w.T, text, &code);
+        ex_word_of(r->gen + (size_t)i * r->w.T, r->w.T, text, &code);
         fprintf(f, "%s\n", text);
     }
     if (fclose(f) != 0)
@@ -795,7 +627,7 @@ int main(int argc, char **argv)
         return status < 0 ? 0 : status;
     if (gan_set_num_threads(r.c.threads) != GAN_OK)
         return fprintf(stderr, PROG ": %s\n", gan_last_error()), 1;
-    status = load_words(&r);
+    status = ex_words_load(&r.w, r.c.words, r.c.max_len, r.c.batch, r.c.seed, PROG);
     if (!status)
         status = build(&r);
     if (!status)
@@ -810,10 +642,7 @@ int main(int argc, char **argv)
     gan_model_destroy(r.g);
     gan_model_destroy(r.g_step);
     gan_model_destroy(r.d);
-    free(r.w.train_codes);
-    free(r.w.held_codes);
-    free(r.w.train);
-    free(r.w.held);
+    ex_words_free(&r.w);
     free(r.batch_ids);
     free(r.perm);
     free(r.gen);

@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "example.h"
 
+#include "flags.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -137,17 +139,6 @@ static void ex_usage(const ex_config *c, FILE *f, const char *description)
         (double)c->lr_g, (double)c->lr_d);
 }
 
-static bool ex_int(const char *s, long lo, long hi, int32_t *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return false;
-    *out = (int32_t)v;
-    return true;
-}
-
 static bool ex_float(const char *s, float *out)
 {
     char *end;
@@ -215,11 +206,11 @@ static bool ex_option(ex_config *c, int opt, const char *arg)
     case OPT_RESUME: c->resume = arg; return true;
     case OPT_SAMPLES_OUT: c->samples_out = arg; return true;
     case OPT_LABELS_OUT: c->labels_out = arg; return true;
-    case OPT_EPOCHS: return ex_int(arg, 1, 100000, &c->epochs);
-    case OPT_BATCH: return ex_int(arg, 1, 65536, &c->batch);
-    case OPT_THREADS: return ex_int(arg, 1, 1024, &c->threads);
-    case OPT_SAMPLE_EVERY: return ex_int(arg, 0, INT32_MAX, &c->sample_every);
-    case OPT_SAMPLES: return ex_int(arg, 1, 10000000, &c->samples);
+    case OPT_EPOCHS: return ex_parse_int(arg, 1, 100000, &c->epochs);
+    case OPT_BATCH: return ex_parse_int(arg, 1, 65536, &c->batch);
+    case OPT_THREADS: return ex_parse_int(arg, 1, 1024, &c->threads);
+    case OPT_SAMPLE_EVERY: return ex_parse_int(arg, 0, INT32_MAX, &c->sample_every);
+    case OPT_SAMPLES: return ex_parse_int(arg, 1, 10000000, &c->samples);
     case OPT_SEED:
         errno = 0;
         seed = strtoull(arg, &end, 10);
