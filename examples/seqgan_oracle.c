@@ -41,6 +41,8 @@ typedef struct config {
     int32_t pretrain_epochs, d_pretrain, adv_rounds, d_steps, d_embed;
     double d_filter_scale;
     float g_lr, d_lr, pg_lr; /* pg_lr 0: G keeps g_lr in the adversarial rounds */
+    bool baseline;
+    const char *pretrained; /* loaded when it exists, else written after G's pre-training */
 } config;
 
 static double now(void)
@@ -56,7 +58,8 @@ static void usage(void)
             "usage: seqgan_oracle [--seed S] [--threads N] [--pretrain-epochs E]\n"
             "         [--d-pretrain STEPS] [--adv-rounds R] [--d-steps K] [--rollouts N]\n"
             "         [--batch B] [--real N] [--eval N] [--d-filter-scale X]\n"
-            "         [--g-lr LR] [--d-lr LR] [--pg-lr LR]\n");
+            "         [--g-lr LR] [--d-lr LR] [--pg-lr LR] [--baseline]\n"
+            "         [--pretrained FILE]\n");
     exit(2);
 }
 
@@ -72,7 +75,8 @@ static config parse(int argc, char **argv)
         {"d-pretrain", 1, 0, 'q'}, {"adv-rounds", 1, 0, 'a'}, {"d-steps", 1, 0, 'k'},
         {"rollouts", 1, 0, 'r'}, {"batch", 1, 0, 'b'}, {"real", 1, 0, 'n'},
         {"eval", 1, 0, 'e'}, {"d-filter-scale", 1, 0, 'f'}, {"g-lr", 1, 0, 'g'},
-        {"d-lr", 1, 0, 'd'}, {"pg-lr", 1, 0, 'l'}, {0, 0, 0, 0}};
+        {"d-lr", 1, 0, 'd'}, {"pg-lr", 1, 0, 'l'}, {"baseline", 0, 0, 'B'},
+        {"pretrained", 1, 0, 'P'}, {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -90,6 +94,8 @@ static config parse(int argc, char **argv)
         case 'g': c.g_lr = (float)atof(optarg); break;
         case 'd': c.d_lr = (float)atof(optarg); break;
         case 'l': c.pg_lr = (float)atof(optarg); break;
+        case 'B': c.baseline = true; break;
+        case 'P': c.pretrained = optarg; break;
         default: usage();
         }
     }
@@ -162,6 +168,21 @@ static void d_steps(gan_seqgan_t *t, const int32_t *real, const config *c, int32
     }
 }
 
+/* G by maximum likelihood for the pre-training epochs. */
+static void pretrain(gan_seqgan_t *t, gan_model_t *oracle, const int32_t *real, int32_t *buf,
+                     const config *c, uint64_t *order, double t0)
+{
+    double loss = 0.0;
+    for (int32_t e = 0; e < c->pretrain_epochs; e++) {
+        mle_epoch(t, real, c, order, 0.0, &loss);
+        if ((e + 1) % 5 == 0 || e + 1 == c->pretrain_epochs)
+            printf("pre-training epoch %d: NLL of the real data %.4f, nll_oracle %.4f  "
+                   "[%.0f s]\n", (int)(e + 1), loss,
+                   nll_oracle(t, oracle, buf, c->n_eval < 2000 ? c->n_eval : 2000),
+                   now() - t0);
+    }
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines as they come, also into a file */
@@ -221,6 +242,7 @@ int main(int argc, char **argv)
     CHECK(gan_seqgan_options_init(&o, sizeof o));
     o.rollouts = c.rollouts;
     o.seed = c.seed + 200;
+    o.baseline = c.baseline;
     gan_seqgan_t *t;
     CHECK(gan_seqgan_create(&t, g, g_step, d, g_opt, d_opt, &o));
     printf("D: embedding %d, %d widths up to %d, %d filters, highway, dropout 0.25\n",
@@ -229,17 +251,17 @@ int main(int argc, char **argv)
     const double random_nll = nll_oracle(t, oracle, buf, c.n_eval);
     printf("random (untrained G): %.4f  [%.0f s]\n", random_nll, now() - t0);
 
-    /* Pre-training: G by maximum likelihood, then D. */
+    /* Pre-training: G by maximum likelihood (or its state from --pretrained), then D. */
     double loss = 0.0;
-    for (int32_t e = 0; e < c.pretrain_epochs; e++) {
-        mle_epoch(t, real, &c, &order, 0.0, &loss);
-        if ((e + 1) % 5 == 0 || e + 1 == c.pretrain_epochs)
-            printf("pre-training epoch %d: NLL of the real data %.4f, nll_oracle %.4f  "
-                   "[%.0f s]\n", (int)(e + 1), loss,
-                   nll_oracle(t, oracle, buf, c.n_eval < 2000 ? c.n_eval : 2000),
-                   now() - t0);
-    }
     gan_seqgan_stats_t s = {.struct_size = sizeof s};
+    if (c.pretrained && access(c.pretrained, F_OK) == 0) {
+        CHECK(gan_seqgan_load(t, c.pretrained));
+        printf("pre-trained state loaded from %s\n", c.pretrained);
+    } else {
+        pretrain(t, oracle, real, buf, &c, &order, t0);
+        if (c.pretrained)
+            CHECK(gan_seqgan_save(t, c.pretrained));
+    }
     const double d0 = now();
     d_steps(t, real, &c, c.d_pretrain, &order, &s);
     printf("D pre-training: %d steps, loss %.4f (real %.3f, fake %.3f)  [%.0f s]\n",

@@ -36,6 +36,7 @@ static void test_options_defaults(void **state)
     assert_true(o.temperature == 1.0f && o.clip_norm == 5.0);
     assert_int_equal(o.start_token, 0);
     assert_true(o.seed == 42);
+    assert_false(o.baseline);
     GT_FAILS(gan_seqgan_options_init(NULL, sizeof o), GAN_E_INVALID_ARG, "NULL");
     GT_FAILS(gan_seqgan_options_init(&o, 4), GAN_E_INVALID_ARG, "struct_size");
 }
@@ -102,6 +103,19 @@ static void test_create_errors(void **state)
     o.start_token = V;
     GT_FAILS(gan_seqgan_create(&t, g, s, d, go, dop, &o), GAN_E_OUT_OF_RANGE,
              "start_token 7 is outside [0, 7)");
+    /* The leave-one-out baseline needs a second sequence in the batch. */
+    gan_model_t *g1 = sg_generator(V, T, 4, 5, 1, false, 1, NULL);
+    gan_model_t *s1 = sg_generator(V, T, 4, 5, 1, true, 2, NULL);
+    gan_optimizer_t *g1o;
+    GT_OK(gan_optimizer_adam_create(&g1o, g1, 1e-2f, 0.9f, 0.999f, 1e-8f));
+    o = defaults();
+    o.baseline = true;
+    GT_FAILS(gan_seqgan_create(&t, g1, s1, d, g1o, dop, &o), GAN_E_BATCH_SIZE,
+             "G 'g' runs batches of 1");
+    o.baseline = false;
+    GT_OK(gan_seqgan_create(&t, g1, s1, d, g1o, dop, &o));
+    gan_seqgan_destroy(t);
+    gan_optimizer_destroy(g1o);
     /* A sequence of 0 tokens cannot be modelled at all. */
     gan_model_t *empty = NULL;
     const int32_t zero = 0;
@@ -109,7 +123,7 @@ static void test_create_errors(void **state)
     GT_OK(gan_seqgan_create(&t, g, s, d, go, dop, NULL));
     gan_seqgan_destroy(t);
     gan_seqgan_destroy(NULL);
-    gan_model_t *extra[] = {plain, short_step, s8, d6, dv, sb, sh};
+    gan_model_t *extra[] = {plain, short_step, s8, d6, dv, sb, sh, g1, s1};
     gan_optimizer_destroy(d6o);
     gan_optimizer_destroy(dvo);
     for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
@@ -287,6 +301,7 @@ static void make(sg_rig *r)
     o.rollouts = 3;
     o.seed = 8;
     o.start_token = 1;
+    o.baseline = true; /* the loaded trainer, made with the defaults, must take it */
     sg_rig_make(r, V, T, B, 21, &o, NULL);
 }
 

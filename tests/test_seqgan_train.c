@@ -1,6 +1,7 @@
 /* SeqGAN training that must work (issue 14): maximum likelihood on a tiny oracle's data
- * gets close to the oracle's own NLL, and the policy gradient against a fixed
- * discriminator that rewards one token makes that token more frequent. */
+ * gets close to the oracle's own NLL, the policy gradient against a fixed discriminator
+ * that rewards one token makes that token more frequent, and the reward baseline cancels
+ * a reward that is the same for every sequence. */
 #include "test_util.h"
 
 #include <math.h>
@@ -78,14 +79,11 @@ static void test_mle_reaches_oracle(void **state)
     gan_model_destroy(oracle_step);
 }
 
-/* A discriminator whose logit is the count of token 3 minus T / 2: policy-gradient steps
- * (D never trained) raise token 3's share of G's samples. */
-static void test_pg_follows_reward(void **state)
+/* D(ids) = count of TOKEN - T / 2 as one logit: an EmbeddingSequence(V, 1) whose
+ * weights are 1 for TOKEN, 0 elsewhere, summed by a Dense of ones (@p scale times
+ * each weight: 0 gives a D that scores every sequence 0.5). */
+static gan_model_t *token_counter(int32_t B, int32_t token, float scale)
 {
-    (void)state;
-    enum { B = 16, TOKEN = 3, STEPS = 40, SAMPLES = 1024 };
-    gan_model_t *g = sg_generator(V, T, 8, 8, B, false, 1, NULL);
-    gan_model_t *g_step = sg_generator(V, T, 8, 8, B, true, 2, NULL);
     int32_t dims = T;
     gan_model_t *d = gt_model(&dims, 1);
     gan_layer_t *l = NULL;
@@ -98,41 +96,112 @@ static void test_pg_follows_reward(void **state)
     GT_OK(gan_model_get_params(d, &p, &n));
     assert_int_equal(n, V + T + 1);
     memset(p, 0, n * sizeof *p);
-    p[TOKEN] = 1.0f;
+    p[token] = scale;
     for (int i = 0; i < T; i++)
-        p[V + i] = 1.0f;
-    p[V + T] = -T / 2.0f;
+        p[V + i] = scale;
+    p[V + T] = -scale * T / 2.0f;
+    return d;
+}
+
+typedef struct pg_rig {
+    gan_model_t *g, *g_step, *d;
     gan_optimizer_t *go, *dop;
-    GT_OK(gan_optimizer_adam_create(&go, g, 1e-2f, 0.9f, 0.999f, 1e-8f));
-    GT_OK(gan_optimizer_adam_create(&dop, d, 1e-3f, 0.9f, 0.999f, 1e-8f));
+    gan_seqgan_t *t;
+} pg_rig;
+
+static void pg_make(pg_rig *r, int32_t B, float scale, bool baseline)
+{
+    r->g = sg_generator(V, T, 8, 8, B, false, 1, NULL);
+    r->g_step = sg_generator(V, T, 8, 8, B, true, 2, NULL);
+    r->d = token_counter(B, 3, scale);
+    GT_OK(gan_optimizer_adam_create(&r->go, r->g, 1e-2f, 0.9f, 0.999f, 1e-8f));
+    GT_OK(gan_optimizer_adam_create(&r->dop, r->d, 1e-3f, 0.9f, 0.999f, 1e-8f));
     gan_seqgan_options_t o;
     GT_OK(gan_seqgan_options_init(&o, sizeof o));
     o.rollouts = 4;
-    gan_seqgan_t *t;
-    GT_OK(gan_seqgan_create(&t, g, g_step, d, go, dop, &o));
+    o.baseline = baseline;
+    GT_OK(gan_seqgan_create(&r->t, r->g, r->g_step, r->d, r->go, r->dop, &o));
+}
+
+static void pg_free(pg_rig *r)
+{
+    gan_seqgan_destroy(r->t);
+    gan_optimizer_destroy(r->go);
+    gan_optimizer_destroy(r->dop);
+    gan_model_destroy(r->g);
+    gan_model_destroy(r->g_step);
+    gan_model_destroy(r->d);
+}
+
+/* Policy-gradient steps against a D that rewards token 3 (never trained) raise token 3's
+ * share of G's samples, with plain rewards and with the baseline. */
+static void pg_follows_reward(bool baseline)
+{
+    enum { B = 16, TOKEN = 3, STEPS = 40, SAMPLES = 1024 };
+    pg_rig r;
+    pg_make(&r, B, 1.0f, baseline);
     int32_t *ids = malloc((size_t)SAMPLES * T * sizeof *ids);
     assert_non_null(ids);
-    GT_OK(gan_seqgan_sample(t, SAMPLES, ids));
+    GT_OK(gan_seqgan_sample(r.t, SAMPLES, ids));
     const double before = token_share(ids, (size_t)SAMPLES * T, TOKEN);
     gan_seqgan_stats_t s = {.struct_size = sizeof s}, first = s;
     for (int k = 0; k < STEPS; k++)
-        GT_OK(gan_seqgan_pg_step(t, B, k ? &s : &first));
-    GT_OK(gan_seqgan_sample(t, SAMPLES, ids));
+        GT_OK(gan_seqgan_pg_step(r.t, B, k ? &s : &first));
+    GT_OK(gan_seqgan_sample(r.t, SAMPLES, ids));
     const double after = token_share(ids, (size_t)SAMPLES * T, TOKEN);
-    print_message("token %d: %.3f of the tokens before, %.3f after %d policy-gradient "
-                  "steps; mean reward %.3f -> %.3f\n", TOKEN, before, after, STEPS,
-                  first.reward, s.reward);
+    print_message("baseline %d: token %d: %.3f of the tokens before, %.3f after %d "
+                  "policy-gradient steps; mean reward %.3f -> %.3f\n", (int)baseline, TOKEN,
+                  before, after, STEPS, first.reward, s.reward);
     assert_true(after > before + 0.2);
     assert_true(s.reward > first.reward);
     assert_int_equal(s.pg_steps, STEPS);
     assert_true(s.d_fake > 0.0 && s.d_fake < 1.0);
     free(ids);
-    gan_seqgan_destroy(t);
-    gan_optimizer_destroy(go);
-    gan_optimizer_destroy(dop);
-    gan_model_destroy(g);
-    gan_model_destroy(g_step);
-    gan_model_destroy(d);
+    pg_free(&r);
+}
+
+static void test_pg_follows_reward(void **state)
+{
+    (void)state;
+    pg_follows_reward(false);
+}
+
+static void test_pg_follows_reward_baseline(void **state)
+{
+    (void)state;
+    pg_follows_reward(true);
+}
+
+/* A D that scores every sequence 0.5: with the baseline every weight is 0, so a step
+ * leaves G as it was; without it, G moves by the noise of its own samples. */
+static void test_baseline_cancels_uniform_reward(void **state)
+{
+    (void)state;
+    enum { B = 8 };
+    for (int baseline = 0; baseline < 2; baseline++) {
+        pg_rig r;
+        pg_make(&r, B, 0.0f, baseline);
+        float *p;
+        size_t n;
+        GT_OK(gan_model_get_params(r.g, &p, &n));
+        float *before = gt_copy_floats(p, n);
+        gan_seqgan_stats_t s = {.struct_size = sizeof s};
+        GT_OK(gan_seqgan_pg_step(r.t, B, &s));
+        assert_true(fabs(s.reward - 0.5) < 1e-6);
+        size_t moved = 0;
+        for (size_t i = 0; i < n; i++)
+            moved += p[i] != before[i];
+        print_message("baseline %d: %zu of %zu parameters moved, loss %g\n", baseline,
+                      moved, n, s.g_loss);
+        if (baseline) {
+            assert_int_equal(moved, 0);
+            assert_true(s.g_loss == 0.0);
+        } else {
+            assert_true(moved > n / 2);
+        }
+        free(before);
+        pg_free(&r);
+    }
 }
 
 int main(void)
@@ -140,6 +209,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mle_reaches_oracle),
         cmocka_unit_test(test_pg_follows_reward),
+        cmocka_unit_test(test_pg_follows_reward_baseline),
+        cmocka_unit_test(test_baseline_cancels_uniform_reward),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

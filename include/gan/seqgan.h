@@ -76,11 +76,19 @@ typedef struct gan_seqgan_options {
                               off. D's are not clipped, as in the reference */
     int32_t start_token; /**< G's input at step 0, an id in [0, V); 0 */
     uint64_t seed;       /**< the trainer's generator (every sampled token); 42 */
+    bool baseline;       /**< false (the paper): the policy gradient weighs log p(y_t) by
+                              the reward Q_t. true: by Q_t minus the mean of the other
+                              sequences' Q_t in the batch (a leave-one-out baseline,
+                              Williams 1992), which leaves the gradient's expectation
+                              unchanged and removes the part of its noise that rewards
+                              alike for every sequence cause: with D scoring all about
+                              0.5, the plain gradient is mostly noise. Needs batch >= 2
+                              (create checks); false */
 } gan_seqgan_options_t;
 
 /**
  * @brief Fill @p opts with the defaults (16 rollouts, temperature 1, clip norm 5, start
- *        token 0, seed 42).
+ *        token 0, seed 42, no baseline).
  * @param struct_size sizeof *opts as the caller was compiled.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, or struct_size smaller than the first
  *         version's).
@@ -102,7 +110,8 @@ typedef struct gan_seqgan_stats {
     double d_real;      /**< D step: mean probability D gives the reals */
     double d_fake;      /**< D step: mean probability D gives the fakes; PG: the
                              sampled sequences' mean score (the last token's reward) */
-    double reward;      /**< PG: the mean reward Q_t over the batch's tokens */
+    double reward;      /**< PG: the mean reward Q_t over the batch's tokens (before
+                             any baseline is subtracted) */
     double grad_norm;   /**< the updated model's gradient norm before clipping */
     uint64_t mle_steps; /**< maximum-likelihood steps so far, this one included */
     uint64_t d_steps;   /**< discriminator steps so far */

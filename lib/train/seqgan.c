@@ -20,6 +20,7 @@ gan_status gan_seqgan_options_init(gan_seqgan_options_t *o, size_t struct_size)
     o->clip_norm = 5.0;
     o->start_token = 0;
     o->seed = 42;
+    o->baseline = false;
     return GAN_OK;
 }
 
@@ -187,6 +188,9 @@ gan_status gan_seqgan_create(gan_seqgan_t **out, gan_model_t *g, gan_model_t *g_
         st = gan__sg_check_models(g, g_step, d, &sampler, &T, &V, who);
     if (st == GAN_OK)
         st = gan__sg_check_options(&config, V, who);
+    if (st == GAN_OK && config.baseline && g->batch < 2)
+        st = gan__fail(GAN_E_BATCH_SIZE, "%s: the reward baseline is the mean of the other "
+                       "sequences of the batch; G '%s' runs batches of 1", who, g->name);
     if (st != GAN_OK)
         return st;
     if (g_opt->model != g || d_opt->model != d)

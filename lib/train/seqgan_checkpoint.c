@@ -47,6 +47,7 @@ static void gan__sg_put(gan__sink *s, const void *obj, uint32_t tag)
         gan__sink_u64(s, t->d_steps);
         gan__sink_u64(s, t->pg_steps);
         gan__sink_u64(s, t->data_position);
+        gan__sink_u64(s, t->opts.baseline ? 1 : 0);
     }
 }
 
@@ -62,6 +63,7 @@ static gan_status gan__sg_get_trainer(gan__load *c, gan_seqgan_t *t)
     uint64_t count[4];
     for (int i = 0; i < 4; i++)
         count[i] = gan__read_u64(&c->r);
+    const uint64_t baseline = gan__read_u64(&c->r);
     if (c->r.short_read)
         return gan__fail_short(c);
     o.temperature = (float)temperature;
@@ -75,9 +77,14 @@ static gan_status gan__sg_get_trainer(gan__load *c, gan_seqgan_t *t)
                          "vocabulary of %d", c->what, (unsigned long long)start, (int)t->V);
     if (!rng_ok)
         return gan__fail(GAN_E_FORMAT, "the %s's random state is malformed", c->what);
+    if (baseline > 1 || (baseline && t->batch < 2))
+        return gan__fail(GAN_E_FORMAT, "the %s's baseline setting %llu is not 0 or 1, or "
+                         "needs a batch of 2 or more (this trainer's: %d)", c->what,
+                         (unsigned long long)baseline, (int)t->batch);
     if (c->apply) {
         o.rollouts = (int32_t)rollouts;
         o.start_token = (int32_t)start;
+        o.baseline = baseline == 1;
         t->opts = o;
         t->rng = rng;
         t->mle_steps = count[0];

@@ -266,6 +266,22 @@ static gan_status gan__sg_rewards(gan_seqgan_t *t, const char *who)
     return st;
 }
 
+/* Each reward Q[b][t] minus the mean of Q[b'][t] over the other rows b' of the batch. */
+static void gan__sg_subtract_baseline(gan_seqgan_t *t)
+{
+    const size_t T = (size_t)t->T;
+    const double others = (double)(t->batch - 1);
+    for (size_t j = 0; j < T; j++) {
+        double sum = 0.0;
+        for (int32_t b = 0; b < t->batch; b++)
+            sum += t->weights[(size_t)b * T + j];
+        for (int32_t b = 0; b < t->batch; b++) {
+            float *w = &t->weights[(size_t)b * T + j];
+            *w = (float)(*w - (sum - *w) / others);
+        }
+    }
+}
+
 gan_status gan_seqgan_pg_step(gan_seqgan_t *t, int32_t batch, gan_seqgan_stats_t *stats)
 {
     static const char who[] = "gan_seqgan_pg_step";
@@ -290,6 +306,8 @@ gan_status gan_seqgan_pg_step(gan_seqgan_t *t, int32_t batch, gan_seqgan_stats_t
         last += t->weights[(size_t)b * (size_t)t->T + (size_t)(t->T - 1)];
     s.reward = sum / (double)rows;
     s.d_fake = last / t->batch;
+    if (t->opts.baseline)
+        gan__sg_subtract_baseline(t);
     gan__seq_shift(t->g_in, t->fake, t->batch, t->T, t->opts.start_token);
     if ((st = gan__sg_g_update(t, t->fake, &s.g_loss, &s.grad_norm, who)) != GAN_OK)
         return st;
