@@ -4,8 +4,9 @@
  * sequences; a generator of the same shape is pre-trained on them by maximum likelihood,
  * the discriminator is pre-trained, and then adversarial rounds run (a policy-gradient
  * step of G, then D steps on fresh samples). From the pre-trained state saved in a
- * checkpoint, the MLE row trains on by maximum likelihood for the wall time the
- * adversarial phase took. Every row is the NLL-oracle: the oracle's mean per-token
+ * checkpoint, the MLE row trains on by maximum likelihood for the CPU time the
+ * adversarial phase took (CPU time, not wall time: a shared machine slows both alike
+ * only by luck). Every row is the NLL-oracle: the oracle's mean per-token
  * negative log-likelihood of 10,000 sequences sampled from the generator. The last line
  * is for scripts: nll_oracle floor=... random=... mle=... seqgan=... */
 #include <getopt.h>
@@ -45,11 +46,23 @@ typedef struct config {
     const char *pretrained; /* loaded when it exists, else written after G's pre-training */
 } config;
 
-static double now(void)
+static double seconds(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double now(void)
+{
+    return seconds(CLOCK_MONOTONIC);
+}
+
+/* The budget clock: the CPU time of every thread of the process, so that the MLE row
+ * gets the computation the adversarial phase used even on a shared machine. */
+static double cpu_now(void)
+{
+    return seconds(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void usage(void)
@@ -128,7 +141,7 @@ static double nll_oracle(gan_seqgan_t *t, gan_model_t *oracle, int32_t *buf, int
 }
 
 /* One epoch of maximum likelihood over the real data in a shuffled batch order; stops
- * early (returning the steps made) once @p deadline passes when it is > 0. */
+ * early (returning the steps made) once the CPU clock passes @p deadline when it is > 0. */
 static int32_t mle_epoch(gan_seqgan_t *t, const int32_t *real, const config *c,
                          uint64_t *order, double deadline, double *loss)
 {
@@ -146,7 +159,7 @@ static int32_t mle_epoch(gan_seqgan_t *t, const int32_t *real, const config *c,
         perm[i] = perm[j], perm[j] = x;
     }
     double sum = 0.0;
-    for (int32_t i = 0; i < batches && !(deadline > 0 && now() >= deadline); i++) {
+    for (int32_t i = 0; i < batches && !(deadline > 0 && cpu_now() >= deadline); i++) {
         CHECK(gan_seqgan_mle_step(t, real + (size_t)perm[i] * c->batch * c->steps, c->batch,
                                   &s));
         sum += s.g_loss;
@@ -278,37 +291,40 @@ int main(int argc, char **argv)
     /* Adversarial rounds, timed; the checkpoint keeps G's pre-training rate for MLE. */
     if (c.pg_lr > 0)
         CHECK(gan_optimizer_set(g_opt, GAN_OPT_LEARNING_RATE, c.pg_lr));
-    const double a0 = now();
-    double eval_seconds = 0.0; /* the progress lines' evaluations, off the clock */
+    const double a0 = now(), a0_cpu = cpu_now();
+    double eval_seconds = 0.0, eval_cpu = 0.0; /* the progress lines' evaluations, off the
+                                                 clocks */
     for (int32_t r = 0; r < c.adv_rounds; r++) {
         CHECK(gan_seqgan_pg_step(t, c.batch, &s));
         const double reward = s.reward;
         d_steps(t, real, &c, c.d_steps, &order, &s);
         if ((r + 1) % 5 == 0 || r + 1 == c.adv_rounds) {
-            const double e0 = now();
+            const double e0 = now(), e0_cpu = cpu_now();
             const double nll = nll_oracle(t, oracle, buf, c.n_eval < 2000 ? c.n_eval : 2000);
             eval_seconds += now() - e0;
+            eval_cpu += cpu_now() - e0_cpu;
             printf("adversarial round %d: reward %.3f, D real %.3f fake %.3f, nll_oracle "
                    "%.4f  [%.0f s]\n", (int)(r + 1), reward, s.d_real, s.d_fake, nll,
                    now() - t0);
         }
     }
     const double adv_seconds = now() - a0 - eval_seconds;
+    const double adv_cpu = cpu_now() - a0_cpu - eval_cpu;
     const double seqgan_nll = nll_oracle(t, oracle, buf, c.n_eval);
-    printf("SeqGAN: %d rounds in %.0f s, nll_oracle %.4f\n", (int)c.adv_rounds, adv_seconds,
-           seqgan_nll);
+    printf("SeqGAN: %d rounds in %.0f s (CPU %.0f s), nll_oracle %.4f\n", (int)c.adv_rounds,
+           adv_seconds, adv_cpu, seqgan_nll);
 
-    /* MLE for the same wall time from the pre-trained state, both clocks without the
+    /* MLE for the same CPU time from the pre-trained state, both without the
      * evaluations. */
     CHECK(gan_seqgan_load(t, ckpt));
     remove(ckpt);
-    const double m0 = now();
+    const double m0 = now(), m0_cpu = cpu_now();
     int32_t mle_steps = 0;
-    while (now() - m0 < adv_seconds)
-        mle_steps += mle_epoch(t, real, &c, &order, m0 + adv_seconds, &loss);
+    while (cpu_now() - m0_cpu < adv_cpu)
+        mle_steps += mle_epoch(t, real, &c, &order, m0_cpu + adv_cpu, &loss);
     const double mle_nll = nll_oracle(t, oracle, buf, c.n_eval);
-    printf("MLE: %d more steps in %.0f s, nll_oracle %.4f\n", (int)mle_steps, now() - m0,
-           mle_nll);
+    printf("MLE: %d more steps in %.0f s (CPU %.0f s), nll_oracle %.4f\n", (int)mle_steps,
+           now() - m0, cpu_now() - m0_cpu, mle_nll);
     printf("total %.0f s\n", now() - t0);
     printf("nll_oracle floor=%.4f random=%.4f mle=%.4f seqgan=%.4f\n", floor_nll,
            random_nll, mle_nll, seqgan_nll);
