@@ -71,7 +71,7 @@ static void usage(void)
             "usage: seqgan_oracle [--seed S] [--threads N] [--pretrain-epochs E]\n"
             "         [--d-pretrain STEPS] [--adv-rounds R] [--d-steps K] [--rollouts N]\n"
             "         [--batch B] [--real N] [--eval N] [--d-filter-scale X]\n"
-            "         [--g-lr LR] [--d-lr LR] [--pg-lr LR] [--baseline]\n"
+            "         [--g-lr LR] [--d-lr LR] [--pg-lr LR] [--reward-baseline]\n"
             "         [--pretrained FILE]\n");
     exit(2);
 }
@@ -88,7 +88,7 @@ static config parse(int argc, char **argv)
         {"d-pretrain", 1, 0, 'q'}, {"adv-rounds", 1, 0, 'a'}, {"d-steps", 1, 0, 'k'},
         {"rollouts", 1, 0, 'r'}, {"batch", 1, 0, 'b'}, {"real", 1, 0, 'n'},
         {"eval", 1, 0, 'e'}, {"d-filter-scale", 1, 0, 'f'}, {"g-lr", 1, 0, 'g'},
-        {"d-lr", 1, 0, 'd'}, {"pg-lr", 1, 0, 'l'}, {"baseline", 0, 0, 'B'},
+        {"d-lr", 1, 0, 'd'}, {"pg-lr", 1, 0, 'l'}, {"reward-baseline", 0, 0, 'B'},
         {"pretrained", 1, 0, 'P'}, {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {

@@ -39,6 +39,7 @@ typedef struct config {
     int32_t adv_rounds, d_steps, d_embed, eval, samples, baseline_steps;
     double d_filter_scale, g_lr, d_lr, pg_lr, temperature;
     uint64_t seed;
+    bool reward_baseline;
 } config;
 
 /* What a generator's 10,000 words give. */
@@ -120,7 +121,9 @@ static void usage(FILE *f, const config *c)
         "  --pg-lr X             G's rate in the adversarial rounds (default %g)\n"
         "  --temperature X       of sampling, in training and evaluation (default %g)\n"
         "  --baseline-steps N    the MLE baseline's steps (default: as many as fit in\n"
-        "                        the adversarial rounds' CPU time)\n",
+        "                        the adversarial rounds' CPU time)\n"
+        "  --reward-baseline     subtract the batch's mean reward (leave-one-out) from\n"
+        "                        each token's reward\n",
         c->words, MAX_LEN, (int)c->max_len, c->out, (unsigned long long)c->seed,
         (int)c->threads, (int)c->eval, (int)c->embed, (int)c->hidden, (int)c->batch,
         (int)c->mle_epochs, (int)c->d_pretrain, (int)c->adv_rounds, (int)c->d_steps,
@@ -144,7 +147,7 @@ static int parse(config *c, int argc, char **argv)
 {
     enum { WORDS = 1000, MAXLEN, OUT, RESUME, SEED, THREADS, SAMPLES, SAMPLES_OUT, EVAL,
            EMBED, HIDDEN, BATCH, EPOCHS, DPRE, ROUNDS, DSTEPS, ROLLOUTS, DEMBED, DSCALE,
-           GLR, DLR, PGLR, TEMP, BASE, HELP };
+           GLR, DLR, PGLR, TEMP, BASE, RBASE, HELP };
     static const struct option opts[] = {
         {"words", 1, NULL, WORDS}, {"max-len", 1, NULL, MAXLEN}, {"out", 1, NULL, OUT},
         {"resume", 1, NULL, RESUME}, {"seed", 1, NULL, SEED},
@@ -156,7 +159,8 @@ static int parse(config *c, int argc, char **argv)
         {"rollouts", 1, NULL, ROLLOUTS}, {"d-embed", 1, NULL, DEMBED},
         {"d-filter-scale", 1, NULL, DSCALE}, {"g-lr", 1, NULL, GLR},
         {"d-lr", 1, NULL, DLR}, {"pg-lr", 1, NULL, PGLR}, {"temperature", 1, NULL, TEMP},
-        {"baseline-steps", 1, NULL, BASE}, {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
+        {"baseline-steps", 1, NULL, BASE}, {"reward-baseline", 0, NULL, RBASE},
+        {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (config){.words = EX_DEFAULT_WORDS, .out = "out-words", .max_len = 10,
                   .threads = 2, .embed = 32, .hidden = 128, .batch = 64, .rollouts = 16,
                   .mle_epochs = 10, .d_pretrain = 1000, .adv_rounds = 100, .d_steps = 5,
@@ -195,6 +199,7 @@ static int parse(config *c, int argc, char **argv)
         case PGLR: ok = parse_double(optarg, 0, 10, &c->pg_lr); break;
         case TEMP: ok = parse_double(optarg, 0, 100, &c->temperature); break;
         case BASE: ok = ex_parse_int(optarg, 0, 100000000, &c->baseline_steps); break;
+        case RBASE: c->reward_baseline = true; break;
         case HELP: case 'h': usage(stdout, c); return -1;
         default: ok = false; break;
         }
@@ -245,6 +250,7 @@ static int build(run *r)
     o.temperature = (float)c->temperature;
     o.start_token = END;
     o.seed = c->seed + 200;
+    o.baseline = c->reward_baseline;
     CHECK(gan_seqgan_create(&r->t, r->g, r->g_step, r->d, r->g_opt, r->d_opt, &o));
     printf("G: embedding %d, LSTM %d, Dense %d; D: embedding %d, widths 1..%d, %d "
            "filters, highway, dropout 0.25; batch %d, %d rollouts, backend %s, %d "
