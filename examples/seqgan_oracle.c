@@ -42,7 +42,7 @@ typedef struct config {
     int32_t pretrain_epochs, d_pretrain, adv_rounds, d_steps, d_embed;
     double d_filter_scale;
     float g_lr, d_lr, pg_lr; /* pg_lr 0: G keeps g_lr in the adversarial rounds */
-    bool baseline;
+    bool baseline, fresh_adam;
     const char *pretrained; /* loaded when it exists, else written after G's pre-training */
 } config;
 
@@ -72,6 +72,7 @@ static void usage(void)
             "         [--d-pretrain STEPS] [--adv-rounds R] [--d-steps K] [--rollouts N]\n"
             "         [--batch B] [--real N] [--eval N] [--d-filter-scale X]\n"
             "         [--g-lr LR] [--d-lr LR] [--pg-lr LR] [--reward-baseline]\n"
+            "         [--fresh-adam]\n"
             "         [--pretrained FILE]\n");
     exit(2);
 }
@@ -89,6 +90,7 @@ static config parse(int argc, char **argv)
         {"rollouts", 1, 0, 'r'}, {"batch", 1, 0, 'b'}, {"real", 1, 0, 'n'},
         {"eval", 1, 0, 'e'}, {"d-filter-scale", 1, 0, 'f'}, {"g-lr", 1, 0, 'g'},
         {"d-lr", 1, 0, 'd'}, {"pg-lr", 1, 0, 'l'}, {"reward-baseline", 0, 0, 'B'},
+        {"fresh-adam", 0, 0, 'A'},
         {"pretrained", 1, 0, 'P'}, {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -108,6 +110,7 @@ static config parse(int argc, char **argv)
         case 'd': c.d_lr = (float)atof(optarg); break;
         case 'l': c.pg_lr = (float)atof(optarg); break;
         case 'B': c.baseline = true; break;
+        case 'A': c.fresh_adam = true; break;
         case 'P': c.pretrained = optarg; break;
         default: usage();
         }
@@ -291,6 +294,8 @@ int main(int argc, char **argv)
     /* Adversarial rounds, timed; the checkpoint keeps G's pre-training rate for MLE. */
     if (c.pg_lr > 0)
         CHECK(gan_optimizer_set(g_opt, GAN_OPT_LEARNING_RATE, c.pg_lr));
+    if (c.fresh_adam) /* pre-training's second moments would shrink the PG steps */
+        CHECK(gan_optimizer_reset(g_opt));
     const double a0 = now(), a0_cpu = cpu_now();
     double eval_seconds = 0.0, eval_cpu = 0.0; /* the progress lines' evaluations, off the
                                                  clocks */
