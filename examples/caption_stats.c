@@ -154,6 +154,16 @@ static void print_cuts(const ex_caption_cuts *cuts, const ex_morpho *m, const in
         printf("%5d %7.2f %7.2f  %7.2f %7.2f  %7.2f %7.2f\n", d, c[0][0], c[0][1],
                c[1][0] * DEG, c[1][1] * DEG, c[2][0], c[2][1]);
     }
+    /* For comparison, the cuts of all digits together, which the captions do not use. */
+    float *v = malloc(sizeof *v * (size_t)n), all[EX_CAPTION_ATTRS][2] = {{0}};
+    for (int a = 0; a < EX_CAPTION_ATTRS && v; a++) {
+        for (int32_t i = 0; i < n; i++)
+            v[i] = ex_caption_attr_value(&m[i], a);
+        ex_tertiles_fit(all[a], v, n);
+    }
+    free(v);
+    printf("  all %7.2f %7.2f  %7.2f %7.2f  %7.2f %7.2f\n", all[0][0], all[0][1],
+           all[1][0] * DEG, all[1][1] * DEG, all[2][0], all[2][1]);
     int32_t share[EX_CAPTION_ATTRS][EX_CAPTION_BINS] = {{0}};
     for (int32_t i = 0; i < n; i++) {
         int bin[EX_CAPTION_ATTRS];

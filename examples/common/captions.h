@@ -4,8 +4,8 @@
  *
  * Attributes. Captions use three: stroke thickness, slant and width (common/morpho.h).
  * Height is left out: MNIST digits are size-normalised into a 20-pixel box, and on
- * mnist-10k the bounding box is 20 rows high for over three quarters of the digits (the
- * quartiles are 20, 20, 20), so a "short" or "tall" bin would be noise.
+ * mnist-10k the bounding box is 20 rows high for 86 % of the digits (the quartiles are
+ * 20, 20, 20), so a "short" or "tall" bin would be noise.
  *
  * Bins. Each attribute has three bins, the tertiles of the training set, fitted per digit:
  * a "wide one" is wide for a one. Per-digit cuts are needed because the measures depend

@@ -5,7 +5,7 @@
  * - An image is (28, 28) row-major floats in [-1, 1], as libgan-io's datasets hand them
  *   out (byte p -> p / 127.5 - 1). Row 0 is the top, column 0 the left.
  * - Binarisation: a pixel is foreground when it is > EX_MORPHO_THRESHOLD (0), that is when
- *   its byte is >= 128, Morpho-MNIST's threshold.
+ *   its byte is >= 128, the middle of the byte range.
  * - Lengths are in pixels of the 28x28 image (Morpho-MNIST measures at 4x; this does not
  *   upsample, so thickness is coarser: a 1-pixel stroke measures about 1).
  *
