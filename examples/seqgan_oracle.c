@@ -271,7 +271,11 @@ int main(int argc, char **argv)
     double loss = 0.0;
     gan_seqgan_stats_t s = {.struct_size = sizeof s};
     if (c.pretrained && access(c.pretrained, F_OK) == 0) {
+        /* The models and optimizers keep what the file holds; a new trainer takes this
+         * run's settings (the file's are the run's that wrote it). */
         CHECK(gan_seqgan_load(t, c.pretrained));
+        gan_seqgan_destroy(t);
+        CHECK(gan_seqgan_create(&t, g, g_step, d, g_opt, d_opt, &o));
         printf("pre-trained state loaded from %s\n", c.pretrained);
     } else {
         pretrain(t, oracle, real, buf, &c, &order, t0);
