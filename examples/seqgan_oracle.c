@@ -143,6 +143,34 @@ static double nll_oracle(gan_seqgan_t *t, gan_model_t *oracle, int32_t *buf, int
     return nll;
 }
 
+/* G's own mean NLL per token of held-out oracle sequences (NLL-test): NLL-oracle rewards
+ * a G that samples only the oracle's likeliest sequences; this one punishes it. */
+static double nll_test(gan_model_t *g, const int32_t *heldout, int32_t n)
+{
+    double nll;
+    CHECK(gan_sequence_nll(g, 0, heldout, n, &nll));
+    return nll;
+}
+
+/* The NLL-oracle of G sampled at a lower temperature: how far sharpening G's
+ * distribution alone goes, without a discriminator (G_step gets G's parameters). */
+static double nll_oracle_at(gan_model_t *g, gan_model_t *g_step, gan_model_t *oracle,
+                            float temperature, uint64_t seed, int32_t *buf, const config *c)
+{
+    float *pg, *ps;
+    size_t ng, ns;
+    CHECK(gan_model_get_params(g, &pg, &ng));
+    CHECK(gan_model_get_params(g_step, &ps, &ns));
+    memcpy(ps, pg, ng * sizeof *pg);
+    gan_rng_t *rng;
+    CHECK(gan_rng_create(&rng, seed));
+    CHECK(gan_sequence_sample(g_step, rng, 0, temperature, c->steps, c->n_eval, buf));
+    gan_rng_destroy(rng);
+    double nll;
+    CHECK(gan_sequence_nll(oracle, 0, buf, c->n_eval, &nll));
+    return nll;
+}
+
 /* One epoch of maximum likelihood over the real data in a shuffled batch order; stops
  * early (returning the steps made) once the CPU clock passes @p deadline when it is > 0. */
 static int32_t mle_epoch(gan_seqgan_t *t, const int32_t *real, const config *c,
@@ -222,11 +250,13 @@ int main(int argc, char **argv)
     memcpy(ps, po, no * sizeof *po);
     int32_t *real = malloc((size_t)c.n_real * T * sizeof *real);
     int32_t *buf = malloc((size_t)c.n_eval * T * sizeof *buf);
-    if (!real || !buf)
+    int32_t *heldout = malloc((size_t)c.n_eval * T * sizeof *heldout);
+    if (!real || !buf || !heldout)
         return 1;
     gan_rng_t *rng;
     CHECK(gan_rng_create(&rng, c.seed + 17));
     CHECK(gan_sequence_sample(oracle_step, rng, 0, 1.0f, c.steps, c.n_real, real));
+    CHECK(gan_sequence_sample(oracle_step, rng, 0, 1.0f, c.steps, c.n_eval, heldout));
     double floor_nll;
     CHECK(gan_sequence_nll(oracle, 0, real, c.n_real, &floor_nll));
     printf("oracle: V %d, T %d, E = H = %d, weights N(0, 1), seed %llu; %d real sequences; "
@@ -287,7 +317,8 @@ int main(int argc, char **argv)
     printf("D pre-training: %d steps, loss %.4f (real %.3f, fake %.3f)  [%.0f s]\n",
            (int)c.d_pretrain, s.d_loss, s.d_real, s.d_fake, now() - d0);
     const double pretrained = nll_oracle(t, oracle, buf, c.n_eval);
-    printf("pre-trained G: nll_oracle %.4f  [%.0f s]\n", pretrained, now() - t0);
+    printf("pre-trained G: nll_oracle %.4f, nll_test %.4f  [%.0f s]\n", pretrained,
+           nll_test(g, heldout, c.n_eval), now() - t0);
     char ckpt[] = "/tmp/seqgan_oracle_XXXXXX";
     const int fd = mkstemp(ckpt);
     if (fd < 0)
@@ -320,8 +351,9 @@ int main(int argc, char **argv)
     const double adv_seconds = now() - a0 - eval_seconds;
     const double adv_cpu = cpu_now() - a0_cpu - eval_cpu;
     const double seqgan_nll = nll_oracle(t, oracle, buf, c.n_eval);
-    printf("SeqGAN: %d rounds in %.0f s (CPU %.0f s), nll_oracle %.4f\n", (int)c.adv_rounds,
-           adv_seconds, adv_cpu, seqgan_nll);
+    printf("SeqGAN: %d rounds in %.0f s (CPU %.0f s), nll_oracle %.4f, nll_test %.4f\n",
+           (int)c.adv_rounds, adv_seconds, adv_cpu, seqgan_nll,
+           nll_test(g, heldout, c.n_eval));
 
     /* MLE for the same CPU time from the pre-trained state, both without the
      * evaluations. */
@@ -332,8 +364,15 @@ int main(int argc, char **argv)
     while (cpu_now() - m0_cpu < adv_cpu)
         mle_steps += mle_epoch(t, real, &c, &order, m0_cpu + adv_cpu, &loss);
     const double mle_nll = nll_oracle(t, oracle, buf, c.n_eval);
-    printf("MLE: %d more steps in %.0f s (CPU %.0f s), nll_oracle %.4f\n", (int)mle_steps,
-           now() - m0, cpu_now() - m0_cpu, mle_nll);
+    printf("MLE: %d more steps in %.0f s (CPU %.0f s), nll_oracle %.4f, nll_test %.4f\n",
+           (int)mle_steps, now() - m0, cpu_now() - m0_cpu, mle_nll,
+           nll_test(g, heldout, c.n_eval));
+    static const float temperatures[] = {0.9f, 0.8f, 0.7f};
+    printf("MLE sampled at a lower temperature, nll_oracle:");
+    for (size_t k = 0; k < sizeof temperatures / sizeof *temperatures; k++)
+        printf(" %.1f: %.4f", (double)temperatures[k],
+               nll_oracle_at(g, g_step, oracle, temperatures[k], c.seed + 300 + k, buf, &c));
+    printf("\n");
     printf("total %.0f s\n", now() - t0);
     printf("nll_oracle floor=%.4f random=%.4f mle=%.4f seqgan=%.4f\n", floor_nll,
            random_nll, mle_nll, seqgan_nll);
@@ -349,5 +388,6 @@ int main(int argc, char **argv)
     gan_rng_destroy(rng);
     free(real);
     free(buf);
+    free(heldout);
     return 0;
 }
