@@ -163,12 +163,7 @@ static void test_resume_is_exact(void **state)
     remove(path);
 
     for (int i = 0; i < 4; i++) {
-        float *p1, *p2;
-        size_t n1, n2;
-        GT_OK(gan_model_get_params(straight.m[i], &p1, &n1));
-        GT_OK(gan_model_get_params(resumed.m[i], &p2, &n2));
-        assert_int_equal(n1, n2);
-        assert_memory_equal(p1, p2, n1 * sizeof *p1);
+        gt_same_params(straight.m[i], resumed.m[i]);
         uint64_t t1, t2;
         GT_OK(gan_optimizer_get_step_count(straight.o[i], &t1));
         GT_OK(gan_optimizer_get_step_count(resumed.o[i], &t2));
