@@ -61,7 +61,8 @@ static void expect_option_refused(gan_model_t *g, gan_model_t *d, gan_model_t *e
 static void test_create_errors(void **state)
 {
     (void)state;
-    gan_model_t *g = t2i_generator(&small, 1, NULL), *d = t2i_discriminator(&small, 0, 2, NULL);
+    gan_model_t *g = t2i_generator(&small, 1, NULL);
+    gan_model_t *d = t2i_discriminator(&small, 0, 2, NULL);
     gan_model_t *e = t2i_encoder(&small, 3, NULL);
     gan_optimizer_t *go = t2i_adam(g, 1e-3f), *dop = t2i_adam(d, 1e-3f);
     gan_optimizer_t *eo = t2i_adam(e, 1e-3f);
@@ -70,9 +71,12 @@ static void test_create_errors(void **state)
     GT_FAILS(gan_text2img_create(&t, NULL, d, e, go, dop, eo, NULL), GAN_E_INVALID_ARG,
              "G is NULL");
     assert_null(t);
-    GT_FAILS(gan_text2img_create(&t, g, NULL, e, go, dop, eo, NULL), GAN_E_INVALID_ARG, "D is");
-    GT_FAILS(gan_text2img_create(&t, g, d, NULL, go, dop, eo, NULL), GAN_E_INVALID_ARG, "E is");
-    GT_FAILS(gan_text2img_create(&t, g, d, e, NULL, dop, eo, NULL), GAN_E_INVALID_ARG, "g_opt");
+    GT_FAILS(gan_text2img_create(&t, g, NULL, e, go, dop, eo, NULL), GAN_E_INVALID_ARG,
+             "D is");
+    GT_FAILS(gan_text2img_create(&t, g, d, NULL, go, dop, eo, NULL), GAN_E_INVALID_ARG,
+             "E is");
+    GT_FAILS(gan_text2img_create(&t, g, d, e, NULL, dop, eo, NULL), GAN_E_INVALID_ARG,
+             "g_opt");
     GT_FAILS(gan_text2img_create(&t, g, d, e, go, NULL, eo, NULL), GAN_E_INVALID_ARG, "d_opt");
     GT_FAILS(gan_text2img_create(&t, g, g, e, go, dop, eo, NULL), GAN_E_INVALID_ARG,
              "G and D are the same model 'g'");
@@ -275,7 +279,8 @@ static void test_ids_without_embedding(void **state)
     gan_layer_t *l = NULL;
     gt_add(e, gan_layer_dense_create(&l, K, true), l);
     GT_OK(gan_model_build(e, B));
-    gan_model_t *g = t2i_generator(&small, 1, NULL), *d = t2i_discriminator(&small, 0, 2, NULL);
+    gan_model_t *g = t2i_generator(&small, 1, NULL);
+    gan_model_t *d = t2i_discriminator(&small, 0, 2, NULL);
     gan_optimizer_t *go = t2i_adam(g, 1e-3f), *dop = t2i_adam(d, 1e-3f);
     gan_text2img_t *t;
     GT_OK(gan_text2img_create(&t, g, d, e, go, dop, NULL, NULL));

@@ -112,7 +112,8 @@ static void set_params(gan_model_t *m, const float *v)
 static void test_gradients_are_the_losses(void **state)
 {
     (void)state;
-    const t2i_size s = {.V = 6, .T = GT, .K = GK, .Z = GZ, .side = GSIDE, .hidden = 8, .B = GB};
+    const t2i_size s = {.V = 6, .T = GT, .K = GK, .Z = GZ, .side = GSIDE, .hidden = 8,
+                        .B = GB};
     gan_model_t *g = t2i_generator(&s, 1, NULL), *d = t2i_discriminator(&s, 0, 2, NULL);
     gan_model_t *e = t2i_encoder(&s, 3, NULL);
     gan_optimizer_t *go = t2i_adam(g, 1e-2f), *dop = t2i_adam(d, 1e-2f);
@@ -216,7 +217,8 @@ static void picture(gt_rng *r, int q, float *x)
     const float level = (float)(0.2 + 0.5 * gt_uniform(r));
     for (int i = 0; i < SIDE; i++)
         for (int j = 0; j < SIDE; j++) {
-            const bool lit = (i >= SIDE / 2) == (q / 2 == 1) && (j >= SIDE / 2) == (q % 2 == 1);
+            const bool lit = (i >= SIDE / 2) == (q / 2 == 1) &&
+                             (j >= SIDE / 2) == (q % 2 == 1);
             x[i * SIDE + j] = (lit ? level : -0.8f) + (float)(0.1 * gt_uniform(r));
         }
 }

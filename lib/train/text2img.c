@@ -107,7 +107,8 @@ static gan_status gan__t2i_check_shapes(gan_text2img_t *t, const char *who)
     const size_t per = gan__shape_size(&gan__model_output(d, 0)->out);
     if (per > (size_t)INT32_MAX / (size_t)g->batch) /* the loss takes them as an int32_t */
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: batch %d of D '%s' makes more than %d "
-                         "logits (%zu per image)", who, (int)g->batch, d->name, INT32_MAX, per);
+                         "logits (%zu per image)", who, (int)g->batch, d->name, INT32_MAX,
+                         per);
     t->T = ein->d[0];
     t->K = k->d[0];
     t->Z = z->d[0];

@@ -81,7 +81,8 @@ static gan_status gan__t2i_d_update(gan_text2img_t *t, const float *images,
 {
     static const char skipped[] = "D and E were not updated";
     const bool train_e = t->e_opt != NULL;
-    const float *dins[GAN_MODEL_MAX_IO], **want = train_e ? dins : NULL, *phi, *fake[GAN_MODEL_MAX_IO];
+    const float *dins[GAN_MODEL_MAX_IO], *fake[GAN_MODEL_MAX_IO], *phi;
+    const float **want = train_e ? dins : NULL; /* D's input gradients: only E needs them */
     const size_t bk = (size_t)t->batch * (size_t)t->K;
     const double w = t->opts.wrong_weight;
     gan_status st = gan_model_zero_grad(t->d);
