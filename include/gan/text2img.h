@@ -44,7 +44,9 @@ extern "C" {
  * then one update of G. E learns from D's loss only, through D's gradient with respect
  * to its text input; G's loss does not train E (Reed et al. pre-train their encoder and
  * keep it fixed, StackGAN likewise: a G that could move the text vectors could make its
- * own task easier instead of drawing better). With e_opt NULL, E is frozen.
+ * own task easier instead of drawing better). With e_opt NULL, E is frozen. The
+ * mismatched pair is a real image with a wrong caption, as in the paper's algorithm 1
+ * (the authors' code pairs a wrong image with the right caption instead).
  *
  * All the trainer's memory is allocated at create from G's allocator; the step, encode
  * and generate calls allocate nothing.
@@ -64,8 +66,10 @@ typedef struct gan_text2img_options {
                                  paper's (the two "fake" kinds weighed by 1/2 each) */
     double interp_share;    /**< the share of G's batch whose text vectors are
                                  interpolations (GAN-INT), [0, 1]: the first
-                                 round(interp_share * B) rows. 0.5 (the reference
-                                 interpolates half of each batch); 0 is GAN-CLS alone */
+                                 round(interp_share * B) rows. 0.5: as many
+                                 interpolated rows (B/2) as the reference, which adds
+                                 them to G's batch where this trainer replaces rows
+                                 (doc/TRAINING.md); 0 is GAN-CLS alone */
     double interp_beta;     /**< beta of beta * phi(t_i) + (1 - beta) * phi(t_(i+1) mod B),
                                  [0, 1]; 0.5, the paper's */
     double label_smoothing; /**< D's target for real images with their captions is
