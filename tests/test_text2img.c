@@ -363,6 +363,41 @@ static void test_interpolation_shares(void **state)
         free(g_after[i]);
 }
 
+/* A fixed E (no e_opt) with BatchNorm and dropout runs in inference mode in the steps:
+ * its parameters and running statistics do not move, so it encodes as before. */
+static void test_fixed_encoder_is_untouched(void **state)
+{
+    (void)state;
+    int32_t dims = T;
+    gan_model_t *e = gt_model(&dims, 1);
+    gan_layer_t *l = NULL;
+    gt_add(e, gan_layer_embedding_sequence_create(&l, V, 4), l);
+    gt_add(e, gan_layer_flatten_create(&l), l);
+    gt_add(e, gan_layer_dense_create(&l, K, true), l);
+    gt_add(e, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
+    gt_add(e, gan_layer_dropout_create(&l, 0.5f), l);
+    GT_OK(gan_model_build(e, B));
+    gan_model_t *g = t2i_generator(&small, 1, NULL);
+    gan_model_t *d = t2i_discriminator(&small, 0, 2, NULL);
+    gan_optimizer_t *go = t2i_adam(g, 1e-3f), *dop = t2i_adam(d, 1e-3f);
+    gan_text2img_t *t;
+    GT_OK(gan_text2img_create(&t, g, d, e, go, dop, NULL, NULL));
+    float images[B * IMAGE], before[B * K], after[B * K];
+    int32_t captions[B * T];
+    batch(6, images, captions, NULL);
+    GT_OK(gan_text2img_encode(t, captions, B, before));
+    for (int k = 0; k < 3; k++)
+        GT_OK(gan_text2img_step(t, images, captions, NULL, B, NULL));
+    GT_OK(gan_text2img_encode(t, captions, B, after));
+    assert_memory_equal(before, after, sizeof before);
+    bool training;
+    GT_OK(gan_model_get_training(e, &training));
+    assert_true(training);
+    gan_text2img_destroy(t);
+    gt_gan_destroy(NULL, go, dop, g, d);
+    gan_model_destroy(e);
+}
+
 /* Encoding is E in inference mode, any n; generating from captions is generating from
  * their vectors; latents drawn by generate are those sample_latent would draw. */
 static void test_encode_and_generate(void **state)
@@ -557,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_ids_without_embedding),
         cmocka_unit_test(test_wrong_defaults_to_rotation),
         cmocka_unit_test(test_interpolation_shares),
+        cmocka_unit_test(test_fixed_encoder_is_untouched),
         cmocka_unit_test(test_encode_and_generate),
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_checkpoint_mismatch),

@@ -148,8 +148,10 @@ GAN_API gan_status gan_text2img_create(gan_text2img_t **out, gan_model_t *g,
 GAN_API void gan_text2img_destroy(gan_text2img_t *trainer);
 
 /**
- * @brief One step: an update of D and E, then one of G. All three models run in training
- *        mode; the modes they had are restored afterwards.
+ * @brief One step: an update of D and E, then one of G. G, D and a trained E run in
+ *        training mode, a fixed E (e_opt NULL) in inference mode, so that nothing of it
+ *        changes (BatchNorm running statistics, dropout streams); the modes they had are
+ *        restored afterwards.
  *
  *        D and E (Reed et al., algorithm 1): with phi = E(caption) and phi_w =
  *        E(wrong caption), D's loss is BCE(D(x, phi), 1) + wrong_weight BCE(D(x, phi_w),
@@ -157,10 +159,10 @@ GAN_API void gan_text2img_destroy(gan_text2img_t *trainer);
  *        (phi reaches G as a constant). Each D pass is differentiated and its gradient
  *        with respect to the text vector runs on into E: the wrong captions' pass first
  *        (E run on them, then its backward), then the right captions' two passes, whose
- *        gradients are summed for one backward of E run on the captions. One update of D
- *        and, with an e_opt, of E.
+ *        gradients are summed for one backward of E run on the captions (with e_opt NULL
+ *        E runs forward only). One update of D and, with an e_opt, of E.
  *
- *        G: phi = E(caption) again (E in training mode, not updated); the first
+ *        G: phi = E(caption) again (E not updated); the first
  *        round(interp_share B) rows get beta phi_i + (1 - beta) phi_(i+1) mod B (GAN-INT);
  *        fresh z; loss BCE(D(G(z, phi'), phi'), 1) through D frozen; one update of G.
  * @param images (batch, G's output shape) real images, e.g. in [-1, 1] for a tanh G.

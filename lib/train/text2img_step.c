@@ -204,12 +204,13 @@ gan_status gan_text2img_step(gan_text2img_t *t, const float *images, const int32
         st = gan__seq_check_ids(wrong, batch, t->T, t->vocab, "wrong", who);
     if (st != GAN_OK)
         return st;
-    /* A step trains (batch statistics, dropout) whatever mode the caller left. */
+    /* A step trains (batch statistics, dropout) whatever mode the caller left; a fixed E
+     * (no e_opt) runs in inference mode, so that nothing of it changes. */
     gan_model_t *const m[3] = {t->g, t->d, t->e};
     bool training[3];
     for (int i = 0; i < 3; i++) {
         training[i] = m[i]->training;
-        m[i]->training = true;
+        m[i]->training = i < 2 || t->e_opt;
     }
     gan_text2img_stats_t s = {.struct_size = sizeof s};
     st = gan__t2i_d_update(t, images, captions, wrong, &s, who);
