@@ -247,19 +247,23 @@ static gan_status cyclegan_life(counting *c, const char *ckpt, long *step_calls)
     return st;
 }
 
-/* CycleGAN steps allocate nothing; every failed allocation of its life, through the
- * models' allocator or the C library's, is GAN_E_NO_MEMORY and leaks nothing. */
-static void test_cyclegan_allocations(void **state)
+/* A trainer's life through the counting allocator, returning the first failure; the
+ * allocations of its steps into *step_calls. */
+typedef gan_status (*life_fn)(counting *c, const char *ckpt, long *step_calls);
+
+/* @p life allocates nothing in its steps, and each of its allocations, through the
+ * models' allocator or the C library's, failed in turn gives GAN_E_NO_MEMORY and leaks
+ * nothing; @p what names the run in the summary printed. */
+static void fail_every_allocation(life_fn life, const char *what)
 {
-    (void)state;
-    char ckpt[] = "/tmp/gan_cyclegan_alloc_XXXXXX";
+    char ckpt[] = "/tmp/gan_life_alloc_XXXXXX";
     int fd = mkstemp(ckpt);
     assert_true(fd >= 0);
     close(fd);
     counting probe = {0};
     long step_calls = -1;
     const long start = heap_calls, live = heap_live;
-    GT_OK(cyclegan_life(&probe, ckpt, &step_calls));
+    GT_OK(life(&probe, ckpt, &step_calls));
     const long heap_total = heap_calls - start;
     assert_int_equal(step_calls, 0);
     assert_int_equal(probe.live, 0);
@@ -268,7 +272,7 @@ static void test_cyclegan_allocations(void **state)
         counting c = {.fail_at = n <= probe.calls ? n : 0};
         if (n > probe.calls)
             heap_fail_at = heap_calls + (n - probe.calls);
-        gan_status st = cyclegan_life(&c, ckpt, &step_calls);
+        gan_status st = life(&c, ckpt, &step_calls);
         heap_fail_at = 0;
         if (st != GAN_E_NO_MEMORY)
             fail_msg("failing allocation %ld of %ld gave %d (%s)", n,
@@ -276,9 +280,17 @@ static void test_cyclegan_allocations(void **state)
         assert_int_equal(c.live, 0);
         assert_int_equal(heap_live, live);
     }
-    print_message("%ld + %ld heap allocations in a CycleGAN run, none in its steps, each "
-                  "failed in turn\n", probe.calls, heap_total);
+    print_message("%ld + %ld heap allocations in %s, none in its steps, each failed in "
+                  "turn\n", probe.calls, heap_total, what);
     unlink(ckpt);
+}
+
+/* CycleGAN steps allocate nothing; every failed allocation of its life is
+ * GAN_E_NO_MEMORY and leaks nothing. */
+static void test_cyclegan_allocations(void **state)
+{
+    (void)state;
+    fail_every_allocation(cyclegan_life, "a CycleGAN run");
 }
 
 /* Text-to-image networks through the counting allocator, on 3 token ids, text vectors of
@@ -326,7 +338,7 @@ static gan_status build_t2i_net(counting *c, int which, gan_model_t **out)
 
 /* A text-to-image trainer's life: three networks, three Adams, a trainer, two steps (the
  * wrong captions rotated, then given), encoding, drawing 5 images (more than a batch),
- * a save and a load. */
+ * a save and a load; encoding and drawing count as steps. */
 static gan_status text2img_life(counting *c, const char *ckpt, long *step_calls)
 {
     gan_model_t *m[3] = {NULL};
@@ -369,39 +381,12 @@ static gan_status text2img_life(counting *c, const char *ckpt, long *step_calls)
     return st;
 }
 
-/* Text-to-image steps, encoding and drawing allocate nothing; every failed allocation of
- * its life, through the models' allocator or the C library's, is GAN_E_NO_MEMORY and
- * leaks nothing. */
+/* Text-to-image steps, encoding and drawing allocate nothing; every failed allocation
+ * of its life is GAN_E_NO_MEMORY and leaks nothing. */
 static void test_text2img_allocations(void **state)
 {
     (void)state;
-    char ckpt[] = "/tmp/gan_text2img_alloc_XXXXXX";
-    int fd = mkstemp(ckpt);
-    assert_true(fd >= 0);
-    close(fd);
-    counting probe = {0};
-    long step_calls = -1;
-    const long start = heap_calls, live = heap_live;
-    GT_OK(text2img_life(&probe, ckpt, &step_calls));
-    const long heap_total = heap_calls - start;
-    assert_int_equal(step_calls, 0);
-    assert_int_equal(probe.live, 0);
-    assert_int_equal(heap_live, live);
-    for (long n = 1; n <= probe.calls + heap_total; n++) {
-        counting c = {.fail_at = n <= probe.calls ? n : 0};
-        if (n > probe.calls)
-            heap_fail_at = heap_calls + (n - probe.calls);
-        gan_status st = text2img_life(&c, ckpt, &step_calls);
-        heap_fail_at = 0;
-        if (st != GAN_E_NO_MEMORY)
-            fail_msg("failing allocation %ld of %ld gave %d (%s)", n,
-                     probe.calls + heap_total, (int)st, gan_last_error());
-        assert_int_equal(c.live, 0);
-        assert_int_equal(heap_live, live);
-    }
-    print_message("%ld + %ld heap allocations in a text-to-image run, none in its steps, "
-                  "encoding or drawing, each failed in turn\n", probe.calls, heap_total);
-    unlink(ckpt);
+    fail_every_allocation(text2img_life, "a text-to-image run");
 }
 
 int main(void)
