@@ -305,14 +305,6 @@ static void make(sg_rig *r)
     sg_rig_make(r, V, T, B, 21, &o, NULL);
 }
 
-static void temp_path(char *path, size_t size)
-{
-    snprintf(path, size, "/tmp/gan_test_seqgan_XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-}
-
 static void test_resume_is_exact(void **state)
 {
     (void)state;
@@ -323,7 +315,7 @@ static void test_resume_is_exact(void **state)
     run(&straight, &data, 20, &s1);
 
     char path[64];
-    temp_path(path, sizeof path);
+    gt_temp_path(path, sizeof path, "seqgan");
     data = 0;
     make(&first);
     run(&first, &data, 10, &s2);
@@ -366,7 +358,7 @@ static void test_checkpoint_mismatch(void **state)
 {
     (void)state;
     char path[64];
-    temp_path(path, sizeof path);
+    gt_temp_path(path, sizeof path, "seqgan");
     sg_rig r, other;
     make(&r);
     GT_OK(gan_seqgan_save(r.t, path));

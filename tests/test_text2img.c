@@ -451,14 +451,6 @@ static void test_encode_and_generate(void **state)
     t2i_rig_free(&b);
 }
 
-static void temp_path(char *path, size_t size)
-{
-    snprintf(path, size, "/tmp/gan_test_text2img_XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-}
-
 static void run(t2i_rig *r, int from, int to, gan_text2img_stats_t *s)
 {
     float images[B * IMAGE];
@@ -491,7 +483,7 @@ static void test_resume_is_exact(void **state)
     make(&straight);
     run(&straight, 0, 10, &s1);
     char path[64];
-    temp_path(path, sizeof path);
+    gt_temp_path(path, sizeof path, "text2img");
     make(&first);
     run(&first, 0, 5, &s2);
     GT_OK(gan_text2img_set_data_position(first.t, 5));
@@ -527,8 +519,8 @@ static void test_checkpoint_mismatch(void **state)
 {
     (void)state;
     char trained[64], fixed[64];
-    temp_path(trained, sizeof trained);
-    temp_path(fixed, sizeof fixed);
+    gt_temp_path(trained, sizeof trained, "text2img");
+    gt_temp_path(fixed, sizeof fixed, "text2img");
     t2i_rig with_e, without_e, other;
     t2i_rig_make(&with_e, &small, 3, true, 1e-3f, NULL, NULL);
     t2i_rig_make(&without_e, &small, 4, false, 1e-3f, NULL, NULL);

@@ -2,8 +2,10 @@
 #include "test_util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void gt_expect_failure(gan_status got, gan_status want, const char *needle,
                        const char *expr)
@@ -193,4 +195,12 @@ static void gt_count_free(void *user, void *p)
 gan_allocator_t gt_counting_allocator(long *calls)
 {
     return (gan_allocator_t){sizeof(gan_allocator_t), gt_count_alloc, gt_count_free, calls};
+}
+
+void gt_temp_path(char *path, size_t size, const char *name)
+{
+    snprintf(path, size, "/tmp/gan_test_%s_XXXXXX", name);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
 }

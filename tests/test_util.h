@@ -80,6 +80,9 @@ void gt_check_gradient(double (*loss)(void *ctx), void *ctx, const char *name,
 /* A malloc'ed copy of n floats (never NULL: the test fails instead). */
 float *gt_copy_floats(const float *src, size_t n);
 
+/* An empty file made by mkstemp from "/tmp/gan_test_<name>_XXXXXX" into @p path. */
+void gt_temp_path(char *path, size_t size, const char *name);
+
 /* Assert that two models' parameter arenas are equal bit for bit. */
 void gt_same_params(gan_model_t *a, gan_model_t *b);
 
