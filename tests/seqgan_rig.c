@@ -5,23 +5,11 @@
 
 #include "test_util.h"
 
-static gan_model_t *sg_model(int32_t T, uint64_t seed, const gan_allocator_t *alloc,
-                             const char *name)
-{
-    gan_model_options_t o;
-    GT_OK(gan_model_options_init(&o, sizeof o));
-    o.seed = seed;
-    o.allocator = alloc;
-    o.name = name;
-    gan_model_t *m = NULL;
-    GT_OK(gan_model_create(&m, &T, 1, &o));
-    return m;
-}
-
 gan_model_t *sg_generator(int32_t V, int32_t T, int32_t E, int32_t H, int32_t batch,
                           bool step, uint64_t seed, const gan_allocator_t *alloc)
 {
-    gan_model_t *m = sg_model(step ? 1 : T, seed, alloc, step ? "g_step" : "g");
+    const int32_t dims = step ? 1 : T;
+    gan_model_t *m = gt_model_named(&dims, 1, seed, alloc, step ? "g_step" : "g");
     gan_recurrent_options_t o;
     GT_OK(gan_recurrent_options_init(&o, sizeof o));
     o.hidden = H;
@@ -38,7 +26,7 @@ gan_model_t *sg_generator(int32_t V, int32_t T, int32_t E, int32_t H, int32_t ba
 gan_model_t *sg_discriminator(int32_t V, int32_t T, int32_t E, int32_t H, int32_t batch,
                               uint64_t seed, const gan_allocator_t *alloc)
 {
-    gan_model_t *m = sg_model(T, seed, alloc, "d");
+    gan_model_t *m = gt_model_named(&T, 1, seed, alloc, "d");
     gan_recurrent_options_t o;
     GT_OK(gan_recurrent_options_init(&o, sizeof o));
     o.hidden = H;

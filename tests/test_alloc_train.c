@@ -1,7 +1,8 @@
-/* Memory discipline of whole training runs: every allocation of a GAN trainer's and a
- * CycleGAN trainer's life (build, optimizers, trainer, steps, save, load) is failed in
- * turn, through the model allocator and through the C library's, and each gives
- * GAN_E_NO_MEMORY with nothing leaked; the steps allocate nothing.
+/* Memory discipline of whole training runs: every allocation of a GAN trainer's, a
+ * CycleGAN trainer's and a text-to-image trainer's life (build, optimizers, trainer,
+ * steps, save, load) is failed in turn, through the model allocator and through the C
+ * library's, and each gives GAN_E_NO_MEMORY with nothing leaked; the steps allocate
+ * nothing.
  *
  * Linked with -Wl,--wrap for malloc and friends (alloc_rig.h). */
 #include "alloc_rig.h"
@@ -246,19 +247,23 @@ static gan_status cyclegan_life(counting *c, const char *ckpt, long *step_calls)
     return st;
 }
 
-/* CycleGAN steps allocate nothing; every failed allocation of its life, through the
- * models' allocator or the C library's, is GAN_E_NO_MEMORY and leaks nothing. */
-static void test_cyclegan_allocations(void **state)
+/* A trainer's life through the counting allocator, returning the first failure; the
+ * allocations of its steps into *step_calls. */
+typedef gan_status (*life_fn)(counting *c, const char *ckpt, long *step_calls);
+
+/* @p life allocates nothing in its steps, and each of its allocations, through the
+ * models' allocator or the C library's, failed in turn gives GAN_E_NO_MEMORY and leaks
+ * nothing; @p what names the run in the summary printed. */
+static void fail_every_allocation(life_fn life, const char *what)
 {
-    (void)state;
-    char ckpt[] = "/tmp/gan_cyclegan_alloc_XXXXXX";
+    char ckpt[] = "/tmp/gan_life_alloc_XXXXXX";
     int fd = mkstemp(ckpt);
     assert_true(fd >= 0);
     close(fd);
     counting probe = {0};
     long step_calls = -1;
     const long start = heap_calls, live = heap_live;
-    GT_OK(cyclegan_life(&probe, ckpt, &step_calls));
+    GT_OK(life(&probe, ckpt, &step_calls));
     const long heap_total = heap_calls - start;
     assert_int_equal(step_calls, 0);
     assert_int_equal(probe.live, 0);
@@ -267,7 +272,7 @@ static void test_cyclegan_allocations(void **state)
         counting c = {.fail_at = n <= probe.calls ? n : 0};
         if (n > probe.calls)
             heap_fail_at = heap_calls + (n - probe.calls);
-        gan_status st = cyclegan_life(&c, ckpt, &step_calls);
+        gan_status st = life(&c, ckpt, &step_calls);
         heap_fail_at = 0;
         if (st != GAN_E_NO_MEMORY)
             fail_msg("failing allocation %ld of %ld gave %d (%s)", n,
@@ -275,9 +280,113 @@ static void test_cyclegan_allocations(void **state)
         assert_int_equal(c.live, 0);
         assert_int_equal(heap_live, live);
     }
-    print_message("%ld + %ld heap allocations in a CycleGAN run, none in its steps, each "
-                  "failed in turn\n", probe.calls, heap_total);
+    print_message("%ld + %ld heap allocations in %s, none in its steps, each failed in "
+                  "turn\n", probe.calls, heap_total, what);
     unlink(ckpt);
+}
+
+/* CycleGAN steps allocate nothing; every failed allocation of its life is
+ * GAN_E_NO_MEMORY and leaks nothing. */
+static void test_cyclegan_allocations(void **state)
+{
+    (void)state;
+    fail_every_allocation(cyclegan_life, "a CycleGAN run");
+}
+
+/* Text-to-image networks through the counting allocator, on 3 token ids, text vectors of
+ * 4, latents of 4 and 1x4x4 images: E (0) EmbeddingSequence(5, 3) -> Flatten -> Dense(4);
+ * G (1) Concat(latent, text) -> Dense(16) -> BatchNorm -> LeakyReLU -> Dense(16) -> Tanh
+ * -> Reshape; D (2) Flatten(image), Concat(it, text) -> Dense(8) -> LeakyReLU -> Dropout
+ * -> Dense(1). */
+static gan_status build_t2i_net(counting *c, int which, gan_model_t **out)
+{
+    const int32_t ids = 3, four = 4, image[3] = {1, 4, 4};
+    gan_model_t *m;
+    gan_status st = which == 0 ? counted_model(c, &ids, 1, &m)
+                    : counted_model(c, which == 1 ? &four : image, which == 1 ? 1 : 3, &m);
+    gan_layer_t *l = NULL;
+    if (st == GAN_OK && which > 0)
+        st = gan_model_add_input(m, &four, 1, NULL);
+    if (which == 0)
+        add_layer(m, &st, gan_layer_embedding_sequence_create(&l, 5, 3), &l);
+    if (which != 1)
+        add_layer(m, &st, gan_layer_flatten_create(&l), &l);
+    if (which > 0) {
+        const int32_t nodes[2] = {which == 1 ? GAN_MODEL_INPUT(0) : 0, GAN_MODEL_INPUT(1)};
+        const gan_status created = gan_layer_concat_create(&l);
+        if (st == GAN_OK)
+            st = created != GAN_OK ? created : gan_model_connect(m, l, nodes, 2, NULL);
+        if (created == GAN_OK && st != GAN_OK)
+            gan_layer_destroy(l);
+    }
+    const int32_t units = which == 0 ? 4 : which == 1 ? 16 : 8;
+    add_layer(m, &st, gan_layer_dense_create(&l, units, true), &l);
+    if (which == 1)
+        add_layer(m, &st, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), &l);
+    if (which > 0)
+        add_layer(m, &st, gan_layer_leaky_relu_create(&l, 0.2f), &l);
+    if (which == 2)
+        add_layer(m, &st, gan_layer_dropout_create(&l, 0.3f), &l);
+    if (which > 0)
+        add_layer(m, &st, gan_layer_dense_create(&l, which == 1 ? 16 : 1, true), &l);
+    if (which == 1) {
+        add_layer(m, &st, gan_layer_tanh_create(&l), &l);
+        add_layer(m, &st, gan_layer_reshape_create(&l, image, 3), &l);
+    }
+    return build_or_destroy(m, st, out);
+}
+
+/* A text-to-image trainer's life: three networks, three Adams, a trainer, two steps (the
+ * wrong captions rotated, then given), encoding, drawing 5 images (more than a batch),
+ * a save and a load; encoding and drawing count as steps. */
+static gan_status text2img_life(counting *c, const char *ckpt, long *step_calls)
+{
+    gan_model_t *m[3] = {NULL};
+    gan_optimizer_t *o[3] = {NULL};
+    gan_text2img_t *t = NULL;
+    gan_status st = GAN_OK;
+    for (int i = 0; i < 3 && st == GAN_OK; i++)
+        st = build_t2i_net(c, i, &m[i]);
+    for (int i = 0; i < 3 && st == GAN_OK; i++)
+        st = gan_optimizer_adam_create(&o[i], m[i], 2e-4f, 0.5f, 0.999f, 1e-8f);
+    if (st == GAN_OK)
+        st = gan_text2img_create(&t, m[1], m[2], m[0], o[1], o[2], o[0], NULL);
+    float images[4 * 16], vectors[5 * 4], out[5 * 16];
+    int32_t captions[5 * 3], wrong[4 * 3];
+    for (int i = 0; i < 5 * 3; i++)
+        captions[i] = i % 5;
+    for (int i = 0; i < 4 * 3; i++)
+        wrong[i] = (i + 2) % 5;
+    for (int i = 0; i < 4 * 16; i++)
+        images[i] = (float)(i % 5) / 2.5f - 1.0f;
+    const long before = c->calls, heap_before = heap_calls;
+    for (int i = 0; st == GAN_OK && i < 2; i++)
+        st = gan_text2img_step(t, images, captions, i ? wrong : NULL, 4, NULL);
+    if (st == GAN_OK)
+        st = gan_text2img_encode(t, captions, 5, vectors);
+    if (st == GAN_OK)
+        st = gan_text2img_generate(t, captions, 5, NULL, out);
+    if (st == GAN_OK)
+        st = gan_text2img_generate_from_vectors(t, vectors, 5, NULL, out);
+    *step_calls = (c->calls - before) + (heap_calls - heap_before);
+    if (st == GAN_OK)
+        st = gan_text2img_save(t, ckpt);
+    if (st == GAN_OK)
+        st = gan_text2img_load(t, ckpt);
+    gan_text2img_destroy(t);
+    for (int i = 0; i < 3; i++) {
+        gan_optimizer_destroy(o[i]);
+        gan_model_destroy(m[i]);
+    }
+    return st;
+}
+
+/* Text-to-image steps, encoding and drawing allocate nothing; every failed allocation
+ * of its life is GAN_E_NO_MEMORY and leaks nothing. */
+static void test_text2img_allocations(void **state)
+{
+    (void)state;
+    fail_every_allocation(text2img_life, "a text-to-image run");
 }
 
 int main(void)
@@ -286,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_every_failed_allocation_of_a_training_run),
         cmocka_unit_test(test_every_failed_heap_allocation_of_a_training_run),
         cmocka_unit_test(test_cyclegan_allocations),
+        cmocka_unit_test(test_text2img_allocations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

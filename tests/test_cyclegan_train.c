@@ -127,14 +127,6 @@ static void make(cg_rig *r)
     gan_lr_schedule_destroy(s);
 }
 
-static void temp_path(char *path, size_t size)
-{
-    snprintf(path, size, "/tmp/gan_test_cyclegan_XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-}
-
 static void test_resume_is_exact(void **state)
 {
     (void)state;
@@ -145,7 +137,7 @@ static void test_resume_is_exact(void **state)
     run(&straight, &da, &db, 7, &s1);
 
     char path[64];
-    temp_path(path, sizeof path);
+    gt_temp_path(path, sizeof path, "cyclegan");
     da = 3;
     db = 4;
     make(&first);
@@ -163,12 +155,7 @@ static void test_resume_is_exact(void **state)
     remove(path);
 
     for (int i = 0; i < 4; i++) {
-        float *p1, *p2;
-        size_t n1, n2;
-        GT_OK(gan_model_get_params(straight.m[i], &p1, &n1));
-        GT_OK(gan_model_get_params(resumed.m[i], &p2, &n2));
-        assert_int_equal(n1, n2);
-        assert_memory_equal(p1, p2, n1 * sizeof *p1);
+        gt_same_params(straight.m[i], resumed.m[i]);
         uint64_t t1, t2;
         GT_OK(gan_optimizer_get_step_count(straight.o[i], &t1));
         GT_OK(gan_optimizer_get_step_count(resumed.o[i], &t2));
@@ -187,7 +174,7 @@ static void test_checkpoint_mismatch(void **state)
 {
     (void)state;
     char path[64];
-    temp_path(path, sizeof path);
+    gt_temp_path(path, sizeof path, "cyclegan");
     cg_rig r, other;
     make(&r);
     GT_OK(gan_cyclegan_save(r.t, path));
@@ -214,7 +201,7 @@ static void test_checkpoint_mismatch(void **state)
     GT_OK(gan_trainer_create(&pair, r.m[0], r.m[3], r.o[0], r.o[3], NULL));
     GT_FAILS(gan_trainer_load(pair, path), GAN_E_FORMAT, "unknown section 'FMDL'");
     char pair_path[64];
-    temp_path(pair_path, sizeof pair_path);
+    gt_temp_path(pair_path, sizeof pair_path, "cyclegan");
     GT_OK(gan_trainer_save(pair, pair_path));
     GT_FAILS(gan_cyclegan_load(r.t, pair_path), GAN_E_FORMAT, pair_path);
     gan_trainer_destroy(pair);

@@ -305,14 +305,6 @@ static void make(sg_rig *r)
     sg_rig_make(r, V, T, B, 21, &o, NULL);
 }
 
-static void temp_path(char *path, size_t size)
-{
-    snprintf(path, size, "/tmp/gan_test_seqgan_XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-}
-
 static void test_resume_is_exact(void **state)
 {
     (void)state;
@@ -323,7 +315,7 @@ static void test_resume_is_exact(void **state)
     run(&straight, &data, 20, &s1);
 
     char path[64];
-    temp_path(path, sizeof path);
+    gt_temp_path(path, sizeof path, "seqgan");
     data = 0;
     make(&first);
     run(&first, &data, 10, &s2);
@@ -347,14 +339,8 @@ static void test_resume_is_exact(void **state)
     }
     remove(path);
     gan_model_t *a[2] = {straight.g, straight.d}, *b[2] = {resumed.g, resumed.d};
-    for (int i = 0; i < 2; i++) {
-        float *p1, *p2;
-        size_t n1, n2;
-        GT_OK(gan_model_get_params(a[i], &p1, &n1));
-        GT_OK(gan_model_get_params(b[i], &p2, &n2));
-        assert_int_equal(n1, n2);
-        assert_memory_equal(p1, p2, n1 * sizeof *p1);
-    }
+    for (int i = 0; i < 2; i++)
+        gt_same_params(a[i], b[i]);
     assert_memory_equal(&s1, &s2, sizeof s1);
     assert_int_equal(s2.mle_steps, 7);
     assert_int_equal(s2.d_steps, 7);
@@ -372,7 +358,7 @@ static void test_checkpoint_mismatch(void **state)
 {
     (void)state;
     char path[64];
-    temp_path(path, sizeof path);
+    gt_temp_path(path, sizeof path, "seqgan");
     sg_rig r, other;
     make(&r);
     GT_OK(gan_seqgan_save(r.t, path));
@@ -391,28 +377,12 @@ static void test_checkpoint_mismatch(void **state)
     sg_rig_free(&r);
 }
 
-/* A counting allocator for every model: the trainer allocates at create, never in a
- * step or while sampling. */
-static long calls;
-static void *count_alloc(void *user, size_t size, size_t alignment)
-{
-    (void)user;
-    calls++;
-    void *p = NULL;
-    return posix_memalign(&p, alignment < sizeof(void *) ? sizeof(void *) : alignment,
-                          size ? size : 1) == 0 ? p : NULL;
-}
-
-static void count_free(void *user, void *p)
-{
-    (void)user;
-    free(p);
-}
-
+/* The trainer allocates at create, never in a step or while sampling. */
 static void test_steps_do_not_allocate(void **state)
 {
     (void)state;
-    const gan_allocator_t a = {sizeof a, count_alloc, count_free, NULL};
+    long calls = 0;
+    const gan_allocator_t a = gt_counting_allocator(&calls);
     sg_rig r;
     sg_rig_make(&r, V, T, B, 13, NULL, &a);
     int32_t real[B * T], out[2 * B * T];

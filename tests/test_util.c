@@ -2,8 +2,10 @@
 #include "test_util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void gt_expect_failure(gan_status got, gan_status want, const char *needle,
                        const char *expr)
@@ -72,10 +74,17 @@ gan_model_t *gt_model(const int32_t *dims, int32_t ndim)
 
 gan_model_t *gt_model_seeded(const int32_t *dims, int32_t ndim, uint64_t seed)
 {
+    return gt_model_named(dims, ndim, seed, NULL, "test");
+}
+
+gan_model_t *gt_model_named(const int32_t *dims, int32_t ndim, uint64_t seed,
+                            const gan_allocator_t *alloc, const char *name)
+{
     gan_model_options_t o;
     GT_OK(gan_model_options_init(&o, sizeof o));
     o.seed = seed;
-    o.name = "test";
+    o.allocator = alloc;
+    o.name = name;
     gan_model_t *m = NULL;
     GT_OK(gan_model_create(&m, dims, ndim, &o));
     return m;
@@ -156,4 +165,42 @@ float *gt_copy_floats(const float *src, size_t n)
     if (n)
         memcpy(dst, src, n * sizeof *dst);
     return dst;
+}
+
+void gt_same_params(gan_model_t *a, gan_model_t *b)
+{
+    float *p, *q;
+    size_t n, m;
+    GT_OK(gan_model_get_params(a, &p, &n));
+    GT_OK(gan_model_get_params(b, &q, &m));
+    assert_int_equal(n, m);
+    assert_memory_equal(p, q, n * sizeof *p);
+}
+
+static void *gt_count_alloc(void *user, size_t size, size_t alignment)
+{
+    long *calls = user;
+    void *p = NULL;
+    ++*calls;
+    return posix_memalign(&p, alignment < sizeof(void *) ? sizeof(void *) : alignment,
+                          size ? size : 1) == 0 ? p : NULL;
+}
+
+static void gt_count_free(void *user, void *p)
+{
+    (void)user;
+    free(p);
+}
+
+gan_allocator_t gt_counting_allocator(long *calls)
+{
+    return (gan_allocator_t){sizeof(gan_allocator_t), gt_count_alloc, gt_count_free, calls};
+}
+
+void gt_temp_path(char *path, size_t size, const char *name)
+{
+    snprintf(path, size, "/tmp/gan_test_%s_XXXXXX", name);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
 }

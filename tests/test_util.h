@@ -54,6 +54,9 @@ void gt_add_layer(gan_model_t *m, gan_status create_status, gan_layer_t *const *
 gan_model_t *gt_model(const int32_t *dims, int32_t ndim);
 /* The same with another seed. */
 gan_model_t *gt_model_seeded(const int32_t *dims, int32_t ndim, uint64_t seed);
+/* The same with an allocator (NULL: the C library's) and a name. */
+gan_model_t *gt_model_named(const int32_t *dims, int32_t ndim, uint64_t seed,
+                            const gan_allocator_t *alloc, const char *name);
 
 /* Destroy a trainer, then its optimizers, then its models (each may be NULL). */
 void gt_gan_destroy(gan_trainer_t *trainer, gan_optimizer_t *g_opt, gan_optimizer_t *d_opt,
@@ -76,6 +79,16 @@ void gt_check_gradient(double (*loss)(void *ctx), void *ctx, const char *name,
 
 /* A malloc'ed copy of n floats (never NULL: the test fails instead). */
 float *gt_copy_floats(const float *src, size_t n);
+
+/* An empty file made by mkstemp from "/tmp/gan_test_<name>_XXXXXX" into @p path. */
+void gt_temp_path(char *path, size_t size, const char *name);
+
+/* Assert that two models' parameter arenas are equal bit for bit. */
+void gt_same_params(gan_model_t *a, gan_model_t *b);
+
+/* A model allocator (posix_memalign and free) that adds 1 to *@p calls at every
+ * allocation: what a test of "no allocation after create" counts. */
+gan_allocator_t gt_counting_allocator(long *calls);
 
 /* Per-sample element count of a model's input or last layer's output. */
 size_t gt_input_size(const gan_model_t *m);

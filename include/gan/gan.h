@@ -40,5 +40,6 @@
 #include <gan/train.h>
 #include <gan/cyclegan.h>
 #include <gan/seqgan.h>
+#include <gan/text2img.h>
 
 #endif /* GAN_GAN_H */

@@ -44,3 +44,26 @@ gan_status gan__options_read(void *dst, size_t known_size, const void *src,
     memcpy(dst, &known_size, sizeof known_size);
     return GAN_OK;
 }
+
+gan_status gan__stats_check(const void *stats, const char *who)
+{
+    size_t size;
+    if (!stats)
+        return GAN_OK;
+    memcpy(&size, stats, sizeof size);
+    if (size < sizeof size)
+        return gan__fail(GAN_E_INVALID_ARG, "%s: set stats->struct_size first", who);
+    return GAN_OK;
+}
+
+void gan__stats_copy(void *dst, const void *src, size_t known_size)
+{
+    size_t size;
+    if (!dst)
+        return;
+    memcpy(&size, dst, sizeof size);
+    if (size > known_size)
+        size = known_size;
+    memcpy(dst, src, size);
+    memcpy(dst, &size, sizeof size);
+}

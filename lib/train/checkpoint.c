@@ -246,8 +246,9 @@ static const char *gan__optional_feature(uint32_t tag)
     return tag == GAN__TAG_EMA ? "EMA" : tag == GAN__TAG_POOL ? "replay" : NULL;
 }
 
-static gan__ckpt_doc gan__trainer_doc(gan_trainer_t *t)
+static gan__ckpt_doc gan__trainer_doc(void *trainer)
 {
+    gan_trainer_t *t = trainer;
     gan__ckpt_doc doc = {.what = gan__section_what, .optional = gan__optional_feature,
                          .put = gan__put_payload, .get = gan__get_payload, .obj = t,
                          .alloc = &t->alloc};
@@ -257,22 +258,12 @@ static gan__ckpt_doc gan__trainer_doc(gan_trainer_t *t)
 
 gan_status gan_trainer_save(gan_trainer_t *t, const char *path)
 {
-    static const char who[] = "gan_trainer_save";
-    gan_status st = gan__ckpt_args(who, t, path);
-    if (st != GAN_OK)
-        return st;
-    const gan__ckpt_doc doc = gan__trainer_doc(t);
-    return gan__ckpt_named(gan__ckpt_save(&doc, path), who, path);
+    return gan__ckpt_public("gan_trainer_save", t, path, gan__trainer_doc, true);
 }
 
 gan_status gan_trainer_load(gan_trainer_t *t, const char *path)
 {
-    static const char who[] = "gan_trainer_load";
-    gan_status st = gan__ckpt_args(who, t, path);
-    if (st != GAN_OK)
-        return st;
-    const gan__ckpt_doc doc = gan__trainer_doc(t);
-    return gan__ckpt_named(gan__ckpt_load(&doc, path), who, path);
+    return gan__ckpt_public("gan_trainer_load", t, path, gan__trainer_doc, false);
 }
 
 gan_status gan_trainer_set_data_position(gan_trainer_t *t, uint64_t position)

@@ -175,10 +175,11 @@ gan_status gan__ckpt_save(const gan__ckpt_doc *doc, const char *path);
  * GAN_E_NO_MEMORY). */
 gan_status gan__ckpt_load(const gan__ckpt_doc *doc, const char *path);
 
-/* The public save and load calls' argument check: a NULL trainer, a NULL or empty path
- * is GAN_E_INVALID_ARG, named after @p who. */
-gan_status gan__ckpt_args(const char *who, const void *trainer, const char *path);
-/* Prefix a failure @p st of @p who on @p path with "who: 'path'"; returns @p st. */
-gan_status gan__ckpt_named(gan_status st, const char *who, const char *path);
+/* A trainer's public save (@p save) or load: a NULL trainer, a NULL or empty path is
+ * GAN_E_INVALID_ARG named after @p who; otherwise the document @p doc makes of the
+ * trainer is saved to or loaded from @p path, a failure's message prefixed with
+ * "who: 'path'". */
+gan_status gan__ckpt_public(const char *who, void *trainer, const char *path,
+                            gan__ckpt_doc (*doc)(void *trainer), bool save);
 
 #endif

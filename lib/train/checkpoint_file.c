@@ -197,8 +197,8 @@ static gan_status gan__expect_section(const gan__ckpt_doc *doc, uint32_t tag, bo
         }
     const char *feature = doc->optional ? doc->optional(tag) : NULL;
     if (feature)
-        return gan__fail(GAN_E_FORMAT, "the checkpoint has a %s, this trainer has %s off",
-                         doc->what(tag), feature);
+        return gan__fail(GAN_E_FORMAT, "the checkpoint has the %s section, and this "
+                         "trainer has %s off", doc->what(tag), feature);
     return gan__fail(GAN_E_FORMAT, "unknown section '%s'", gan__tag_str(tag).s);
 }
 
@@ -363,16 +363,14 @@ gan_status gan__ckpt_load(const gan__ckpt_doc *doc, const char *path)
     return st;
 }
 
-gan_status gan__ckpt_args(const char *who, const void *trainer, const char *path)
+gan_status gan__ckpt_public(const char *who, void *trainer, const char *path,
+                            gan__ckpt_doc (*doc)(void *trainer), bool save)
 {
     if (!trainer || !path || !path[0])
         return gan__fail(GAN_E_INVALID_ARG, "%s: %s", who, !trainer ? "trainer is NULL"
                          : !path ? "path is NULL" : "path is empty");
-    return GAN_OK;
-}
-
-gan_status gan__ckpt_named(gan_status st, const char *who, const char *path)
-{
+    const gan__ckpt_doc d = doc(trainer);
+    gan_status st = save ? gan__ckpt_save(&d, path) : gan__ckpt_load(&d, path);
     if (st != GAN_OK)
         gan__error_prefix("%s: '%s'", who, path);
     return st;

@@ -169,8 +169,9 @@ static gan_status gan__cg_get(gan__load *c, void *obj, uint32_t tag)
 }
 
 /* Models first, so an architecture mismatch is what a load reports first. */
-static gan__ckpt_doc gan__cg_doc(gan_cyclegan_t *t)
+static gan__ckpt_doc gan__cg_doc(void *trainer)
 {
+    gan_cyclegan_t *t = trainer;
     gan__ckpt_doc doc = {.what = gan__cg_what, .optional = gan__cg_optional,
                          .put = gan__cg_put, .get = gan__cg_get, .obj = t,
                          .alloc = &t->alloc};
@@ -188,20 +189,10 @@ static gan__ckpt_doc gan__cg_doc(gan_cyclegan_t *t)
 
 gan_status gan_cyclegan_save(gan_cyclegan_t *t, const char *path)
 {
-    static const char who[] = "gan_cyclegan_save";
-    gan_status st = gan__ckpt_args(who, t, path);
-    if (st != GAN_OK)
-        return st;
-    const gan__ckpt_doc doc = gan__cg_doc(t);
-    return gan__ckpt_named(gan__ckpt_save(&doc, path), who, path);
+    return gan__ckpt_public("gan_cyclegan_save", t, path, gan__cg_doc, true);
 }
 
 gan_status gan_cyclegan_load(gan_cyclegan_t *t, const char *path)
 {
-    static const char who[] = "gan_cyclegan_load";
-    gan_status st = gan__ckpt_args(who, t, path);
-    if (st != GAN_OK)
-        return st;
-    const gan__ckpt_doc doc = gan__cg_doc(t);
-    return gan__ckpt_named(gan__ckpt_load(&doc, path), who, path);
+    return gan__ckpt_public("gan_cyclegan_load", t, path, gan__cg_doc, false);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/options.h"
 #include "gan/loss.h"
 #include "model.h"
 #include "optim/optimizer.h"
@@ -246,11 +247,12 @@ gan_status gan_cyclegan_step(gan_cyclegan_t *t, const float *a, const float *b,
     if (batch != t->batch)
         return gan__fail(GAN_E_BATCH_SIZE, "%s: the trainer runs batches of %d images of "
                          "each domain, got %d", who, (int)t->batch, (int)batch);
-    if (stats && stats->struct_size < sizeof(size_t))
-        return gan__fail(GAN_E_INVALID_ARG, "%s: set stats->struct_size first", who);
+    gan_status st = gan__stats_check(stats, who);
+    if (st != GAN_OK)
+        return st;
     gan_cyclegan_stats_t s = {.struct_size = sizeof s};
     double lr[2];
-    gan_status st = gan__cg_schedule(t, lr);
+    st = gan__cg_schedule(t, lr);
     if (st != GAN_OK)
         return st;
     s.g_learning_rate = lr[0];
@@ -281,10 +283,6 @@ gan_status gan_cyclegan_step(gan_cyclegan_t *t, const float *a, const float *b,
         return st;
     t->steps++;
     gan__cg_fill_stats(t, &terms, &s);
-    if (stats) {
-        size_t size = stats->struct_size < sizeof s ? stats->struct_size : sizeof s;
-        memcpy(stats, &s, size);
-        stats->struct_size = size;
-    }
+    gan__stats_copy(stats, &s, sizeof s);
     return GAN_OK;
 }

@@ -42,15 +42,6 @@ static gan_status gan__sg_check_options(const gan_seqgan_options_t *o, int32_t V
     return GAN_OK;
 }
 
-/* The vocabulary of @p m's first layer when it embeds token ids, else 0. */
-static int32_t gan__sg_embedded_vocab(const gan_model_t *m)
-{
-    const gan_layer_t *l = m->n_layers ? m->layers[0] : NULL;
-    if (!l || strcmp(l->ops->kind, "embedding_sequence") != 0 || l->out.ndim != 2)
-        return 0;
-    return (int32_t)(l->param[GAN_PARAM_WEIGHT].count / (size_t)l->out.d[1]);
-}
-
 /* G_step has G's layers: the same count, kinds and parameter counts, so that G's arena
  * copies into it as it is. */
 static gan_status gan__sg_same_layers(const gan_model_t *g, const gan_model_t *s,
@@ -112,7 +103,7 @@ static gan_status gan__sg_check_models(gan_model_t *g, gan_model_t *g_step, gan_
                          "per sequence, (1)", who, d->name, gan__shape_str(dout).s);
     const gan_model_t *emb[2] = {g, d};
     for (int k = 0; k < 2; k++) {
-        const int32_t v = gan__sg_embedded_vocab(emb[k]);
+        const int32_t v = gan__seq_embedded_vocab(emb[k]);
         if (v && v != *V)
             return gan__fail(GAN_E_SHAPE, "%s: %s '%s' embeds a vocabulary of %d tokens, G's "
                              "output has %d", who, k ? "D" : "G", emb[k]->name, (int)v,

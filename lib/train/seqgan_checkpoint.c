@@ -108,8 +108,9 @@ static gan_status gan__sg_get(gan__load *c, void *obj, uint32_t tag)
 }
 
 /* Models first, so an architecture mismatch is what a load reports first. */
-static gan__ckpt_doc gan__sg_doc(gan_seqgan_t *t)
+static gan__ckpt_doc gan__sg_doc(void *trainer)
 {
+    gan_seqgan_t *t = trainer;
     gan__ckpt_doc doc = {.what = gan__sg_what, .put = gan__sg_put, .get = gan__sg_get,
                          .obj = t, .alloc = &t->alloc};
     const uint32_t tags[] = {GAN__TAG_SG_G, GAN__TAG_SG_D, GAN__TAG_SG_GOPT,
@@ -121,20 +122,10 @@ static gan__ckpt_doc gan__sg_doc(gan_seqgan_t *t)
 
 gan_status gan_seqgan_save(gan_seqgan_t *t, const char *path)
 {
-    static const char who[] = "gan_seqgan_save";
-    gan_status st = gan__ckpt_args(who, t, path);
-    if (st != GAN_OK)
-        return st;
-    const gan__ckpt_doc doc = gan__sg_doc(t);
-    return gan__ckpt_named(gan__ckpt_save(&doc, path), who, path);
+    return gan__ckpt_public("gan_seqgan_save", t, path, gan__sg_doc, true);
 }
 
 gan_status gan_seqgan_load(gan_seqgan_t *t, const char *path)
 {
-    static const char who[] = "gan_seqgan_load";
-    gan_status st = gan__ckpt_args(who, t, path);
-    if (st != GAN_OK)
-        return st;
-    const gan__ckpt_doc doc = gan__sg_doc(t);
-    return gan__ckpt_named(gan__ckpt_load(&doc, path), who, path);
+    return gan__ckpt_public("gan_seqgan_load", t, path, gan__sg_doc, false);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/options.h"
 #include "gan/loss.h"
 #include "model.h"
 #include "optim/optimizer.h"
@@ -20,8 +21,9 @@ static gan_status gan__sg_args(const gan_seqgan_t *t, const void *real, bool nee
     if (batch != t->batch)
         return gan__fail(GAN_E_BATCH_SIZE, "%s: the trainer runs batches of %d sequences, "
                          "got %d", who, (int)t->batch, (int)batch);
-    if (stats && stats->struct_size < sizeof(size_t))
-        return gan__fail(GAN_E_INVALID_ARG, "%s: set stats->struct_size first", who);
+    gan_status st = gan__stats_check(stats, who);
+    if (st != GAN_OK)
+        return st;
     if (need_real)
         return gan__seq_check_ids(real, batch, t->T, t->V, "real", who);
     return GAN_OK;
@@ -33,11 +35,7 @@ static void gan__sg_stats(const gan_seqgan_t *t, gan_seqgan_stats_t *s,
     s->mle_steps = t->mle_steps;
     s->d_steps = t->d_steps;
     s->pg_steps = t->pg_steps;
-    if (out) {
-        size_t size = out->struct_size < sizeof *s ? out->struct_size : sizeof *s;
-        memcpy(out, s, size);
-        out->struct_size = size;
-    }
+    gan__stats_copy(out, s, sizeof *s);
 }
 
 /* The update of G on the token loss -(1/(B T)) sum w log p(labels) with t->weights,

@@ -83,6 +83,14 @@ gan_status gan__seq_check_step(gan_model_t *m, int32_t T, const char *role,
     return GAN_OK;
 }
 
+int32_t gan__seq_embedded_vocab(const gan_model_t *m)
+{
+    const gan_layer_t *l = m->n_layers ? m->layers[0] : NULL;
+    if (!l || strcmp(l->ops->kind, "embedding_sequence") != 0 || l->out.ndim != 2)
+        return 0;
+    return (int32_t)(l->param[GAN_PARAM_WEIGHT].count / (size_t)l->out.d[1]);
+}
+
 gan_status gan__seq_check_ids(const int32_t *ids, int32_t n, int32_t T, int32_t V,
                               const char *what, const char *who)
 {

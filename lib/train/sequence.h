@@ -36,6 +36,11 @@ gan_status gan__seq_check_whole(const gan_model_t *m, const char *role, const ch
 gan_status gan__seq_check_step(gan_model_t *m, int32_t T, const char *role,
                                const char *who, gan__seq_sampler *s);
 
+/* The vocabulary of @p m's first layer when it embeds token ids (an
+ * EmbeddingSequence), else 0: a model's ids can then be checked before it runs. Every
+ * layer kind that looks ids up in a table (a bag of words too) belongs here. */
+int32_t gan__seq_embedded_vocab(const gan_model_t *m);
+
 /* Every id of (n, T) @p ids in [0, V); the message names the sequence and position. */
 gan_status gan__seq_check_ids(const int32_t *ids, int32_t n, int32_t T, int32_t V,
                               const char *what, const char *who);

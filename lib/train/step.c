@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/options.h"
 #include "gan/loss.h"
 #include "train/labels.h"
 #include "train/latent.h"
@@ -454,8 +455,9 @@ gan_status gan_trainer_step(gan_trainer_t *t, const float *real, const int32_t *
     if (t->classes && !labels)
         return gan__fail(GAN_E_INVALID_ARG, "%s: the models are conditional and need the "
                          "real batch's labels", who);
-    if (stats && stats->struct_size < sizeof(size_t))
-        return gan__fail(GAN_E_INVALID_ARG, "%s: set stats->struct_size first", who);
+    gan_status st = gan__stats_check(stats, who);
+    if (st != GAN_OK)
+        return st;
     for (int32_t i = 0; t->classes && i < batch; i++)
         if (labels[i] < 0 || labels[i] >= t->classes)
             return gan__fail(GAN_E_OUT_OF_RANGE, "%s: label %d of sample %d is outside "
@@ -466,7 +468,7 @@ gan_status gan_trainer_step(gan_trainer_t *t, const float *real, const int32_t *
     const bool g_training = t->g->training, d_training = t->d->training;
     t->g->training = t->d->training = true;
     gan_step_stats_t s = {.struct_size = sizeof s};
-    gan_status st = gan__d_update(t, real, t->classes ? labels : NULL, &s);
+    st = gan__d_update(t, real, t->classes ? labels : NULL, &s);
     const int64_t d_steps = gan__hack_int(&t->hacks, GAN_HACK_D_STEPS);
     const bool reuse = gan__hack_int(&t->hacks, GAN_HACK_FRESH_G_LATENT) == 0;
     if (st == GAN_OK && t->d_updates % (uint64_t)d_steps == 0)
@@ -482,10 +484,6 @@ gan_status gan_trainer_step(gan_trainer_t *t, const float *real, const int32_t *
         s.warnings |= GAN_WARN_GRAD_EXPLODING;
     if (t->batch >= 2 && s.fake_spread < GAN__WARN_SPREAD) /* one sample has no spread */
         s.warnings |= GAN_WARN_COLLAPSE;
-    if (stats) {
-        size_t size = stats->struct_size < sizeof s ? stats->struct_size : sizeof s;
-        memcpy(stats, &s, size);
-        stats->struct_size = size;
-    }
+    gan__stats_copy(stats, &s, sizeof s);
     return GAN_OK;
 }
