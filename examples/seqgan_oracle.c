@@ -72,7 +72,7 @@ static void usage(void)
             "         [--d-pretrain STEPS] [--adv-rounds R] [--d-steps K] [--rollouts N]\n"
             "         [--batch B] [--real N] [--eval N] [--d-filter-scale X]\n"
             "         [--g-lr LR] [--d-lr LR] [--pg-lr LR] [--reward-baseline]\n"
-            "         [--fresh-adam]\n"
+            "         [--keep-adam]\n"
             "         [--pretrained FILE]\n");
     exit(2);
 }
@@ -81,16 +81,16 @@ static config parse(int argc, char **argv)
 {
     config c = {.seed = 1, .threads = 2, .vocab = 5000, .steps = 20, .embed = 32,
                 .hidden = 32, .n_real = 10000, .n_eval = 10000, .batch = 64,
-                .rollouts = 16, .pretrain_epochs = 10, .d_pretrain = 200,
-                .adv_rounds = 12, .d_steps = 15, .d_embed = 64, .d_filter_scale = 1.0,
-                .g_lr = 0.01f, .d_lr = 1e-4f};
+                .rollouts = 16, .pretrain_epochs = 40, .d_pretrain = 500,
+                .adv_rounds = 30, .d_steps = 15, .fresh_adam = true, .d_embed = 64,
+                .d_filter_scale = 1.0, .g_lr = 0.01f, .d_lr = 1e-4f};
     static const struct option opts[] = {
         {"seed", 1, 0, 's'}, {"threads", 1, 0, 't'}, {"pretrain-epochs", 1, 0, 'p'},
         {"d-pretrain", 1, 0, 'q'}, {"adv-rounds", 1, 0, 'a'}, {"d-steps", 1, 0, 'k'},
         {"rollouts", 1, 0, 'r'}, {"batch", 1, 0, 'b'}, {"real", 1, 0, 'n'},
         {"eval", 1, 0, 'e'}, {"d-filter-scale", 1, 0, 'f'}, {"g-lr", 1, 0, 'g'},
         {"d-lr", 1, 0, 'd'}, {"pg-lr", 1, 0, 'l'}, {"reward-baseline", 0, 0, 'B'},
-        {"fresh-adam", 0, 0, 'A'},
+        {"keep-adam", 0, 0, 'A'},
         {"pretrained", 1, 0, 'P'}, {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -110,7 +110,7 @@ static config parse(int argc, char **argv)
         case 'd': c.d_lr = (float)atof(optarg); break;
         case 'l': c.pg_lr = (float)atof(optarg); break;
         case 'B': c.baseline = true; break;
-        case 'A': c.fresh_adam = true; break;
+        case 'A': c.fresh_adam = false; break;
         case 'P': c.pretrained = optarg; break;
         default: usage();
         }
@@ -329,7 +329,9 @@ int main(int argc, char **argv)
     /* Adversarial rounds, timed; the checkpoint keeps G's pre-training rate for MLE. */
     if (c.pg_lr > 0)
         CHECK(gan_optimizer_set(g_opt, GAN_OPT_LEARNING_RATE, c.pg_lr));
-    if (c.fresh_adam) /* pre-training's second moments would shrink the PG steps */
+    /* A fresh Adam for the policy gradient, as the reference's separate optimizer: the
+     * second moments of pre-training's far larger gradients would shrink its steps. */
+    if (c.fresh_adam)
         CHECK(gan_optimizer_reset(g_opt));
     const double a0 = now(), a0_cpu = cpu_now();
     double eval_seconds = 0.0, eval_cpu = 0.0; /* the progress lines' evaluations, off the
