@@ -39,7 +39,7 @@ typedef struct config {
     int32_t adv_rounds, d_steps, d_embed, eval, samples, baseline_steps;
     double d_filter_scale, g_lr, d_lr, pg_lr, temperature;
     uint64_t seed;
-    bool reward_baseline;
+    bool reward_baseline, keep_adam;
 } config;
 
 /* What a generator's 10,000 words give. */
@@ -123,7 +123,9 @@ static void usage(FILE *f, const config *c)
         "  --baseline-steps N    the MLE baseline's steps (default: as many as fit in\n"
         "                        the adversarial rounds' CPU time)\n"
         "  --reward-baseline     subtract the batch's mean reward (leave-one-out) from\n"
-        "                        each token's reward\n",
+        "                        each token's reward\n"
+        "  --keep-adam           the adversarial rounds go on with pre-training's Adam\n"
+        "                        state (default: a fresh one, as the reference)\n",
         c->words, MAX_LEN, (int)c->max_len, c->out, (unsigned long long)c->seed,
         (int)c->threads, (int)c->eval, (int)c->embed, (int)c->hidden, (int)c->batch,
         (int)c->mle_epochs, (int)c->d_pretrain, (int)c->adv_rounds, (int)c->d_steps,
@@ -147,7 +149,7 @@ static int parse(config *c, int argc, char **argv)
 {
     enum { WORDS = 1000, MAXLEN, OUT, RESUME, SEED, THREADS, SAMPLES, SAMPLES_OUT, EVAL,
            EMBED, HIDDEN, BATCH, EPOCHS, DPRE, ROUNDS, DSTEPS, ROLLOUTS, DEMBED, DSCALE,
-           GLR, DLR, PGLR, TEMP, BASE, RBASE, HELP };
+           GLR, DLR, PGLR, TEMP, BASE, RBASE, KEEPADAM, HELP };
     static const struct option opts[] = {
         {"words", 1, NULL, WORDS}, {"max-len", 1, NULL, MAXLEN}, {"out", 1, NULL, OUT},
         {"resume", 1, NULL, RESUME}, {"seed", 1, NULL, SEED},
@@ -160,6 +162,7 @@ static int parse(config *c, int argc, char **argv)
         {"d-filter-scale", 1, NULL, DSCALE}, {"g-lr", 1, NULL, GLR},
         {"d-lr", 1, NULL, DLR}, {"pg-lr", 1, NULL, PGLR}, {"temperature", 1, NULL, TEMP},
         {"baseline-steps", 1, NULL, BASE}, {"reward-baseline", 0, NULL, RBASE},
+        {"keep-adam", 0, NULL, KEEPADAM},
         {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (config){.words = EX_DEFAULT_WORDS, .out = "out-words", .max_len = 10,
                   .threads = 2, .embed = 32, .hidden = 128, .batch = 64, .rollouts = 16,
@@ -200,6 +203,7 @@ static int parse(config *c, int argc, char **argv)
         case TEMP: ok = parse_double(optarg, 0, 100, &c->temperature); break;
         case BASE: ok = ex_parse_int(optarg, 0, 100000000, &c->baseline_steps); break;
         case RBASE: c->reward_baseline = true; break;
+        case KEEPADAM: c->keep_adam = true; break;
         case HELP: case 'h': usage(stdout, c); return -1;
         default: ok = false; break;
         }
@@ -451,6 +455,11 @@ static int adversarial(run *r)
 {
     const config *c = &r->c;
     gan_seqgan_stats_t s = {.struct_size = sizeof s}, pg = s;
+    /* A fresh Adam for the policy gradient, as the reference's separate optimizer: the
+     * second moments of pre-training's far larger gradients would shrink its steps. A
+     * resumed run has the fresh one's state from its checkpoint. */
+    if (r->p == 0 && !c->keep_adam)
+        CHECK(gan_optimizer_reset(r->g_opt));
     CHECK(gan_optimizer_set(r->g_opt, GAN_OPT_LEARNING_RATE, c->pg_lr));
     for (; r->p < (uint64_t)c->adv_rounds;) {
         const double c0 = cpu();
