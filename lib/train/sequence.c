@@ -179,7 +179,7 @@ gan_status gan_sequence_sample(gan_model_t *model, gan_rng_t *rng, int32_t start
     if (start_token < 0 || start_token >= s.vocab)
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: start token %d is outside [0, %d)", who,
                          (int)start_token, (int)s.vocab);
-    size_t bytes = (size_t)s.batch * sizeof(float) + (size_t)s.vocab * sizeof(double);
+    size_t bytes = ((size_t)s.batch + (size_t)s.vocab) * sizeof(float);
     size_t tokens;
     if (!gan__mul_size((size_t)s.batch, (size_t)steps * sizeof(int32_t), &tokens))
         return gan__fail(GAN_E_NO_MEMORY, "%s: batch too large", who);
@@ -187,8 +187,8 @@ gan_status gan_sequence_sample(gan_model_t *model, gan_rng_t *rng, int32_t start
     if (!block)
         return gan__fail(GAN_E_NO_MEMORY, "%s: cannot allocate a batch of %d sequences",
                          who, (int)s.batch);
-    s.w = (double *)block;
-    s.in = (float *)(block + (size_t)s.vocab * sizeof(double));
+    s.w = (float *)block;
+    s.in = s.w + s.vocab;
     int32_t *batch_ids = (int32_t *)(block + bytes);
     const bool training = model->training;
     model->training = false;
