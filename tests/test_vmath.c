@@ -189,6 +189,32 @@ static void test_max_and_sum(void **state)
     assert_true(gan__vmaxf(neg, 2) == -2.0f);
 }
 
+/* The first non-finite value wherever it sits (block edges included); FLT_MAX and
+ * subnormals are finite. */
+static void test_find_nonfinite(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    float x[N];
+    for (size_t i = 0; i < N; i++)
+        x[i] = i % 3 ? FLT_MAX : -FLT_TRUE_MIN;
+    assert_int_equal(gan__vfind_nonfinite(x, N), N);
+    assert_int_equal(gan__vfind_nonfinite(x, 0), 0);
+    static const size_t at[] = {0, 1, 255, 256, 257, 511, 512, N - 1};
+    const float bad[] = {NAN, INFINITY, -INFINITY};
+    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+        for (size_t b = 0; b < 3; b++) {
+            const float keep = x[at[k]];
+            x[at[k]] = bad[b];
+            if (at[k] + 3 < N)
+                x[N - 1] = NAN; /* a later one does not count */
+            assert_int_equal(gan__vfind_nonfinite(x, N), at[k]);
+            assert_int_equal(gan__vfind_nonfinite(x, at[k]), at[k]);
+            x[at[k]] = keep;
+            x[N - 1] = (N - 1) % 3 ? FLT_MAX : -FLT_TRUE_MIN;
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_special_values),
         cmocka_unit_test(test_position_independent),
         cmocka_unit_test(test_max_and_sum),
+        cmocka_unit_test(test_find_nonfinite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

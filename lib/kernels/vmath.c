@@ -1,4 +1,5 @@
-/* Float exp, tanh and sigmoid over arrays, and a row's max and double sum. */
+/* Float exp, tanh and sigmoid over arrays, and a row's max, first non-finite value and
+ * double sum. */
 #include "kernels/vmath.h"
 
 #include <math.h>
@@ -127,6 +128,23 @@ GAN__CLONES float gan__vmaxf(const float *x, size_t n)
     for (size_t k = 1; k < GAN__LANES; k++)
         top = m[k] > top ? m[k] : top;
     return top;
+}
+
+/* A block at a time: whether any value's exponent field is all ones, an OR over the block
+ * that vectorises, and only then where. */
+GAN__CLONES size_t gan__vfind_nonfinite(const float *x, size_t n)
+{
+    const uint32_t ones = 0x7f800000u;
+    for (size_t k = 0; k < n; k += 256) {
+        const size_t m = n - k < 256 ? n - k : 256;
+        uint32_t bad = 0;
+        for (size_t j = 0; j < m; j++)
+            bad |= (gan__bits(x[k + j]) & ones) == ones;
+        for (size_t j = 0; bad && j < m; j++)
+            if ((gan__bits(x[k + j]) & ones) == ones)
+                return k + j;
+    }
+    return n;
 }
 
 GAN__CLONES double gan__vsumd(const float *x, size_t n)

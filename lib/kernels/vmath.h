@@ -1,6 +1,6 @@
-/* Float exp, tanh and sigmoid over arrays, plus the max and the double sum of a row:
- * branch-free loops the compiler vectorises, for the softmax, the sampler and the
- * recurrent gates. Every function gives the same bits for the same input whatever the
+/* Float exp, tanh and sigmoid over arrays, plus a row's max, its first non-finite value
+ * and its double sum: branch-free loops the compiler vectorises, for the softmax, the
+ * sampler, the recurrent gates and the losses' input checks. Every function gives the same bits for the same input whatever the
  * CPU and wherever the element sits in the array, so a row computed in chunks equals
  * the row computed whole. y may be x (in place); no other overlap. */
 #ifndef GAN_KERNELS_VMATH_H
@@ -20,6 +20,9 @@ void gan__vsigmoidf(float *y, const float *x, size_t n);
 
 /* The largest of x(n), n >= 1, all finite. */
 float gan__vmaxf(const float *x, size_t n);
+
+/* The index of the first infinite or NaN value of x(n), or n if every one is finite. */
+size_t gan__vfind_nonfinite(const float *x, size_t n);
 
 /* The sum of x(n) in double, in a fixed order (16 running sums added pairwise): the same
  * n values give the same bits. */

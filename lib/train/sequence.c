@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "gan/loss.h"
 #include "gan/seqgan.h"
+#include "kernels/vmath.h"
 #include "layers/recurrent.h"
 #include "model.h"
 
@@ -125,10 +126,10 @@ gan_status gan__seq_draw(const gan__seq_sampler *s, gan__rng *rng, const float *
     const int32_t V = s->vocab;
     for (int32_t r = 0; r < rows; r++) {
         const float *x = logits + (size_t)r * (size_t)V;
-        for (int32_t j = 0; j < V; j++)
-            if (!isfinite(x[j]))
-                return gan__fail(GAN_E_NUMERIC, "%s: model '%s' gave logit %g for token %d "
-                                 "of row %d", who, s->m->name, (double)x[j], (int)j, (int)r);
+        const size_t j = gan__vfind_nonfinite(x, (size_t)V);
+        if (j < (size_t)V)
+            return gan__fail(GAN_E_NUMERIC, "%s: model '%s' gave logit %g for token %zu "
+                             "of row %d", who, s->m->name, (double)x[j], j, (int)r);
         /* One draw per row, 53 bits, as gan_categorical_sample(). */
         const double u = (double)(gan__rng_next(rng) >> 11) * 0x1.0p-53;
         ids[(size_t)r * stride] = gan__categorical_row(x, V, temperature, u, s->w);
