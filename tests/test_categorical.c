@@ -2,9 +2,11 @@
  * gan_categorical_sample(), which computes its weights chunk by chunk on the stack, and
  * gan__categorical_row(), which keeps them in a buffer (the SeqGAN trainer's and
  * gan_sequence_sample()'s), return the same id for the same row and uniform, across
- * chunk edges and at the ends of [0, 1). */
+ * chunk edges, past the chunk sums kept on the stack (16700 classes), and at the ends
+ * of [0, 1). */
 #include "test_util.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,7 @@ static int32_t cat_both(gan_rng_t *rng, const float *x, int32_t V, float tempera
 static void test_samplers_agree(void **state)
 {
     (void)state;
-    static const int32_t widths[] = {1, 2, 7, 255, 256, 257, 1000, 5000};
+    static const int32_t widths[] = {1, 2, 7, 255, 256, 257, 1000, 5000, 16700};
     static const float temperatures[] = {1.0f, 0.7f, 10.0f, 1e-3f};
     static const uint64_t ends[] = {0, 1u << 11, ~(uint64_t)0, ~(uint64_t)0 << 11 >> 1};
     gan_rng_t *rng;
@@ -101,6 +103,11 @@ static void test_chunk_edges_and_ends(void **state)
         x[j] = j <= 400 ? 0.0f : -1000.0f;
     assert_int_equal(cat_both(rng, x, V, 1.0f, ~(uint64_t)0, w), 400);
     assert_int_equal(cat_both(rng, x, V, 1.0f, 0, w), 0);
+    /* 1/T past FLT_MAX still scales exactly: logits FLT_TRUE_MIN apart at that temperature
+     * weigh 1 and e^-1, so the second takes u >= 1 / (1 + e^-1) = 0.731. */
+    const float pair[2] = {0.0f, -FLT_TRUE_MIN};
+    assert_int_equal(cat_both(rng, pair, 2, FLT_TRUE_MIN, (uint64_t)(0.72 * 0x1p64), w), 0);
+    assert_int_equal(cat_both(rng, pair, 2, FLT_TRUE_MIN, (uint64_t)(0.74 * 0x1p64), w), 1);
     gan_rng_destroy(rng);
 }
 

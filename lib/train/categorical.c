@@ -19,20 +19,32 @@
  * The weights are floats from gan__vexpf over chunks of GAN__CAT_CHUNK classes, each
  * chunk summed in double by gan__vsumd, and the running sum runs over the chunk sums:
  * the chunk where it first exceeds u * sum is found, then the class within it by a
- * running sum from the chunks before. gan__sample_row() recomputes the weights of a
- * chunk in a stack chunk, gan__categorical_row() keeps them all in its buffer; both run
+ * running sum from the chunks before. gan__sample_row() computes the weights chunk by
+ * chunk on the stack, gan__categorical_row() keeps them all in its buffer; both run
  * gan__categorical_pick(), so they return the same id for the same row and u. */
 #define GAN__CAT_CHUNK 256
 
-/* w(n) = e^((x(n) - top) / T), 1/T given, and their sum. The exponent is formed in
- * double (1/T may be past FLT_MAX) and floored at -104, where e^x is 0 in float. */
-GAN__CLONES static double gan__cat_weights(float *w, const float *x, size_t n, float top,
-                                           double inv_t)
+/* 1/T as two float factors: 1/T itself up to 2^64, else 2^64 and the rest, as 1/T can be
+ * past FLT_MAX (T >= FLT_TRUE_MIN: 1/T < 2^150). A factor 1 multiplies exactly. */
+typedef struct gan__cat_scale {
+    float a, b;
+} gan__cat_scale;
+
+static gan__cat_scale gan__cat_scale_of(double temperature)
 {
-    for (size_t j = 0; j < n; j++) {
-        const double a = ((double)x[j] - top) * inv_t;
-        w[j] = (float)(a > -104.0 ? a : -104.0);
-    }
+    const double inv_t = 1.0 / temperature;
+    if (inv_t < 0x1p64)
+        return (gan__cat_scale){(float)inv_t, 1.0f};
+    return (gan__cat_scale){0x1p64f, (float)(inv_t * 0x1p-64)};
+}
+
+/* w(n) = e^((x(n) - top) / T) and their sum. In float: the exponent's rounding changes a
+ * weight by under |exponent| ulps, and the weights that matter have small exponents. */
+GAN__CLONES static double gan__cat_weights(float *w, const float *x, size_t n, float top,
+                                           gan__cat_scale s)
+{
+    for (size_t j = 0; j < n; j++)
+        w[j] = (x[j] - top) * s.a * s.b;
     gan__vexpf(w, w, n);
     return gan__vsumd(w, n);
 }
@@ -52,27 +64,37 @@ static int32_t gan__cat_scan(const float *w, size_t n, double run, double target
     return (int32_t)last;
 }
 
-/* keep: w holds the whole row's weights (classes); else w is one chunk of scratch and
- * each chunk is computed again where it is needed. */
+/* keep: w holds the whole row's weights (classes); else w is one chunk of scratch, and
+ * only the chunk the target falls in is computed again. The first GAN__CAT_SUMS chunk
+ * sums are kept on the stack, the others computed again where they are needed. */
+#define GAN__CAT_SUMS 64
 static int32_t gan__categorical_pick(const float *x, int32_t classes, double temperature,
                                      double u, float *w, bool keep)
 {
     const size_t C = (size_t)classes;
     const float top = gan__vmaxf(x, C);
-    const double inv_t = 1.0 / temperature;
-    double sum = 0.0;
-    for (size_t k = 0; k < C; k += GAN__CAT_CHUNK) {
+    const gan__cat_scale scale = gan__cat_scale_of(temperature);
+    double sums[GAN__CAT_SUMS], sum = 0.0;
+    for (size_t c = 0, k = 0; k < C; c++, k += GAN__CAT_CHUNK) {
         const size_t n = C - k < GAN__CAT_CHUNK ? C - k : GAN__CAT_CHUNK;
-        sum += gan__cat_weights(keep ? w + k : w, x + k, n, top, inv_t);
+        const double s = gan__cat_weights(keep ? w + k : w, x + k, n, top, scale);
+        if (c < GAN__CAT_SUMS)
+            sums[c] = s;
+        sum += s;
     }
     const double target = u * sum;
     double run = 0.0;
-    for (size_t k = 0; k < C; k += GAN__CAT_CHUNK) {
+    for (size_t c = 0, k = 0; k < C; c++, k += GAN__CAT_CHUNK) {
         const size_t n = C - k < GAN__CAT_CHUNK ? C - k : GAN__CAT_CHUNK;
         float *wk = keep ? w + k : w;
-        const double s = keep ? gan__vsumd(wk, n) : gan__cat_weights(wk, x + k, n, top, inv_t);
-        if (target < run + s)
+        const double s = c < GAN__CAT_SUMS ? sums[c]
+                         : keep            ? gan__vsumd(wk, n)
+                                           : gan__cat_weights(wk, x + k, n, top, scale);
+        if (target < run + s) {
+            if (!keep)
+                gan__cat_weights(wk, x + k, n, top, scale);
             return (int32_t)k + gan__cat_scan(wk, n, run, target);
+        }
         run += s;
     }
     /* The last class of non-zero weight, from the end: the largest logit's weight is 1,
@@ -81,7 +103,7 @@ static int32_t gan__categorical_pick(const float *x, int32_t classes, double tem
         const size_t n = C - k < GAN__CAT_CHUNK ? C - k : GAN__CAT_CHUNK;
         float *wk = keep ? w + k : w;
         if (!keep)
-            gan__cat_weights(wk, x + k, n, top, inv_t);
+            gan__cat_weights(wk, x + k, n, top, scale);
         for (size_t j = n; j-- > 0;)
             if (wk[j] > 0.0f)
                 return (int32_t)(k + j);
