@@ -4,8 +4,8 @@
 
 #include <math.h>
 #include <stdint.h>
-#include <string.h>
 
+#include "core/bits.h"
 #include "core/clones.h"
 
 /* Each function is one loop over an inline element function with no branch: the ternaries
@@ -19,24 +19,10 @@
 #define GAN__EXP_LO -87.33654f         /* ln FLT_MIN: below, e^x is subnormal: 0 */
 #define GAN__TANH_SMALL 0.625f         /* Cephes' cut between the two tanh forms */
 
-static inline uint32_t gan__bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static inline float gan__from_bits(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 /* 2^n for n (two's complement in @p n) in [-127, 127]: its exponent field. */
 static inline float gan__pow2(uint32_t n)
 {
-    return gan__from_bits((n + 127u) << 23);
+    return gan__f32_from((n + 127u) << 23);
 }
 
 /* Cephes expf (S. Moshier): e^x = 2^n e^r, n = round(x / ln 2), r = x - n ln 2 in
@@ -60,7 +46,7 @@ static inline float gan__exp1(float x)
     p = p * z + r + 1.0f;
     /* n reaches 128 just below the overflow, past 2^127: scale by 2^(n - n/2) and
      * 2^(n/2), both normal; the first product is exact, so one rounding. */
-    const uint32_t k = gan__bits(t) - gan__bits(shifter);
+    const uint32_t k = gan__f32_bits(t) - gan__f32_bits(shifter);
     const uint32_t half = (k >> 1) | (k & 0x80000000u); /* floor(n / 2) */
     const float y = p * gan__pow2(k - half) * gan__pow2(half);
     const float big = x > GAN__EXP_HI ? INFINITY : y;
@@ -139,9 +125,9 @@ GAN__CLONES size_t gan__vfind_nonfinite(const float *x, size_t n)
         const size_t m = n - k < 256 ? n - k : 256;
         uint32_t bad = 0;
         for (size_t j = 0; j < m; j++)
-            bad |= (gan__bits(x[k + j]) & ones) == ones;
+            bad |= (gan__f32_bits(x[k + j]) & ones) == ones;
         for (size_t j = 0; bad && j < m; j++)
-            if ((gan__bits(x[k + j]) & ones) == ones)
+            if ((gan__f32_bits(x[k + j]) & ones) == ones)
                 return k + j;
     }
     return n;
