@@ -202,12 +202,17 @@ GAN_API gan_status gan_latent_slerp(const float *a, const float *b, int32_t dim,
  * @brief Draw one class id per row from softmax(logits / temperature): the next token
  *        of a sequence generator (SeqGAN's samples and rollouts). Row i gives
  *        ids[i] = j with probability p_j = e^(x_j / T) / sum_k e^(x_k / T).
- *        Algorithm (reproducible bit for bit for a seed): per row, in double,
- *        w_j = exp((x_j - max_k x_k) / T), S = sum_j w_j in index order, one draw
- *        u = (next 64-bit output >> 11) * 2^-53 in [0, 1) from @p rng, and the id is the
- *        first j with w_0 + ... + w_j > u * S (the last j with w_j > 0 if rounding leaves
- *        none). Exactly one draw per row, whatever the class count, so n rows at once
- *        give the same ids as n calls of one row. T = 1 samples the model's softmax;
+ *        Algorithm (reproducible bit for bit for a seed, on every CPU: the exp is the
+ *        library's own): per row, float weights w_j = e^((x_j - max_k x_k) / T) (the
+ *        exponent in float, a Cephes-style expf within 2 ulp, 0 below e^-87.3); the
+ *        classes in chunks of 256, each chunk's weights summed in double in a fixed
+ *        order, S the sum of the chunk sums in chunk order; one draw
+ *        u = (next 64-bit output >> 11) * 2^-53 in [0, 1) from @p rng; the id is in the
+ *        first chunk whose sum takes the running sum of chunk sums past u * S, at the
+ *        first j there where that running sum plus w of the chunk up to j passes u * S
+ *        (the chunk's last j with w_j > 0 if rounding leaves none). Exactly one draw per
+ *        row, whatever the class count, so n rows at once give the same ids as n calls
+ *        of one row. T = 1 samples the model's softmax;
  *        T -> 0 tends to the argmax (a tiny T such as 1e-6 gives it, ties shared between
  *        the tied classes); a large T tends to uniform.
  * @param rng the generator (gan_rng_create()); advanced by n draws on success.

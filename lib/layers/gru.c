@@ -1,9 +1,9 @@
 /* GRU over a sequence (T, F) -> (T, hidden) or (hidden): PyTorch's nn.GRU equations,
  * weight layout and gate order (r, z, n). */
-#include <math.h>
 #include <string.h>
 
 #include "kernels/elementwise.h"
+#include "kernels/vmath.h"
 #include "layers/recurrent.h"
 
 /* After the recurrent head of the saved buffer (layers/recurrent.h), for a batch of N:
@@ -42,7 +42,8 @@ static size_t gan__gru_workspace_floats(const gan_layer_t *l, int32_t batch)
 
 /* One step of N rows: gi (row stride ldg) holds x W_ih^T + b_ih and becomes r, z, n; gh
  * (N, 3H) holds h_prev W_hh^T + b_hh. n = tanh(gi_n + r gh_n), h = n + z (h_prev - n).
- * The whole-sequence pass and a stateful pass of one step both run exactly this. */
+ * Per row, each nonlinearity is one vector call over its gate block. The whole-sequence
+ * pass and a stateful pass of one step both run exactly this. */
 static void gan__gru_cell(float *gi, size_t ldg, const float *gh, const float *h_prev,
                           size_t ld_prev, float *hn, float *h, size_t ld_out, int32_t n,
                           int32_t hidden)
@@ -53,16 +54,16 @@ static void gan__gru_cell(float *gi, size_t ldg, const float *gh, const float *h
         const float *gs = gh + (size_t)s * 3 * H;
         const float *hp = h_prev + (size_t)s * ld_prev;
         float *hns = hn + (size_t)s * ld_out, *hs = h + (size_t)s * ld_out;
+        for (size_t j = 0; j < 2 * H; j++)
+            g[j] += gs[j];
+        gan__vsigmoidf(g, g, 2 * H); /* r, z */
         for (size_t j = 0; j < H; j++) {
-            const float rg = gan__rnn_sigmoid(g[j] + gs[j]);
-            const float zg = gan__rnn_sigmoid(g[H + j] + gs[H + j]);
-            const float ng = tanhf(g[2 * H + j] + rg * gs[2 * H + j]);
-            g[j] = rg;
-            g[H + j] = zg;
-            g[2 * H + j] = ng;
             hns[j] = gs[2 * H + j];
-            hs[j] = ng + zg * (hp[j] - ng);
+            g[2 * H + j] += g[j] * gs[2 * H + j];
         }
+        gan__vtanhf(g + 2 * H, g + 2 * H, H); /* n */
+        for (size_t j = 0; j < H; j++)
+            hs[j] = g[2 * H + j] + g[H + j] * (hp[j] - g[2 * H + j]);
     }
 }
 

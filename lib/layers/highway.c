@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "kernels/elementwise.h"
+#include "kernels/vmath.h"
 #include "layers/layer.h"
 
 typedef struct gan__highway {
@@ -60,10 +61,11 @@ static gan_status gan__highway_forward(gan_layer_t *l, const gan__ctx *c, const 
         float *yr = y + (size_t)r * (size_t)f;
         for (int32_t j = 0; j < f; j++) {
             h[j] = h[j] > 0.0f ? h[j] : 0.0f;
-            const float a = t[j] + hw->gate_bias, e = expf(-fabsf(a));
-            t[j] = a >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e); /* exp never overflows */
-            yr[j] = t[j] * h[j] + (1.0f - t[j]) * xr[j];
+            t[j] += hw->gate_bias;
         }
+        gan__vsigmoidf(t, t, (size_t)f);
+        for (int32_t j = 0; j < f; j++)
+            yr[j] = t[j] * h[j] + (1.0f - t[j]) * xr[j];
     }
     return GAN_OK;
 }

@@ -1,9 +1,9 @@
 /* LSTM over a sequence (T, F) -> (T, hidden) or (hidden): PyTorch's nn.LSTM equations,
  * weight layout and gate order (i, f, g, o). */
-#include <math.h>
 #include <string.h>
 
 #include "kernels/elementwise.h"
+#include "kernels/vmath.h"
 #include "layers/recurrent.h"
 
 /* After the recurrent head of the saved buffer (layers/recurrent.h), for a batch of N:
@@ -39,8 +39,10 @@ static size_t gan__lstm_workspace_floats(const gan_layer_t *l, int32_t batch)
 }
 
 /* One step of N rows: the pre-activations in gates (row stride ldg) become i, f, g, o;
- * c = f c_prev + i g, h = o tanh(c). The whole-sequence pass and a stateful pass of
- * one step both run exactly this, which is what makes stepping bit-exact. */
+ * c = f c_prev + i g, h = o tanh(c). Per row, the nonlinearities run first over whole
+ * gate blocks (vector calls), then the state update. The whole-sequence pass and a
+ * stateful pass of one step both run exactly this, which is what makes stepping
+ * bit-exact. */
 static void gan__lstm_cell(float *gates, size_t ldg, const float *c_prev, size_t ld_prev,
                            float *c, float *h, size_t ld_out, int32_t n, int32_t hidden)
 {
@@ -49,19 +51,14 @@ static void gan__lstm_cell(float *gates, size_t ldg, const float *c_prev, size_t
         float *g = gates + (size_t)s * ldg;
         const float *cp = c_prev + (size_t)s * ld_prev;
         float *cs = c + (size_t)s * ld_out, *hs = h + (size_t)s * ld_out;
-        for (size_t j = 0; j < H; j++) {
-            const float ig = gan__rnn_sigmoid(g[j]);
-            const float fg = gan__rnn_sigmoid(g[H + j]);
-            const float gg = tanhf(g[2 * H + j]);
-            const float og = gan__rnn_sigmoid(g[3 * H + j]);
-            g[j] = ig;
-            g[H + j] = fg;
-            g[2 * H + j] = gg;
-            g[3 * H + j] = og;
-            const float cv = fg * cp[j] + ig * gg;
-            cs[j] = cv;
-            hs[j] = og * tanhf(cv);
-        }
+        gan__vsigmoidf(g, g, 2 * H); /* i, f */
+        gan__vtanhf(g + 2 * H, g + 2 * H, H);
+        gan__vsigmoidf(g + 3 * H, g + 3 * H, H); /* o */
+        for (size_t j = 0; j < H; j++)
+            cs[j] = g[H + j] * cp[j] + g[j] * g[2 * H + j];
+        gan__vtanhf(hs, cs, H);
+        for (size_t j = 0; j < H; j++)
+            hs[j] *= g[3 * H + j];
     }
 }
 
@@ -121,10 +118,13 @@ static void gan__lstm_cell_backward(float *dpre, size_t ldg, const gan__lstm_buf
         const float *dhs = dh + (size_t)s * H;
         float *dcs = dc + (size_t)s * H;
         float *dp = dpre + (size_t)s * ldg;
+        /* tanh(c_t) as forward computed it, parked in the o block, which each j reads
+         * before it writes its own entry there. */
+        gan__vtanhf(dp + 3 * H, cs, H);
         for (size_t j = 0; j < H; j++) {
             const float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
             const float dhv = dhs[j] + (dys ? dys[j] : 0.0f);
-            const float tc = tanhf(cs[j]);
+            const float tc = dp[3 * H + j];
             const float dcv = dcs[j] + dhv * og * (1.0f - tc * tc);
             dcs[j] = dcv * fg;
             dp[j] = dcv * gg * ig * (1.0f - ig);

@@ -126,15 +126,6 @@ const float *gan__rnn_dy_step(const gan_layer_t *l, const float *dy, int32_t t, 
     return t == T - 1 ? dy : NULL;
 }
 
-float gan__rnn_sigmoid(float x)
-{
-    /* Split by sign so exp never overflows (as the Sigmoid layer). */
-    if (x >= 0.0f)
-        return 1.0f / (1.0f + expf(-x));
-    const float e = expf(x);
-    return e / (1.0f + e);
-}
-
 void gan__rnn_describe(const gan_layer_t *l, char *buf, size_t size)
 {
     const gan__rnn *r = (const gan__rnn *)l;

@@ -65,8 +65,6 @@ void gan__rnn_h_prev(float *h_prev, const gan__rnn_buf *b, const float *hs, int3
 const float *gan__rnn_dy_step(const gan_layer_t *l, const float *dy, int32_t t,
                               size_t *ld);
 
-float gan__rnn_sigmoid(float x);
-
 void gan__rnn_describe(const gan_layer_t *l, char *buf, size_t size);
 
 /* Validate @p o (read from the caller with gan__options_read) and create a layer of

@@ -1,10 +1,10 @@
 /* Argument checks shared by every loss: NULL pointers, batch size, finite inputs. */
 #include "loss/loss_common.h"
 
-#include <math.h>
 #include <stddef.h>
 
 #include "core/error.h"
+#include "kernels/vmath.h"
 
 gan_status gan__loss_check_values(const char *who, const char *what, const float *x,
                                   size_t n, size_t width)
@@ -12,16 +12,14 @@ gan_status gan__loss_check_values(const char *who, const char *what, const float
     if (!x)
         return gan__fail(GAN_E_INVALID_ARG, "%s: %s is NULL", who, what);
     const size_t count = n * width;
-    for (size_t i = 0; i < count; i++) {
-        if (isfinite(x[i]))
-            continue;
-        /* Rows of a (n, width) matrix are named by sample and column as well. */
-        if (width > 1)
-            return gan__fail(GAN_E_NUMERIC, "%s: %s[%zu] (sample %zu, column %zu) is %g",
-                             who, what, i, i / width, i % width, (double)x[i]);
-        return gan__fail(GAN_E_NUMERIC, "%s: %s[%zu] is %g", who, what, i, (double)x[i]);
-    }
-    return GAN_OK;
+    const size_t i = gan__vfind_nonfinite(x, count);
+    if (i == count)
+        return GAN_OK;
+    /* Rows of a (n, width) matrix are named by sample and column as well. */
+    if (width > 1)
+        return gan__fail(GAN_E_NUMERIC, "%s: %s[%zu] (sample %zu, column %zu) is %g", who,
+                         what, i, i / width, i % width, (double)x[i]);
+    return gan__fail(GAN_E_NUMERIC, "%s: %s[%zu] is %g", who, what, i, (double)x[i]);
 }
 
 gan_status gan__loss_check(const char *who, const char *what, const float *x, int32_t n,

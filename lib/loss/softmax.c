@@ -5,38 +5,70 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/clones.h"
 #include "core/error.h"
 #include "gan/loss.h"
+#include "kernels/vmath.h"
 #include "loss/loss_common.h"
 
-/* One row's softmax as its largest logit x[top] and rest = sum_{j != top} e^(x_j - x_top):
- * then log-sum-exp = x_top + log1p(rest), p_j = e^(x_j - x_top) / (1 + rest), and no exp
- * overflows. The 1 of the top term stays out of the sums, so that a confident row keeps its
- * small loss log1p(rest) and gradient p_top - 1 = -rest / (1 + rest) instead of 0. */
-typedef struct gan__softmax_row {
-    int32_t top;
-    double rest;
-} gan__softmax_row;
+/* One row's softmax as its largest logit x[top] (the first, if tied) and
+ * rest = sum_{j != top} e^(x_j - x_top): then log-sum-exp = x_top + log1p(rest),
+ * p_j = e^(x_j - x_top) / (1 + rest), and no exp overflows. The 1 of the top term stays
+ * out of the sums, so that a confident row keeps its small loss log1p(rest) and gradient
+ * p_top - 1 = -rest / (1 + rest) instead of 0. The weights e^(x_j - x_top) are floats
+ * from gan__vexpf, summed in double. */
+#define GAN__SOFTMAX_CHUNK 256 /* floats of stack scratch when there is no dlogits */
 
-static gan__softmax_row gan__softmax_shift(const float *x, int32_t classes)
+static int32_t gan__softmax_top(const float *x, int32_t classes)
 {
-    gan__softmax_row r = {0, 0.0};
-    for (int32_t j = 1; j < classes; j++)
-        if (x[j] > x[r.top])
-            r.top = j;
-    for (int32_t j = 0; j < classes; j++)
-        if (j != r.top)
-            r.rest += exp((double)x[j] - x[r.top]);
-    return r;
+    const float m = gan__vmaxf(x, (size_t)classes);
+    int32_t top = 0;
+    while (x[top] != m)
+        top++;
+    return top;
 }
 
-/* d loss_row / d x_j = p_j - [j == label]. */
-static double gan__softmax_slope(const float *x, gan__softmax_row r, int32_t j,
-                                 int32_t label)
+/* w(n) = e^(x(n) - xt), w may be x, with w[top] = 0 if top < n; their sum. */
+GAN__CLONES static double gan__softmax_chunk(float *w, const float *x, size_t n, float xt,
+                                             size_t top)
 {
-    if (j == r.top)
-        return (j == label ? -r.rest : 1.0) / (1.0 + r.rest);
-    return exp((double)x[j] - x[r.top]) / (1.0 + r.rest) - (j == label);
+    for (size_t j = 0; j < n; j++)
+        w[j] = x[j] - xt;
+    gan__vexpf(w, w, n);
+    if (top < n)
+        w[top] = 0.0f;
+    return gan__vsumd(w, n);
+}
+
+/* rest of row x(classes), leaving the weights in w(classes) unless w is NULL, in chunks
+ * of the stack's size either way: the same sums in the same order, so the loss does not
+ * depend on whether a gradient is asked for. w may be x. */
+static double gan__softmax_rest(float *w, const float *x, int32_t classes, int32_t top)
+{
+    float scratch[GAN__SOFTMAX_CHUNK];
+    const float xt = x[top];
+    double rest = 0.0;
+    for (size_t k = 0; k < (size_t)classes; k += GAN__SOFTMAX_CHUNK) {
+        const size_t left = (size_t)classes - k;
+        const size_t n = left < GAN__SOFTMAX_CHUNK ? left : GAN__SOFTMAX_CHUNK;
+        /* top - k wraps past n for a top before this chunk */
+        rest += gan__softmax_chunk(w ? w + k : scratch, x + k, n, xt, (size_t)top - k);
+    }
+    return rest;
+}
+
+/* dx(classes) holds the weights (0 at top) and becomes scale * (p_j - [j == label]),
+ * d loss_row / d x_j times scale = the row's weight over n; |p_j - [j == label]| <= 1,
+ * so every value fits a float. */
+GAN__CLONES static void gan__softmax_slopes(float *dx, int32_t classes, int32_t top,
+                                            int32_t label, double rest, double scale)
+{
+    const double e_label = dx[label], k = scale / (1.0 + rest);
+    for (size_t j = 0; j < (size_t)classes; j++)
+        dx[j] = (float)(k * dx[j]);
+    if (label != top)
+        dx[label] = (float)(scale * (e_label / (1.0 + rest) - 1.0));
+    dx[top] = (float)(scale * ((top == label ? -rest : 1.0) / (1.0 + rest)));
 }
 
 /* The loss of both entry points: weights NULL stands for all ones, and a weight of
@@ -68,20 +100,18 @@ static gan_status gan__softmax_ce(const char *who, const float *logits,
     double sum = 0.0;
     for (int32_t i = 0; i < n; i++) {
         const float *x = logits + (size_t)i * (size_t)classes;
-        const gan__softmax_row r = gan__softmax_shift(x, classes);
+        /* dlogits may be the logits array itself: the two logits the loss reads are
+         * taken before the weights overwrite the row. */
+        float *dx = dlogits ? dlogits + (size_t)i * (size_t)classes : NULL;
+        const int32_t top = gan__softmax_top(x, classes);
+        const float x_top = x[top], x_label = x[labels[i]];
+        const double rest = gan__softmax_rest(dx, x, classes, top);
         const double w = weights ? weights[i] : 1.0;
         /* -log p_label = (x_top - x_label) + log1p(rest); the difference of two floats
          * is exact in double. */
-        sum += w * (((double)x[r.top] - x[labels[i]]) + log1p(r.rest));
-        if (!dlogits)
-            continue;
-        /* The top logit is read by every slope, so it is written last: dlogits may then
-         * be the logits array itself. |w * slope / n| <= |w| fits a float. */
-        float *dx = dlogits + (size_t)i * (size_t)classes;
-        for (int32_t j = 0; j < classes; j++)
-            if (j != r.top)
-                dx[j] = (float)(w * gan__softmax_slope(x, r, j, labels[i]) / n);
-        dx[r.top] = (float)(w * gan__softmax_slope(x, r, r.top, labels[i]) / n);
+        sum += w * (((double)x_top - x_label) + log1p(rest));
+        if (dx)
+            gan__softmax_slopes(dx, classes, top, labels[i], rest, w / n);
     }
     *loss = sum / n;
     return GAN_OK;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/bits.h"
 #include "core/rng.h"
 #include "gan/optim.h"
 #include "optim/schedule.h"
@@ -47,20 +48,6 @@ static inline uint64_t gan__le64_get(const uint8_t *p)
     for (int i = 0; i < 8; i++)
         v |= (uint64_t)p[i] << (8 * i);
     return v;
-}
-
-static inline uint32_t gan__f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static inline float gan__f32_from(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
 }
 
 /* ---- CRC-32 (ISO-HDLC, as zlib's crc32). ---- */

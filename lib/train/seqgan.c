@@ -119,8 +119,7 @@ static void gan__sg_free(gan_seqgan_t *t)
     gan__free(&alloc, t);
 }
 
-/* Every buffer in one block: floats and int32s first, the doubles at an 8-byte
- * aligned offset. */
+/* Every buffer in one block of floats and int32s. */
 static gan_status gan__sg_buffers(gan_seqgan_t *t)
 {
     const size_t B = (size_t)t->batch, T = (size_t)t->T, V = (size_t)t->V;
@@ -128,15 +127,14 @@ static gan_status gan__sg_buffers(gan_seqgan_t *t)
     for (int32_t k = 0; k < t->sampler.n_rnn; k++)
         state += (t->sampler.cell[k] ? 2u : 1u) * B * (size_t)t->sampler.hidden[k];
     /* In 4-byte units: g_in, weights, fake, roll, d_in (B T each), dlogits (B T V),
-     * d_target, d_grad, step_in (B each), step_logits (B V), state. */
+     * d_target, d_grad, step_in (B each), step_logits (B V), state, w (V). */
     size_t bt, btv, bv, n;
     if (!gan__mul_size(B, T, &bt) || !gan__mul_size(bt, V, &btv) || !gan__mul_size(B, V, &bv) ||
         btv > (size_t)INT32_MAX)
         return gan__fail(GAN_E_OUT_OF_RANGE, "gan_seqgan_create: a batch of %d sequences of "
                          "%d tokens of %d logits is too large", (int)B, (int)T, (int)V);
-    n = 5 * bt + btv + 3 * B + bv + state;
-    n += n & 1u; /* 8-byte alignment of the doubles */
-    char *block = gan__alloc(&t->alloc, n * 4 + V * sizeof(double));
+    n = 5 * bt + btv + 3 * B + bv + state + V;
+    char *block = gan__alloc(&t->alloc, n * 4);
     if (!block)
         return gan__fail(GAN_E_NO_MEMORY, "gan_seqgan_create: cannot allocate the trainer's "
                          "buffers (batch %d, T %d, V %d)", (int)B, (int)T, (int)V);
@@ -151,8 +149,8 @@ static gan_status gan__sg_buffers(gan_seqgan_t *t)
     t->d_grad = f, f += B;
     t->step_in = f, f += B;
     t->step_logits = f, f += bv;
-    t->state = f;
-    t->w = (double *)(block + n * 4);
+    t->state = f, f += state;
+    t->w = f;
     t->sampler.in = t->step_in;
     t->sampler.w = t->w;
     return GAN_OK;

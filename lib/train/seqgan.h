@@ -34,7 +34,7 @@ struct gan_seqgan {
     float *step_logits; /* (B, V): G_step's logits after a prefix */
     float *state;     /* per recurrent layer of G_step, (B, hidden) h then (B, hidden) c */
     float *step_in;   /* (B) */
-    double *w;        /* (V) */
+    float *w;         /* (V): sampling weights */
 };
 
 /* Copy G's parameters into G_step; called before every sampling phase. */

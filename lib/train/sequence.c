@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "gan/loss.h"
 #include "gan/seqgan.h"
+#include "kernels/vmath.h"
 #include "layers/recurrent.h"
 #include "model.h"
 
@@ -133,10 +134,10 @@ gan_status gan__seq_draw(const gan__seq_sampler *s, gan__rng *rng, const float *
     const int32_t V = s->vocab;
     for (int32_t r = 0; r < rows; r++) {
         const float *x = logits + (size_t)r * (size_t)V;
-        for (int32_t j = 0; j < V; j++)
-            if (!isfinite(x[j]))
-                return gan__fail(GAN_E_NUMERIC, "%s: model '%s' gave logit %g for token %d "
-                                 "of row %d", who, s->m->name, (double)x[j], (int)j, (int)r);
+        const size_t j = gan__vfind_nonfinite(x, (size_t)V);
+        if (j < (size_t)V)
+            return gan__fail(GAN_E_NUMERIC, "%s: model '%s' gave logit %g for token %zu "
+                             "of row %d", who, s->m->name, (double)x[j], j, (int)r);
         /* One draw per row, 53 bits, as gan_categorical_sample(). */
         const double u = (double)(gan__rng_next(rng) >> 11) * 0x1.0p-53;
         ids[(size_t)r * stride] = gan__categorical_row(x, V, temperature, u, s->w);
@@ -187,7 +188,7 @@ gan_status gan_sequence_sample(gan_model_t *model, gan_rng_t *rng, int32_t start
     if (start_token < 0 || start_token >= s.vocab)
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: start token %d is outside [0, %d)", who,
                          (int)start_token, (int)s.vocab);
-    size_t bytes = (size_t)s.batch * sizeof(float) + (size_t)s.vocab * sizeof(double);
+    size_t bytes = ((size_t)s.batch + (size_t)s.vocab) * sizeof(float);
     size_t tokens;
     if (!gan__mul_size((size_t)s.batch, (size_t)steps * sizeof(int32_t), &tokens))
         return gan__fail(GAN_E_NO_MEMORY, "%s: batch too large", who);
@@ -195,8 +196,8 @@ gan_status gan_sequence_sample(gan_model_t *model, gan_rng_t *rng, int32_t start
     if (!block)
         return gan__fail(GAN_E_NO_MEMORY, "%s: cannot allocate a batch of %d sequences",
                          who, (int)s.batch);
-    s.w = (double *)block;
-    s.in = (float *)(block + (size_t)s.vocab * sizeof(double));
+    s.w = (float *)block;
+    s.in = s.w + s.vocab;
     int32_t *batch_ids = (int32_t *)(block + bytes);
     const bool training = model->training;
     model->training = false;

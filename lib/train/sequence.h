@@ -23,7 +23,7 @@ typedef struct gan__seq_sampler {
     int32_t hidden[GAN__SEQ_MAX_RNN];
     bool cell[GAN__SEQ_MAX_RNN];      /* an LSTM's c besides h */
     float *in;                        /* (batch): the tokens fed, caller-provided */
-    double *w;                        /* (vocab): sampling weights, caller-provided */
+    float *w;                         /* (vocab): sampling weights, caller-provided */
 } gan__seq_sampler;
 
 /* A whole-sequence model: input (T), output 0 (T, V) with V >= 2; @p role names it
@@ -69,9 +69,9 @@ gan_status gan__seq_sample_batch(const gan__seq_sampler *s, gan__rng *rng, int32
                                  const char *who);
 
 /* One id from row @p x (categorical.c): gan_categorical_sample()'s rule for the uniform
- * @p u, with the weights kept in @p w (classes) so each exp is computed once. The row
- * must be finite. */
+ * @p u, the same id, with the weights kept in @p w (classes) so each exp is computed
+ * once. The row must be finite. */
 int32_t gan__categorical_row(const float *x, int32_t classes, double temperature, double u,
-                             double *w);
+                             float *w);
 
 #endif
