@@ -40,5 +40,6 @@
 #include <gan/train.h>
 #include <gan/cyclegan.h>
 #include <gan/seqgan.h>
+#include <gan/text.h>
 
 #endif /* GAN_GAN_H */
