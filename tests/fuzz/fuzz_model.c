@@ -29,7 +29,7 @@
 /* Inputs a model gets, unless an operation asks for every one the API allows. */
 #define FZ_MAX_INPUTS 3
 #define FZ_OLD_KINDS 15
-#define FZ_KINDS 33
+#define FZ_KINDS 35
 #define FZ_GRAPH_OPS 240
 #define FZ_CLASSES 5
 
@@ -157,6 +157,13 @@ static gan_status fz_layer_kind(fz_bytes *b, int32_t kind, gan_layer_t **l)
         o.max_steps = fz_range(b, -1, 8);
         o.use_bias = fz_range(b, -1, 2);
         return kind == 31 ? gan_layer_lstm_create_ex(l, &o) : gan_layer_gru_create_ex(l, &o);
+    }
+    case 33:
+        return gan_layer_bag_of_words_create(l, fz_range(b, -1, 6), fz_range(b, -1, 5),
+                                             fz_range(b, -2, 6));
+    case 34: {
+        static const float kl_weight[] = {0.0f, 1.0f, 0.5f, 1e6f, -1.0f, 2e6f, NAN};
+        return gan_layer_cond_augment_create(l, kl_weight[fz_u8(b) % 7]);
     }
     default:
         abort(); /* kind < FZ_KINDS */
