@@ -307,8 +307,9 @@ GAN_API gan_status gan_layer_bag_of_words_create(gan_layer_t **out, int32_t voca
  * [-20, 20] (in the sample and in KL), where the gradient through the log-variance is
  * 0; NaN stays NaN.
  * @param out receives the new layer (caller owns it until gan_model_add succeeds).
- * @param kl_weight the weight of KL in [0, 1e6] (StackGAN uses 1 in its first stage,
- *        2 in its second); 0 leaves the chain rule alone.
+ * @param kl_weight the weight of KL in [0, 1e6]; 0 leaves the chain rule alone. The
+ *        StackGAN paper's lambda is 1. Its code averages the KL terms over the C
+ *        dimensions too (torch.mean), so its coefficient k is kl_weight = k / C here.
  * An input that is not (2C), rank 1 of even size, is refused by gan_model_add() with
  * GAN_E_SHAPE.
  * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (kl_weight outside
