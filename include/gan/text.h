@@ -79,8 +79,9 @@ GAN_API void gan_tokenizer_destroy(gan_tokenizer_t *tokenizer);
  *        gan_tokenizer_unknown_words() lists them.
  * @return GAN_OK; GAN_E_INVALID_ARG (tokenizer or text NULL; "empty caption": a text
  *         without a token, such as "" or "?!"; invalid UTF-8, naming the byte offset),
- *         GAN_E_OUT_OF_RANGE (max_tokens < 1 with ids; more tokens than max_tokens:
- *         the message says how many). Allocates nothing. Thread-safe.
+ *         GAN_E_OUT_OF_RANGE (max_tokens < 1 with ids; more tokens than max_tokens,
+ *         or than INT32_MAX without ids: the message says how many). Allocates nothing.
+ *         Thread-safe.
  */
 GAN_API gan_status gan_tokenizer_encode(const gan_tokenizer_t *tokenizer, const char *text,
                                         int32_t max_tokens, int32_t *ids,
