@@ -303,7 +303,10 @@ GAN_API gan_status gan_layer_bag_of_words_create(gan_layer_t **out, int32_t voca
  * KL = (1/N) sum_n 0.5 sum_c (mu^2 + exp(logvar) - 1 - logvar) over the batch of N of
  * the forward pass it differentiates: the KL divergence from N(0, 1) that StackGAN adds
  * to the generator's loss. That loss term itself is not part of any output; read it
- * with gan_layer_cond_augment_get_kl(). exp() sees the log-variance clamped to
+ * with gan_layer_cond_augment_get_kl(). The term is added by each backward pass that
+ * runs through the layer, a zero output gradient included; one that does not reach it
+ * (gan_model_backward_multi() with NULL for every output the layer feeds, or
+ * gan_model_backward_from() a layer below it) adds nothing. exp() sees the log-variance clamped to
  * [-20, 20] (in the sample and in KL), where the gradient through the log-variance is
  * 0; NaN stays NaN.
  * @param out receives the new layer (caller owns it until gan_model_add succeeds).
