@@ -94,9 +94,9 @@ GAN_API gan_status gan_tokenizer_encode(const gan_tokenizer_t *tokenizer, const 
  *        can report them rather than drop them silently: each distinct one once, in
  *        order of first appearance, lower-cased as the tokenizer sees it, separated by
  *        ", ": "squiggly, ish" for "A squiggly seven, bold-ish" when "squiggly" and
- *        "ish" are not in the vocabulary. Numerals count as words. The text is "" when every word is known (or the
- *        text has no token). Quadratic in the number of unknown words: meant for
- *        captions, not books.
+ *        "ish" are not in the vocabulary. Numerals count as words. The list is ""
+ *        when every word is known (or the text has no token). Quadratic in the number
+ *        of tokens: meant for captions, not books.
  * @param tokenizer the tokenizer.
  * @param text a NUL-terminated UTF-8 text.
  * @param buf receives the NUL-terminated list, cut after the last word that fits in
@@ -219,9 +219,9 @@ GAN_API gan_status gan_layer_bag_of_words_create(gan_layer_t **out, int32_t voca
  * with gan_layer_cond_augment_get_kl(). The term is added by each backward pass that
  * runs through the layer, a zero output gradient included; one that does not reach it
  * (gan_model_backward_multi() with NULL for every output the layer feeds, or
- * gan_model_backward_from() a layer below it) adds nothing. exp() sees the log-variance clamped to
- * [-20, 20] (in the sample and in KL), where the gradient through the log-variance is
- * 0; NaN stays NaN.
+ * gan_model_backward_from() a layer below it) adds nothing. exp() sees the
+ * log-variance clamped to [-20, 20] (in the sample and in KL), where the gradient
+ * through the log-variance is 0; NaN stays NaN.
  * @param out receives the new layer (caller owns it until gan_model_add succeeds).
  * @param kl_weight the weight of KL in [0, 1e6]; 0 leaves the chain rule alone. The
  *        StackGAN paper's lambda is 1. Its code averages the KL terms over the C
