@@ -263,6 +263,8 @@ GAN_API gan_status gan_layer_projection_create(gan_layer_t **out, int32_t num_cl
  */
 GAN_API gan_status gan_layer_highway_create(gan_layer_t **out, float gate_bias);
 
+/* The text-conditioning layers, BagOfWords and CondAugment, are declared in gan/text.h. */
+
 /* ---- Resampling, pooling and batch statistics --------------------------------------- */
 
 /**
