@@ -575,6 +575,58 @@ static void test_no_allocation_after_create(void **state)
     t2i_rig_free(&r);
 }
 
+/* The caption layers of gan/text.h in the trainer: E = BagOfWords -> Dense, whose
+ * vocabulary the step checks ids against; G with a conditioning augmentation on its
+ * text input, whose KL term the stats report. */
+static void test_caption_layers(void **state)
+{
+    (void)state;
+    gan_model_t *e = gt_model_named(&small.T, 1, 3, NULL, "e");
+    gan_layer_t *l = NULL;
+    gt_add(e, gan_layer_bag_of_words_create(&l, V, 4, 0), l);
+    gt_add(e, gan_layer_dense_create(&l, K, true), l);
+    GT_OK(gan_model_build(e, B));
+    gan_model_t *g = gt_model_named(&small.Z, 1, 4, NULL, "g");
+    int32_t text_node, nodes[2];
+    GT_OK(gan_model_add_input(g, &small.K, 1, NULL));
+    GT_OK(gan_layer_dense_create(&l, 2 * 3, true));
+    nodes[0] = GAN_MODEL_INPUT(1);
+    GT_OK(gan_model_connect(g, l, nodes, 1, &text_node));
+    GT_OK(gan_layer_cond_augment_create(&l, 0.5f));
+    nodes[0] = text_node;
+    GT_OK(gan_model_connect(g, l, nodes, 1, &text_node));
+    GT_OK(gan_layer_concat_create(&l));
+    nodes[0] = GAN_MODEL_INPUT(0), nodes[1] = text_node;
+    GT_OK(gan_model_connect(g, l, nodes, 2, NULL));
+    const int32_t image[3] = {1, SIDE, SIDE};
+    gt_add(g, gan_layer_dense_create(&l, IMAGE, true), l);
+    gt_add(g, gan_layer_tanh_create(&l), l);
+    gt_add(g, gan_layer_reshape_create(&l, image, 3), l);
+    GT_OK(gan_model_build(g, B));
+    gan_model_t *d = t2i_discriminator(&small, 0.0f, 5, NULL);
+    gan_optimizer_t *go = t2i_adam(g, 1e-3f), *dop = t2i_adam(d, 1e-3f);
+    gan_optimizer_t *eo = t2i_adam(e, 1e-3f);
+    gan_text2img_t *t;
+    GT_OK(gan_text2img_create(&t, g, d, e, go, dop, eo, NULL));
+    float images[B * IMAGE];
+    int32_t captions[B * T], wrong[B * T];
+    batch(7, images, captions, wrong);
+    gan_text2img_stats_t s = {.struct_size = sizeof s};
+    GT_OK(gan_text2img_step(t, images, captions, wrong, B, &s));
+    print_message("KL of G's conditioning augmentation: %g\n", s.kl);
+    assert_true(s.kl > 0.0 && isfinite(s.kl));
+    captions[T + 2] = V;
+    GT_FAILS(gan_text2img_step(t, images, captions, wrong, B, &s), GAN_E_OUT_OF_RANGE,
+             "captions: token id 6 at position 2 of sequence 1 is outside [0, 6)");
+    gan_text2img_destroy(t);
+    gan_optimizer_destroy(go);
+    gan_optimizer_destroy(dop);
+    gan_optimizer_destroy(eo);
+    gan_model_destroy(g);
+    gan_model_destroy(d);
+    gan_model_destroy(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_checkpoint_mismatch),
         cmocka_unit_test(test_no_allocation_after_create),
+        cmocka_unit_test(test_caption_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

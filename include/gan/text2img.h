@@ -111,8 +111,9 @@ typedef struct gan_text2img_stats {
     double d_grad_norm;   /**< norm of D's gradient before its update */
     double e_grad_norm;   /**< norm of E's gradient before its update; 0 when E is frozen */
     double g_grad_norm;   /**< norm of G's gradient before its update */
-    double kl;            /**< the conditioning augmentation's KL term; 0 (not read by
-                               this version) */
+    double kl;            /**< the KL terms (unweighted) of G's conditioning-augmentation
+                               layers (gan_layer_cond_augment_create()) in G's update;
+                               0 when G has none */
     int32_t interp_rows;  /**< rows of G's batch with interpolated text vectors */
     uint64_t d_updates;   /**< D (and E) updates so far, this one included */
     uint64_t g_updates;   /**< G updates so far, this one included */

@@ -87,9 +87,11 @@ gan_status gan__seq_check_step(gan_model_t *m, int32_t T, const char *role,
 int32_t gan__seq_embedded_vocab(const gan_model_t *m)
 {
     const gan_layer_t *l = m->n_layers ? m->layers[0] : NULL;
-    if (!l || strcmp(l->ops->kind, "embedding_sequence") != 0 || l->out.ndim != 2)
-        return 0;
-    return (int32_t)(l->param[GAN_PARAM_WEIGHT].count / (size_t)l->out.d[1]);
+    if (l && strcmp(l->ops->kind, "embedding_sequence") == 0 && l->out.ndim == 2)
+        return (int32_t)(l->param[GAN_PARAM_WEIGHT].count / (size_t)l->out.d[1]);
+    if (l && strcmp(l->ops->kind, "bag_of_words") == 0 && l->out.ndim == 1)
+        return (int32_t)(l->param[GAN_PARAM_WEIGHT].count / (size_t)l->out.d[0]);
+    return 0;
 }
 
 gan_status gan__seq_check_ids(const int32_t *ids, int32_t n, int32_t T, int32_t V,

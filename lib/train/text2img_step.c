@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/options.h"
 #include "gan/loss.h"
+#include "gan/text.h"
 #include "model.h"
 #include "optim/optimizer.h"
 #include "train/latent.h"
@@ -148,6 +149,18 @@ static void gan__t2i_interpolate(gan_text2img_t *t, const float *phi, int32_t ro
     }
 }
 
+/* The KL terms of G's conditioning-augmentation layers in the forward just run. */
+static void gan__t2i_kl(const gan_model_t *g, double *kl)
+{
+    *kl = 0.0;
+    for (int32_t i = 0; i < g->n_layers; i++) {
+        double k;
+        if (strcmp(g->layers[i]->ops->kind, "cond_augment") == 0 &&
+            gan_layer_cond_augment_get_kl(g->layers[i], &k) == GAN_OK)
+            *kl += k;
+    }
+}
+
 static gan_status gan__t2i_g_update(gan_text2img_t *t, const int32_t *captions,
                                     gan_text2img_stats_t *s, const char *who)
 {
@@ -173,6 +186,8 @@ static gan_status gan__t2i_g_update(gan_text2img_t *t, const int32_t *captions,
         const float *dout[GAN_MODEL_MAX_IO] = {dins[0]};
         st = gan_model_backward_multi(t->g, dout, NULL);
     }
+    if (st == GAN_OK)
+        gan__t2i_kl(t->g, &s->kl);
     if (st == GAN_E_NUMERIC)
         gan__error_prefix("%s: %s", who, skipped);
     if (st != GAN_OK)
