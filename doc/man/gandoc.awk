@@ -125,8 +125,13 @@ function add_function(p,    pre, args, name, ret, n, a, i, pn, pt) {
         a[i] = trim(a[i])
         if (a[i] == "void" && n == 1) break
         if (a[i] == "...") { pn = "..."; pt = "" }
-        else { pn = a[i]; sub(/.*[ *]/, "", pn); pt = trim(substr(a[i], 1, length(a[i]) - length(pn))) }
-        fnp[nf]++; ptype[nf, fnp[nf]] = pt; pname[nf, fnp[nf]] = pn
+        else {
+            # "int32_t dims[4]": the name is dims, the [4] follows it in the synopsis.
+            pn = a[i]; arr = ""
+            if (match(pn, /\[[^]]*\]$/)) { arr = substr(pn, RSTART); pn = substr(pn, 1, RSTART - 1) }
+            sub(/.*[ *]/, "", pn); pt = trim(substr(a[i], 1, length(a[i]) - length(pn) - length(arr)))
+        }
+        fnp[nf]++; ptype[nf, fnp[nf]] = pt; pname[nf, fnp[nf]] = pn; parr[nf, fnp[nf]] = (a[i] == "..." ? "" : arr)
     }
     parse_doc(nf, fdoc)
 }
@@ -139,6 +144,9 @@ function parse_doc(f, text,    lines, n, i, l, sect, names, rest, k, m, nm) {
     sect = "lead"
     for (i = 1; i <= n; i++) {
         l = trim(lines[i])
+        # A "Thread safety:" paragraph goes to its own section (thread_note()), not here.
+        if (l ~ /^Thread safety:/) { sect = "thread"; continue }
+        if (sect == "thread" && l != "") continue
         if (l ~ /^@brief([ \t]|$)/) { sect = "brief"; sub(/^@brief[ \t]*/, "", l) }
         else if (l ~ /^@param[ \t]/) {
             sub(/^@param[ \t]+/, "", l)
@@ -157,7 +165,7 @@ function parse_doc(f, text,    lines, n, i, l, sect, names, rest, k, m, nm) {
         }
         else if (l ~ /^@returns?([ \t]|$)/) { sect = "return"; sub(/^@returns?[ \t]*/, "", l); fhasret[f] = 1 }
         else if (l == "") {
-            if (sect == "brief" || sect == "lead") sect = "desc"
+            if (sect == "brief" || sect == "lead" || sect == "thread") sect = "desc"
             else if (sect == "param" || sect == "return") sect = "desc"
             else if (sect == "desc" && fdesc[f] != "") fdesc[f] = fdesc[f] "\n"
             continue
@@ -178,15 +186,16 @@ function parse_doc(f, text,    lines, n, i, l, sect, names, rest, k, m, nm) {
 function thread_note_of(text, typedoc,    t, i, n, s, out, para) {
     if (match(text, /Thread safety:[^\n]*(\n[^\n]+)*/)) {
         para = substr(text, RSTART, RLENGTH); sub(/^Thread safety:[ \t]*/, "", para)
-        gsub(/\n/, " ", para); return trim(para)
+        gsub(/\n/, " ", para); gsub(/[ \t]+/, " ", para); return trim(para)
     }
     if (typedoc) return ""
-    t = text; gsub(/\n/, " ", t); gsub(/@(brief|return|returns|param)[ \t]/, "", t)
+    t = text; gsub(/\n/, " ", t); gsub(/@(brief|return|returns|param)[ \t]/, "", t); gsub(/[ \t]+/, " ", t)
     n = split(t, s, /\. /)
     out = ""
     for (i = 1; i <= n; i++) {
-        if (s[i] ~ /[Tt]hread-safe|[Tt]hread safety|thread at a time|threads at once|other threads|several threads|two threads|any thread|calling thread|thread-local/) {
-            s[i] = trim(s[i]); sub(/^.*; /, "", s[i])
+        if (s[i] ~ /[Tt]hread-safe|[Tt]hread safety|thread at a time|threads at once|other threads|several threads|two threads| any thread|thread-local/) {
+            # "GAN_OK; GAN_E_INVALID_ARG (NULL). Thread-safe.": not the status list.
+            s[i] = trim(s[i]); if (s[i] ~ /GAN_[A-Z_]+.*; /) sub(/^.*; /, "", s[i])
             if (s[i] !~ /\.$/) s[i] = s[i] "."
             out = out (out == "" ? "" : " ") s[i]
         }
@@ -304,9 +313,9 @@ function synopsis(f, fmt,    s, col, i, piece, plain, indent, pad, sep) {
         if (pname[f, i] == "...") { plain = "..."; piece = (fmt == "roff") ? "\\&..." : "..." }
         else {
             sep = (ptype[f, i] ~ /\*$/) ? "" : " "
-            plain = ptype[f, i] sep pname[f, i]
-            if (fmt == "roff") piece = ptype[f, i] sep "\\fI" pname[f, i] "\\fP"
-            else piece = esc(ptype[f, i]) sep "<var>" pname[f, i] "</var>"
+            plain = ptype[f, i] sep pname[f, i] parr[f, i]
+            if (fmt == "roff") piece = ptype[f, i] sep "\\fI" pname[f, i] "\\fP" parr[f, i]
+            else piece = esc(ptype[f, i]) sep "<var>" pname[f, i] "</var>" parr[f, i]
         }
         plain = plain (i < fnp[f] ? "," : ");"); piece = piece (i < fnp[f] ? "," : ");")
         if (i > 1 && col + 1 + length(plain) > 78) { s = s "\n" pad; col = indent }
