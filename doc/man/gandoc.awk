@@ -281,6 +281,25 @@ function check(   f, i, k, m, nn, x, found, codes, c, bad, r) {
 
 # --- writing: roff ------------------------------------------------------------------------
 
+BEGIN { for (i = 0; i < 256; i++) ord[sprintf("%c", i)] = i }
+
+# Non-ASCII (UTF-8) characters as groff's \[uXXXX], which every output device knows.
+# Bytes, not characters: gandoc.sh runs awk in the C locale.
+function utf8_roff(s,    out, i, c, b, cp, n, k) {
+    if (s !~ /[\200-\377]/) return s
+    out = ""
+    for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1); b = ord[c]
+        if (b < 128) { out = out c; continue }
+        if (b >= 240) { n = 3; cp = b - 240 } else if (b >= 224) { n = 2; cp = b - 224 }
+        else if (b >= 192) { n = 1; cp = b - 192 } else { out = out "?"; continue }
+        for (k = 1; k <= n; k++) cp = cp * 64 + (ord[substr(s, i + k, 1)] - 128)
+        i += n
+        out = out sprintf("\\[u%04X]", cp)
+    }
+    return out
+}
+
 # One paragraph of comment text as roff: @p x in italics, `x` and name() in bold.
 function roff(s,    out, pre, w) {
     gsub(/\\/, "\\e", s)
@@ -298,7 +317,7 @@ function roff(s,    out, pre, w) {
     gsub(/\n\\&\n/, "\n", out)
     gsub(/\n\n+/, "\n.PP\n", out)
     if (out ~ /^[.']/) out = "\\&" out
-    return out
+    return utf8_roff(out)
 }
 
 # A prototype in the synopsis, parameter names in italics, wrapped at 78 columns.

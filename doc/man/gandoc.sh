@@ -22,7 +22,7 @@ if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
 else
     date=$(date -u +%Y-%m-%d)
 fi
-gandoc() { awk -f "$here/gandoc.awk" -v umbrella="$umbrella" -v date="$date" "$@"; }
+gandoc() { LC_ALL=C awk -f "$here/gandoc.awk" -v umbrella="$umbrella" -v date="$date" "$@"; }
 
 case $mode in
 list|check)
