@@ -424,7 +424,7 @@ function man_page(f,    file, i, k, t, name, errs, linkname) {
     print ".SH THREAD SAFETY" > file
     print roff(thread_note(f)) > file
     print ".PP" > file
-    print "libgan has no global mutable state and needs no initialisation; the error message of \\fBgan_last_error\\fP(3) is per thread." > file
+    print "The error message of \\fBgan_last_error\\fP(3) is per thread. The threading rules of the whole library are in \\fBlibgan\\fP(3), section \\(lqThreads\\(rq." > file
     print ".SH SEE ALSO" > file
     print see_also(f) > file
     close(file)
@@ -465,6 +465,9 @@ function html_text(s,    out, pre, w, nm) {
     return "<p>" out "</p>"
 }
 
+# A sentence for a list item: html_text() without the paragraph.
+function html_inline(s) { s = html_text(s); sub(/^<p>/, "", s); sub(/<\/p>$/, "", s); return s }
+
 function html_file(h) { sub(/\.h$/, "", h); return h ".html" }
 
 function html_head(file, title) {
@@ -480,7 +483,7 @@ function html_header_page(h,    file, f, i, k, t, r, first) {
     print "<h1>&lt;gan/" hdrs[h] "&gt;</h1>" > file
     print html_text(t) > file
     print "<ul class=\"toc\">" > file
-    for (f = 1; f <= nf; f++) if (fhdr[f] == hdrs[h]) print "<li><a href=\"#" fname[f] "\"><code>" fname[f] "</code></a> \342\200\224 " esc(summary(f)) "</li>" > file
+    for (f = 1; f <= nf; f++) if (fhdr[f] == hdrs[h]) print "<li><a href=\"#" fname[f] "\"><code>" fname[f] "</code></a> \342\200\224 " html_inline(summary(f)) "</li>" > file
     print "</ul>" > file
     for (f = 1; f <= nf; f++) {
         if (fhdr[f] != hdrs[h]) continue
@@ -518,7 +521,7 @@ function html_index(   file, h, f, t) {
         for (f = 1; f <= nf; f++) if (fhdr[f] == hdrs[h]) any = 1
         if (!any) continue
         print "<h2><a href=\"" html_file(hdrs[h]) "\">&lt;gan/" hdrs[h] "&gt;</a> \342\200\224 " esc(t) (lib[hdrs[h]] == "libgan-io" ? " (libgan-io)" : "") "</h2><ul class=\"toc\">" > file
-        for (f = 1; f <= nf; f++) if (fhdr[f] == hdrs[h]) print "<li><a href=\"" html_file(hdrs[h]) "#" fname[f] "\"><code>" fname[f] "</code></a> \342\200\224 " esc(summary(f)) "</li>" > file
+        for (f = 1; f <= nf; f++) if (fhdr[f] == hdrs[h]) print "<li><a href=\"" html_file(hdrs[h]) "#" fname[f] "\"><code>" fname[f] "</code></a> \342\200\224 " html_inline(summary(f)) "</li>" > file
         print "</ul>" > file
     }
     print "</body></html>" > file
