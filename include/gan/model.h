@@ -170,9 +170,9 @@ GAN_API gan_status gan_model_get_output_node(const gan_model_t *model, int32_t k
 
 /**
  * @brief The nodes layer @p index reads.
- * @param index the layer index.
+ * @param index the layer index, or -1 for the last layer.
  * @param inputs receives up to @p capacity node ids (may be NULL when capacity is 0).
- * @param capacity the number of ids @p inputs has room for, >= 0.
+ * @param capacity the number of ids @p inputs has room for (0 to ask for the count).
  * @param n_inputs receives how many the layer reads (may exceed capacity).
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (index).
  */
@@ -327,7 +327,7 @@ GAN_API gan_status gan_model_get_layer_count(const gan_model_t *model, int32_t *
 
 /**
  * @brief Borrow a layer (owned by the model) by index.
- * @param index the layer index, 0 to the layer count - 1.
+ * @param index the layer index, or -1 for the last layer.
  * @param layer receives the layer, owned by the model (do not destroy it).
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (index).
  */
@@ -407,7 +407,7 @@ GAN_API gan_status gan_model_get_grads(gan_model_t *model, float **grads, size_t
 
 /**
  * @brief Where a layer's parameters sit in the arenas.
- * @param index the layer index.
+ * @param index the layer index, or -1 for the last layer.
  * @param offset receives the index of the layer's first parameter in the arena.
  * @param count receives its number of parameters (weights and bias).
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (index).
