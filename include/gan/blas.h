@@ -27,6 +27,7 @@ typedef int (*gan_sgemm_fn)(void *user, int32_t trans_a, int32_t trans_b, int32_
 /**
  * @brief Route every matrix product of @p model through @p fn (MKL, BLIS, a GPU
  *        library, a counting wrapper...). Pass NULL to restore the built-in backend.
+ * @param fn the row-major sgemm (see gan_sgemm_fn), or NULL.
  * @param user passed to every call of fn; must outlive its use by the model.
  * @return GAN_OK; GAN_E_INVALID_ARG (model NULL).
  */
@@ -35,6 +36,7 @@ GAN_API gan_status gan_model_set_sgemm(gan_model_t *model, gan_sgemm_fn fn, void
 /**
  * @brief Name of the backend a model uses now: "openblas", "netlib", "reference" (the
  *        built-in C kernels) or "user".
+ * @param name receives a static string.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
 GAN_API gan_status gan_model_get_backend(const gan_model_t *model, const char **name);
@@ -47,6 +49,9 @@ GAN_API gan_status gan_model_get_backend(const gan_model_t *model, const char **
  *        run products.
  * @param threads >= 1.
  * @return GAN_OK; GAN_E_OUT_OF_RANGE (threads < 1 or > 1024).
+ *
+ * Thread safety: the setting is process-wide; call it before training, not while other
+ * threads run matrix products.
  */
 GAN_API gan_status gan_blas_set_num_threads(int32_t threads);
 
@@ -68,14 +73,19 @@ GAN_API gan_status gan_blas_set_num_threads(int32_t threads);
  * @param threads 1 to 256.
  * @return GAN_OK; GAN_E_OUT_OF_RANGE; GAN_E_NO_MEMORY if the threads cannot be started
  *         (the pool is then back to 1 thread).
+ *
+ * Thread safety: the pool is process-wide; call this from one thread, before building
+ * the models that are to use it, not while passes run.
  */
 GAN_API gan_status gan_set_num_threads(int32_t threads);
 
-/** @brief The thread count set by gan_set_num_threads(). @return 1 to 256 (1 by default). Cannot fail. */
+/** @brief The thread count set by gan_set_num_threads(). @return 1 to 256 (1 by default).
+ *  Cannot fail. Thread-safe. */
 GAN_API int32_t gan_get_num_threads(void);
 
 /** @brief Name of the backend chosen when the library was built (meson option `blas`).
- *  @return "openblas", "netlib" or "reference": a static string. Cannot fail. */
+ *  @return "openblas", "netlib" or "reference": a static string. Cannot fail.
+ *  Thread-safe. */
 GAN_API const char *gan_blas_default_backend(void);
 
 #ifdef __cplusplus

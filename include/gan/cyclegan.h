@@ -70,9 +70,10 @@ typedef struct gan_cyclegan_options {
 
 /**
  * @brief Fill @p opts with the defaults (cycle 10, identity 5, pool 50, seed 42).
+ * @param opts the struct to fill.
  * @param struct_size sizeof *opts as the caller was compiled.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, or struct_size smaller than the first
- *         version's).
+ *         version's). Thread-safe.
  */
 GAN_API gan_status gan_cyclegan_options_init(gan_cyclegan_options_t *opts,
                                              size_t struct_size);
@@ -109,6 +110,7 @@ typedef struct gan_cyclegan_stats {
 
 /**
  * @brief Create a CycleGAN trainer.
+ * @param out receives the trainer; free it with gan_cyclegan_destroy().
  * @param g built model from domain A images to domain B images; its input shape is
  *        domain A's, its output 0's shape domain B's. Its batch size is the trainer's.
  * @param f built model from domain B to domain A, of the same batch size as @p g.
@@ -146,6 +148,8 @@ GAN_API void gan_cyclegan_destroy(gan_cyclegan_t *trainer);
  *        rate as it is. Checkpoints keep the copies. CycleGAN's own schedule for an
  *        n-step run is gan_lr_schedule_linear_create(&s, 2e-4, n / 2, n - n / 2) for
  *        both pairs.
+ * @param generators the schedule of G's and F's optimizers, copied; or NULL.
+ * @param discriminators the schedule of D_A's and D_B's optimizers, copied; or NULL.
  * @return GAN_OK; GAN_E_INVALID_ARG (trainer NULL).
  */
 GAN_API gan_status gan_cyclegan_set_lr_schedule(gan_cyclegan_t *trainer,
@@ -180,6 +184,7 @@ GAN_API gan_status gan_cyclegan_step(gan_cyclegan_t *trainer, const float *a,
  * @brief Translate @p n images with G (GAN_CYCLEGAN_A2B) or F (GAN_CYCLEGAN_B2A) in
  *        inference mode (BatchNorm running statistics, no dropout), a batch at a time;
  *        the model's mode is restored afterwards.
+ * @param direction GAN_CYCLEGAN_A2B or GAN_CYCLEGAN_B2A.
  * @param in (n, source domain shape).
  * @param n >= 1.
  * @param out receives (n, target domain shape); may not overlap @p in.
@@ -195,6 +200,7 @@ GAN_API gan_status gan_cyclegan_translate(gan_cyclegan_t *trainer, int32_t direc
  *        count, data position, learning-rate schedules and both pools. Training on from
  *        a loaded checkpoint gives bit for bit what training on without the
  *        interruption would have given. Written atomically, as gan_trainer_save().
+ * @param path the file to create or replace; its directory must exist.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, empty path), GAN_E_IO, GAN_E_NO_MEMORY.
  */
 GAN_API gan_status gan_cyclegan_save(gan_cyclegan_t *trainer, const char *path);
@@ -205,6 +211,7 @@ GAN_API gan_status gan_cyclegan_save(gan_cyclegan_t *trainer, const char *path);
  *        identity on or off. The weights, schedules and optimizer settings come from the
  *        file. Everything is checked before anything changes: on failure the trainer,
  *        its models and optimizers are untouched.
+ * @param path a file written by gan_cyclegan_save().
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, empty path), GAN_E_IO, GAN_E_FORMAT (not a
  *         CycleGAN checkpoint, damaged, or of another trainer: the message names the
  *         path and the first difference), GAN_E_NO_MEMORY.
@@ -214,12 +221,14 @@ GAN_API gan_status gan_cyclegan_load(gan_cyclegan_t *trainer, const char *path);
 /**
  * @brief Store the caller's position in its data order (e.g. batches consumed), kept
  *        by checkpoints and not interpreted. 0 after create.
+ * @param position any value.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
 GAN_API gan_status gan_cyclegan_set_data_position(gan_cyclegan_t *trainer,
                                                   uint64_t position);
 
-/** @brief The data position last set or loaded. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief The data position last set or loaded. @param position receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_cyclegan_get_data_position(const gan_cyclegan_t *trainer,
                                                   uint64_t *position);
 

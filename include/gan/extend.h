@@ -21,7 +21,8 @@ extern "C" {
  * they read errors, they do not set them.
  * @param status the status the caller is about to return (any value, GAN_OK included).
  * @param fmt a printf format; NULL sets the empty message.
- * @return @p status. Thread-safe (the message is thread-local).
+ * @return @p status unchanged: GAN_OK if it was GAN_OK, else the failure given
+ *         (GAN_E_FORMAT in the example above). Thread-safe (the message is thread-local).
  */
 GAN_API gan_status gan_set_error(gan_status status, const char *fmt, ...)
 #if defined(__GNUC__)

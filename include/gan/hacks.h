@@ -121,25 +121,34 @@ enum {
     GAN_HACK_AUX_WEIGHT_FAKE = 20
 };
 
-/** @brief Create a configuration with every default. @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_NO_MEMORY. */
+/** @brief Create a configuration with every default.
+ *  @param out receives the configuration; free it with gan_hacks_destroy().
+ *  @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_NO_MEMORY. */
 GAN_API gan_status gan_hacks_create(gan_hacks_t **out);
 
 /** @brief Free a configuration; NULL is a no-op. */
 GAN_API void gan_hacks_destroy(gan_hacks_t *hacks);
 
-/** @brief Copy every setting of @p src into @p dst. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief Copy every setting of @p src into @p dst.
+ *  @param dst the configuration to overwrite.
+ *  @param src the configuration to copy, read only.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_hacks_copy(gan_hacks_t *dst, const gan_hacks_t *src);
 
 /**
  * @brief Change one setting.
  * @param key a GAN_HACK_* key.
+ * @param value the new value, within the key's range (integral for an integer key).
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, unknown key); GAN_E_OUT_OF_RANGE (the value is
  *         outside the key's range, NaN, or not integral for an integer key; nothing is
  *         clamped and the old value stays).
  */
 GAN_API gan_status gan_hacks_set(gan_hacks_t *hacks, int32_t key, double value);
 
-/** @brief Read one setting. @return GAN_OK; GAN_E_INVALID_ARG (NULL, unknown key). */
+/** @brief Read one setting.
+ *  @param key a GAN_HACK_* key.
+ *  @param value receives the value.
+ *  @return GAN_OK; GAN_E_INVALID_ARG (NULL, unknown key). */
 GAN_API gan_status gan_hacks_get(const gan_hacks_t *hacks, int32_t key, double *value);
 
 /**
@@ -147,17 +156,25 @@ GAN_API gan_status gan_hacks_get(const gan_hacks_t *hacks, int32_t key, double *
  *        are drawn uniformly from [lo, hi] (Salimans et al. 2016; Chintala's hack #6).
  *        Defaults: real [0.9, 0.9], fake [0, 0]: one-sided smoothing, the recommended
  *        setting. [0.7, 1.2] and [0.0, 0.3] are the classic two-sided ranges.
+ * @param real true for the targets of real images, false for those of fakes.
+ * @param lo, hi the range, lo <= hi, both in [-1, 2].
  * @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_OUT_OF_RANGE (lo > hi, outside [-1, 2], NaN).
  */
 GAN_API gan_status gan_hacks_set_labels(gan_hacks_t *hacks, bool real, float lo, float hi);
 
-/** @brief Read a label range. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief Read a label range.
+ *  @param real true for the range of real images' targets, false for fakes'.
+ *  @param lo, hi receive the range.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_hacks_get_labels(const gan_hacks_t *hacks, bool real, float *lo,
                                         float *hi);
 
 /**
  * @brief Describe the configuration, one "name = value (default ...)" line per setting
  *        that differs from its default, then the others; snprintf semantics.
+ * @param buf receives the NUL-terminated text, truncated to @p size bytes (may be NULL
+ *        when size is 0).
+ * @param size the size of @p buf in bytes.
  * @param length if not NULL, receives the full length without the NUL.
  * @return GAN_OK; GAN_E_INVALID_ARG (hacks NULL, or buf NULL with size > 0).
  */
@@ -167,21 +184,31 @@ GAN_API gan_status gan_hacks_describe(const gan_hacks_t *hacks, char *buf, size_
 /**
  * A seeded random generator for the utilities below (xoshiro256** seeded through
  * splitmix64, the library's one documented generator).
+ *
+ * Thread safety: one thread at a time per generator; distinct generators may be used
+ * from different threads at once.
  */
 typedef struct gan_rng gan_rng_t;
 
-/** @brief Create a generator from a seed. @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_NO_MEMORY. */
+/** @brief Create a generator from a seed.
+ *  @param out receives the generator; free it with gan_rng_destroy().
+ *  @param seed any value; the same seed gives the same draws.
+ *  @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_NO_MEMORY. */
 GAN_API gan_status gan_rng_create(gan_rng_t **out, uint64_t seed);
 
 /** @brief Free a generator; NULL is a no-op. */
 GAN_API void gan_rng_destroy(gan_rng_t *rng);
 
-/** @brief Restart a generator from a seed. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief Restart a generator from a seed. @param seed any value, as for gan_rng_create().
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_rng_seed(gan_rng_t *rng, uint64_t seed);
 
 /**
  * @brief Draw @p n latent vectors of @p dim coordinates (e.g. 500 x 100) into @p z.
  * @param distribution GAN_LATENT_GAUSSIAN or GAN_LATENT_UNIFORM.
+ * @param n number of vectors, >= 1.
+ * @param dim coordinates per vector, >= 1.
+ * @param z receives (n, dim) floats.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, unknown distribution); GAN_E_OUT_OF_RANGE
  *         (n or dim < 1).
  */
@@ -193,7 +220,12 @@ GAN_API gan_status gan_latent_sample(gan_rng_t *rng, int32_t distribution, int32
  *        path a Gaussian latent space prefers over a straight line. t = 0 gives a,
  *        t = 1 gives b; nearly parallel or opposite points fall back to linear
  *        interpolation (for opposite points the midpoint is then the origin).
+ * @param a, b the end points, @p dim floats each.
+ * @param dim coordinates per point, >= 1.
+ * @param t the position on the path, finite (0 gives a, 1 gives b).
+ * @param out receives @p dim floats.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL); GAN_E_OUT_OF_RANGE (dim < 1, t not finite).
+ *         Thread-safe (no state).
  */
 GAN_API gan_status gan_latent_slerp(const float *a, const float *b, int32_t dim, float t,
                                     float *out);
@@ -232,6 +264,9 @@ GAN_API gan_status gan_categorical_sample(gan_rng_t *rng, const float *logits, i
 /**
  * @brief Fill @p n labels uniformly from [lo, hi] (smoothed targets; lo == hi gives
  *        constant labels).
+ * @param labels receives @p n floats.
+ * @param n number of labels, >= 1.
+ * @param lo, hi the range, lo <= hi, finite.
  * @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_OUT_OF_RANGE (n < 1, lo > hi, not finite).
  */
 GAN_API gan_status gan_labels_fill(gan_rng_t *rng, float *labels, int32_t n, float lo,
@@ -239,6 +274,9 @@ GAN_API gan_status gan_labels_fill(gan_rng_t *rng, float *labels, int32_t n, flo
 
 /**
  * @brief Flip each label (t -> 1 - t) with probability @p p.
+ * @param labels @p n labels, flipped in place.
+ * @param n number of labels, >= 1.
+ * @param p the probability, in [0, 1].
  * @param flipped if not NULL, receives how many were flipped.
  * @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_OUT_OF_RANGE (n < 1, p outside [0, 1]).
  */
@@ -247,14 +285,20 @@ GAN_API gan_status gan_labels_flip(gan_rng_t *rng, float *labels, int32_t n, flo
 
 /**
  * @brief Scale 8-bit pixels [0, 255] to [-1, 1] for a tanh generator: x = p/127.5 - 1.
- * @return GAN_OK; GAN_E_INVALID_ARG (NULL).
+ * @param pixels @p n bytes.
+ * @param n number of values.
+ * @param out receives @p n floats.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL). Thread-safe (no state).
  */
 GAN_API gan_status gan_images_from_u8(const uint8_t *pixels, size_t n, float *out);
 
 /**
  * @brief Scale generated values in [-1, 1] back to 8-bit pixels:
  *        round((x + 1) * 127.5), clipped to [0, 255]; NaN becomes 0.
- * @return GAN_OK; GAN_E_INVALID_ARG (NULL).
+ * @param values @p n floats.
+ * @param n number of values.
+ * @param out receives @p n bytes.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL). Thread-safe (no state).
  */
 GAN_API gan_status gan_images_to_u8(const float *values, size_t n, uint8_t *out);
 

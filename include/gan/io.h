@@ -121,6 +121,7 @@ GAN_API gan_status gan_dataset_next_batch(gan_dataset_t *ds, int32_t batch,
  * @brief The number of samples consumed since open or the last set_position: the
  *        samples handed out plus the skipped tails of epochs (so a finished epoch always
  *        counts `count`). Save it to resume a run with gan_dataset_set_position().
+ * @param position receives the position.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL).
  */
 GAN_API gan_status gan_dataset_get_position(const gan_dataset_t *ds, uint64_t *position);
@@ -134,6 +135,7 @@ GAN_API gan_status gan_dataset_get_position(const gan_dataset_t *ds, uint64_t *p
  * batches b1..bk and its position became p, then any dataset of those files and seed
  * given set_position(p) hands out, for the same following batch sizes, exactly the same
  * batches (images, labels, order) and positions as the first one does.
+ * @param position any value, typically one gan_dataset_get_position() returned.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL).
  */
 GAN_API gan_status gan_dataset_set_position(gan_dataset_t *ds, uint64_t position);
@@ -142,6 +144,7 @@ GAN_API gan_status gan_dataset_set_position(gan_dataset_t *ds, uint64_t position
  * @brief The epoch of the position: position / count, the number of epochs finished
  *        (0 right after open). The next batch is taken from this epoch, unless it does
  *        not fit in what is left of it and so starts the next one.
+ * @param epoch receives the epoch.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL).
  */
 GAN_API gan_status gan_dataset_get_epoch(const gan_dataset_t *ds, uint64_t *epoch);
@@ -151,6 +154,7 @@ GAN_API gan_status gan_dataset_get_epoch(const gan_dataset_t *ds, uint64_t *epoc
  *        as a big-endian 32-bit number, then the data. The file is written to a
  *        temporary file next to @p path, synced and renamed over @p path, so a reader
  *        sees the old file or the whole new one. It is not compressed.
+ * @param path the file to create or replace.
  * @param data product(dims) bytes, row-major (the last dimension varies fastest).
  * @param ndim 1 to 255 (3 for (N, H, W) images, 4 for (N, C, H, W), 1 for labels).
  * @param dims ndim values, each >= 1, whose product is at most 2^31 - 1.
@@ -170,6 +174,7 @@ GAN_API gan_status gan_idx_write_u8(const char *path, const uint8_t *data, int32
  * (rows * (H + padding) + padding) high, rows = ceil(n / columns); 8-bit gray for C = 1,
  * 8-bit RGB for C = 3. A value x becomes round((x + 1) * 127.5) clipped to [0, 255] (NaN
  * becomes 0). Written atomically (temporary file, sync, rename).
+ * @param path the PNG file to create or replace.
  * @param images (n, C, H, W) floats, nominally in [-1, 1].
  * @param n number of images, >= 1.
  * @param channels 1 (gray) or 3 (RGB).
@@ -196,6 +201,7 @@ GAN_API gan_status gan_png_write_grid(const char *path, const float *images, int
  * colour i of the palette in doc/IO.md (ten fixed colours, then golden-angle hues).
  * Text uses a 5x7 bitmap font (printable ASCII; other bytes print as '?'), scaled by
  * min(width, height) / 400 when that is 2 or more. Written atomically.
+ * @param path the PNG file to create or replace.
  * @param width 160 to 8192 pixels.
  * @param height 120 to 8192 pixels.
  * @param series (n_series, n_points) floats, row-major.

@@ -20,6 +20,10 @@ extern "C" {
  *
  * Shapes exclude the batch dimension: a flat feature vector is (F), an image is
  * (C,H,W). Batches are stored row-major, NCHW, float32.
+ *
+ * Thread safety: the constructors share nothing and may run on any thread at once; one
+ * layer must not be used from two threads at the same time, and a layer a model owns
+ * is used through that model (one thread at a time per model).
  */
 typedef struct gan_layer gan_layer_t;
 
@@ -99,6 +103,8 @@ GAN_API gan_status gan_layer_conv2d_create(gan_layer_t **out, int32_t filters,
 /**
  * @brief 2-D convolution with every setting of gan_conv_options_t (rectangular kernels,
  *        per-axis strides, explicit asymmetric padding, no bias). output_padding must be 0.
+ * @param out receives the new layer (the caller owns it until gan_model_add() succeeds).
+ * @param opts the settings, filled by gan_conv_options_init(); read during the call only.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, struct_size too small or unknown trailing
  *         bytes set), GAN_E_OUT_OF_RANGE (a field outside its range), GAN_E_NO_MEMORY.
  */
@@ -109,7 +115,11 @@ GAN_API gan_status gan_layer_conv2d_create_ex(gan_layer_t **out,
  * @brief Transposed 2-D convolution (the gradient of Conv2D with respect to its input),
  *        the DCGAN upsampler: 64x64 in gives 128x128 out with stride 2 and
  *        GAN_PADDING_SAME. Weights (in_channels, filters, kernel, kernel) as in PyTorch.
- * @param filters output channels, >= 1. Other parameters as gan_layer_conv2d_create().
+ * @param out receives the new layer.
+ * @param filters output channels, >= 1.
+ * @param kernel kernel height and width, >= 1.
+ * @param stride stride in both directions, >= 1 (the upsampling factor).
+ * @param padding GAN_PADDING_SAME or GAN_PADDING_VALID (explicit pads: use _create_ex).
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
  */
 GAN_API gan_status gan_layer_conv2d_transpose_create(gan_layer_t **out, int32_t filters,
@@ -120,7 +130,11 @@ GAN_API gan_status gan_layer_conv2d_transpose_create(gan_layer_t **out, int32_t 
  * @brief Transposed convolution with every setting of gan_conv_options_t. With explicit
  *        padding the output is (in-1)*stride - pad_top - pad_bottom + kernel +
  *        output_padding (PyTorch's formula).
- * @return as gan_layer_conv2d_create_ex().
+ * @param out receives the new layer (the caller owns it until gan_model_add() succeeds).
+ * @param opts the settings, filled by gan_conv_options_init(); read during the call only.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL, struct_size too small or unknown trailing
+ *         bytes set), GAN_E_OUT_OF_RANGE (a field outside its range), GAN_E_NO_MEMORY,
+ *         as gan_layer_conv2d_create_ex().
  */
 GAN_API gan_status gan_layer_conv2d_transpose_create_ex(gan_layer_t **out,
                                                         const gan_conv_options_t *opts);
@@ -131,6 +145,7 @@ GAN_API gan_status gan_layer_conv2d_transpose_create_ex(gan_layer_t **out,
  *        Training mode normalises with the batch statistics (biased variance) and updates
  *        running = (1 - momentum) * running + momentum * batch (unbiased variance), the
  *        PyTorch convention; inference mode uses the running statistics.
+ * @param out receives the new layer.
  * @param momentum in (0, 1]; PyTorch's default is 0.1 (Keras's 0.99 is 0.01 here).
  * @param epsilon > 0; typically 1e-5.
  * gamma is the GAN_PARAM_WEIGHT group (initialised to ones), beta GAN_PARAM_BIAS (zeros).
@@ -141,20 +156,24 @@ GAN_API gan_status gan_layer_batchnorm_create(gan_layer_t **out, float momentum,
 
 /**
  * @brief Leaky ReLU: y = x for x > 0, alpha * x otherwise. DCGAN uses alpha = 0.2.
+ * @param out receives the new layer.
  * @param alpha slope for negative inputs, finite and in [0, 1).
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
  */
 GAN_API gan_status gan_layer_leaky_relu_create(gan_layer_t **out, float alpha);
 
-/** @brief ReLU: y = max(x, 0). @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. */
+/** @brief ReLU: y = max(x, 0). @param out receives the new layer.
+ *  @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. Thread-safe. */
 GAN_API gan_status gan_layer_relu_create(gan_layer_t **out);
 
 /** @brief Tanh: the generator's last layer for images in [-1, 1].
- *  @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. */
+ *  @param out receives the new layer.
+ *  @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. Thread-safe. */
 GAN_API gan_status gan_layer_tanh_create(gan_layer_t **out);
 
 /** @brief Logistic sigmoid 1/(1+exp(-x)). Losses take logits, so a discriminator
- *  normally ends without it. @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. */
+ *  normally ends without it. @param out receives the new layer.
+ *  @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. Thread-safe. */
 GAN_API gan_status gan_layer_sigmoid_create(gan_layer_t **out);
 
 /**
@@ -162,6 +181,7 @@ GAN_API gan_status gan_layer_sigmoid_create(gan_layer_t **out);
  *        @p rate and survivors are scaled by 1/(1-rate); in inference mode it is the
  *        identity. Masks come from the model's seeded generator (see
  *        gan_model_reseed()).
+ * @param out receives the new layer.
  * @param rate in [0, 1).
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
  */
@@ -169,6 +189,7 @@ GAN_API gan_status gan_layer_dropout_create(gan_layer_t **out, float rate);
 
 /**
  * @brief Reshape without copying semantics: the element count must match.
+ * @param out receives the new layer.
  * @param dims the new shape without the batch dimension, e.g. {256, 7, 7}.
  * @param ndim 1 to 4.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (ndim or a dimension
@@ -178,7 +199,8 @@ GAN_API gan_status gan_layer_dropout_create(gan_layer_t **out, float rate);
 GAN_API gan_status gan_layer_reshape_create(gan_layer_t **out, const int32_t *dims,
                                             int32_t ndim);
 
-/** @brief Flatten (C,H,W) to (C*H*W). @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. */
+/** @brief Flatten (C,H,W) to (C*H*W). @param out receives the new layer.
+ *  @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_NO_MEMORY. Thread-safe. */
 GAN_API gan_status gan_layer_flatten_create(gan_layer_t **out);
 
 /**
@@ -186,6 +208,9 @@ GAN_API gan_status gan_layer_flatten_create(gan_layer_t **out);
  *        and holds the class id as a float with an integral value; a value that is not
  *        an integer in [0, num_classes) fails the forward pass with GAN_E_OUT_OF_RANGE.
  *        Weights (num_classes, dim), initialised N(0, 1) by default.
+ * @param out receives the new layer.
+ * @param num_classes number of classes, >= 1.
+ * @param dim length of each learned vector, >= 1.
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
  */
 GAN_API gan_status gan_layer_embedding_create(gan_layer_t **out, int32_t num_classes,
@@ -219,6 +244,7 @@ GAN_API gan_status gan_layer_embedding_sequence_create(gan_layer_t **out,
  *        conditional generator does to its latent vector. After an image (C,H,W) the
  *        output is (C + K, H, W): the code is added as K constant planes, as a
  *        conditional discriminator does.
+ * @param out receives the new layer.
  * @param num_classes number of classes, >= 1.
  * @param embed_dim 0 for a one-hot code (K = num_classes, no parameters), or the size K
  *        of a learned embedding (weights (num_classes, K), initialised N(0, 1)).
@@ -236,6 +262,7 @@ GAN_API gan_status gan_layer_condition_create(gan_layer_t **out, int32_t num_cla
  *        Dense's; bias (1). Put it after a Flatten as the discriminator's last layer.
  *        No spectral normalisation. A label outside [0, num_classes) fails the forward
  *        pass with GAN_E_OUT_OF_RANGE.
+ * @param out receives the new layer.
  * @param num_classes >= 1.
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_NO_MEMORY. Thread-safe.
  */
@@ -365,6 +392,7 @@ GAN_API gan_status gan_layer_minibatch_stddev_create(gan_layer_t **out);
 /**
  * @brief Add: the element-wise sum of its inputs, all of one shape (a residual
  *        block's x + F(x)). Each input's gradient is the output's.
+ * @param out receives the new layer; connect it with gan_model_connect().
  * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_NO_MEMORY. Inputs of different
  *         shapes are refused by gan_model_connect() with GAN_E_SHAPE.
  */
@@ -373,7 +401,10 @@ GAN_API gan_status gan_layer_add_create(gan_layer_t **out);
 /**
  * @brief Multiply: the element-wise product of its inputs, all of one shape (a gate
  *        t * g). Input k's gradient is the output's times the other inputs.
- * @return as gan_layer_add_create().
+ * @param out receives the new layer; connect it with gan_model_connect().
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_NO_MEMORY, as
+ *         gan_layer_add_create(). Inputs of different shapes are refused by
+ *         gan_model_connect() with GAN_E_SHAPE.
  */
 GAN_API gan_status gan_layer_multiply_create(gan_layer_t **out);
 
@@ -382,13 +413,18 @@ GAN_API gan_status gan_layer_multiply_create(gan_layer_t **out);
  *        (C1,H,W) and (C2,H,W) give (C1+C2,H,W) (a U-Net skip), (F1) and (F2) give
  *        (F1+F2) (a latent vector and a condition). The other dimensions and the rank
  *        must agree.
- * @return as gan_layer_add_create(); mismatched inputs give GAN_E_SHAPE at connect.
+ * @param out receives the new layer; connect it with gan_model_connect().
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_NO_MEMORY, as
+ *         gan_layer_add_create(); mismatched inputs give GAN_E_SHAPE at connect.
  */
 GAN_API gan_status gan_layer_concat_create(gan_layer_t **out);
 
 /**
  * @brief Scale: y = scale * x + shift with constant scale and shift (no parameters);
  *        scale -1 and shift 1 give the 1 - t of a highway gate.
+ * @param out receives the new layer.
+ * @param scale the factor, finite.
+ * @param shift the constant added, finite.
  * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (a value that is
  *         not finite), GAN_E_NO_MEMORY.
  */
@@ -398,6 +434,9 @@ GAN_API gan_status gan_layer_scale_create(gan_layer_t **out, float scale, float 
  * @brief Tile: a vector (F) repeated over a height x width grid, (F,height,width), to
  *        be concatenated onto an image's channels (a text-to-image discriminator's
  *        caption vector). The gradient sums over the grid.
+ * @param out receives the new layer.
+ * @param height rows of the grid, >= 1.
+ * @param width columns of the grid, >= 1.
  * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (a size < 1),
  *         GAN_E_NO_MEMORY. An input that is not a vector gives GAN_E_SHAPE at add.
  */
@@ -634,7 +673,10 @@ GAN_API gan_status gan_layer_gru_create(gan_layer_t **out, int32_t hidden);
  * @param out receives the new layer (caller owns it until gan_model_add succeeds).
  * @param opts the settings, filled by gan_recurrent_options_init(); read during the
  *        call only.
- * @return as gan_layer_lstm_create_ex(), with hidden at most INT32_MAX / 3.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out or opts NULL, struct_size too small or unknown
+ *         trailing bytes set), GAN_E_OUT_OF_RANGE (a field outside its range, as for
+ *         gan_layer_lstm_create_ex(), with hidden at most INT32_MAX / 3),
+ *         GAN_E_NO_MEMORY. Thread-safe.
  */
 GAN_API gan_status gan_layer_gru_create_ex(gan_layer_t **out,
                                            const gan_recurrent_options_t *opts);
@@ -677,6 +719,7 @@ GAN_API void gan_layer_destroy(gan_layer_t *layer);
 /**
  * @brief Name a layer for summaries and error messages (default: kind and index, e.g.
  *        "conv2d_3"). The name is copied; at most 47 bytes are kept.
+ * @param name a non-empty string, copied.
  * @return GAN_OK; GAN_E_INVALID_ARG if layer or name is NULL or name is empty.
  */
 GAN_API gan_status gan_layer_set_name(gan_layer_t *layer, const char *name);

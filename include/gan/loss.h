@@ -1,4 +1,7 @@
-/* libgan: GAN losses and their gradients, as plain functions over batches of scores. */
+/* libgan: GAN losses and their gradients, as plain functions over batches of scores.
+ *
+ * Thread safety: every function here is thread-safe: it keeps no state and touches only
+ * its arguments (calls on distinct output arrays may run at once). */
 #ifndef GAN_LOSS_H
 #define GAN_LOSS_H
 
@@ -34,7 +37,8 @@ extern "C" {
  * @param n batch size, >= 1.
  * @param loss receives the mean loss.
  * @param dlogits NULL, or receives n gradients.
- * @return GAN_OK; the common errors above.
+ * @return GAN_OK; the common errors above: GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE,
+ *         GAN_E_NUMERIC.
  */
 GAN_API gan_status gan_loss_bce_logits(const float *logits, const float *targets,
                                        int32_t n, double *loss, float *dlogits);
@@ -51,7 +55,12 @@ enum {
 /**
  * @brief The generator's loss on the discriminator's logits for fakes.
  * @param kind GAN_GLOSS_NON_SATURATING or GAN_GLOSS_MINIMAX (else GAN_E_INVALID_ARG).
- * @return GAN_OK; the common errors above.
+ * @param fake_logits n discriminator scores of fakes.
+ * @param n batch size, >= 1.
+ * @param loss receives the mean loss.
+ * @param dlogits NULL, or receives n gradients.
+ * @return GAN_OK; the common errors above: GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE,
+ *         GAN_E_NUMERIC.
  */
 GAN_API gan_status gan_loss_generator_bce(int32_t kind, const float *fake_logits,
                                           int32_t n, double *loss, float *dlogits);
@@ -60,8 +69,13 @@ GAN_API gan_status gan_loss_generator_bce(int32_t kind, const float *fake_logits
  * @brief Wasserstein loss term sign * mean(scores) (Arjovsky et al. 2017). The critic
  *        minimises mean(fake) - mean(real): call with the fakes and sign +1 and with the
  *        reals and sign -1; the generator minimises -mean(fake): sign -1.
+ * @param scores n critic scores.
  * @param sign +1 or -1 (else GAN_E_INVALID_ARG). Gradient: sign / n.
- * @return GAN_OK; the common errors above.
+ * @param n batch size, >= 1.
+ * @param loss receives the mean term.
+ * @param dscores NULL, or receives n gradients.
+ * @return GAN_OK; the common errors above: GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE,
+ *         GAN_E_NUMERIC.
  */
 GAN_API gan_status gan_loss_wasserstein(const float *scores, float sign, int32_t n,
                                         double *loss, float *dscores);
@@ -70,8 +84,13 @@ GAN_API gan_status gan_loss_wasserstein(const float *scores, float sign, int32_t
  * @brief Hinge loss term mean(max(0, 1 + sign * x)) (Lim & Ye 2017; SAGAN). The
  *        discriminator uses sign -1 on reals (max(0, 1 - x)) and +1 on fakes; the
  *        generator's hinge loss is gan_loss_wasserstein(fakes, -1).
+ * @param scores n discriminator scores.
  * @param sign +1 or -1 (else GAN_E_INVALID_ARG).
- * @return GAN_OK; the common errors above.
+ * @param n batch size, >= 1.
+ * @param loss receives the mean term.
+ * @param dscores NULL, or receives n gradients.
+ * @return GAN_OK; the common errors above: GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE,
+ *         GAN_E_NUMERIC.
  */
 GAN_API gan_status gan_loss_hinge(const float *scores, float sign, int32_t n,
                                   double *loss, float *dscores);
@@ -80,9 +99,15 @@ GAN_API gan_status gan_loss_hinge(const float *scores, float sign, int32_t n,
  * @brief Least-squares loss 0.5 * mean((x - target)^2) (LSGAN, Mao et al. 2017): the
  *        discriminator uses target 1 on reals and 0 on fakes, the generator target 1
  *        on fakes. Gradient: (x - target) / n.
+ * @param scores n discriminator scores.
  * @param target a finite value (else GAN_E_NUMERIC).
- * @return GAN_E_NUMERIC also when dscores is given and a gradient does not fit a float,
- *         which only a batch of one with |x - target| > FLT_MAX can cause.
+ * @param n batch size, >= 1.
+ * @param loss receives the mean loss.
+ * @param dscores NULL, or receives n gradients.
+ * @return GAN_OK; the common errors above: GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE,
+ *         GAN_E_NUMERIC; GAN_E_NUMERIC also when dscores is given and a gradient does
+ *         not fit a float, which only a batch of one with |x - target| > FLT_MAX can
+ *         cause.
  */
 GAN_API gan_status gan_loss_least_squares(const float *scores, float target, int32_t n,
                                           double *loss, float *dscores);
@@ -95,9 +120,12 @@ GAN_API gan_status gan_loss_least_squares(const float *scores, float target, int
  *        confident row keeps its small loss log1p(sum of the other weights).
  * @param logits (n, classes) row-major.
  * @param labels n class ids in [0, classes) (else GAN_E_OUT_OF_RANGE naming the sample).
+ * @param n rows, >= 1.
  * @param classes >= 2 (else GAN_E_OUT_OF_RANGE).
+ * @param loss receives the mean loss.
  * @param dlogits NULL, or receives (n, classes) gradients.
- * @return GAN_OK; the common errors above.
+ * @return GAN_OK; the common errors above: GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE,
+ *         GAN_E_NUMERIC.
  */
 GAN_API gan_status gan_loss_softmax_cross_entropy(const float *logits,
                                                   const int32_t *labels, int32_t n,

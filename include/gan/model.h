@@ -47,8 +47,10 @@ typedef struct gan_model_options {
 
 /**
  * @brief Fill @p opts with defaults (seed 42, default allocator, name "model").
+ * @param opts the struct to fill.
  * @param struct_size sizeof(*opts) as the caller was compiled with.
  * @return GAN_OK; GAN_E_INVALID_ARG if opts is NULL or struct_size is too small.
+ * Thread-safe.
  */
 GAN_API gan_status gan_model_options_init(gan_model_options_t *opts, size_t struct_size);
 
@@ -149,6 +151,9 @@ GAN_API gan_status gan_model_get_io_count(const gan_model_t *model, int32_t *n_i
 
 /**
  * @brief Shape of model input @p k (without the batch dimension).
+ * @param k the input, 0 to the number of inputs - 1.
+ * @param dims receives up to 4 dimensions.
+ * @param ndim receives the rank.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (k).
  */
 GAN_API gan_status gan_model_get_input_shape_at(const gan_model_t *model, int32_t k,
@@ -156,6 +161,8 @@ GAN_API gan_status gan_model_get_input_shape_at(const gan_model_t *model, int32_
 
 /**
  * @brief The layer index of output @p k (its shape: gan_model_get_output_shape()).
+ * @param k the output, 0 to the number of outputs - 1.
+ * @param index receives the layer index.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (k; no layers yet).
  */
 GAN_API gan_status gan_model_get_output_node(const gan_model_t *model, int32_t k,
@@ -163,7 +170,9 @@ GAN_API gan_status gan_model_get_output_node(const gan_model_t *model, int32_t k
 
 /**
  * @brief The nodes layer @p index reads.
+ * @param index the layer index, or -1 for the last layer.
  * @param inputs receives up to @p capacity node ids (may be NULL when capacity is 0).
+ * @param capacity the number of ids @p inputs has room for (0 to ask for the count).
  * @param n_inputs receives how many the layer reads (may exceed capacity).
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (index).
  */
@@ -174,9 +183,14 @@ GAN_API gan_status gan_model_get_layer_inputs(const gan_model_t *model, int32_t 
 /**
  * @brief Forward pass of a model with several inputs or outputs.
  * @param inputs one (batch, input k shape) array per input, copied.
+ * @param labels batch class ids for models with a Condition layer, else NULL.
+ * @param batch must equal the built batch size.
  * @param outputs if not NULL, an array of one pointer per output, receiving each
  *        output's (batch, shape) tensor, valid as gan_model_forward()'s.
- * @return as gan_model_forward(); GAN_E_INVALID_ARG also for a NULL inputs[k].
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL model or inputs, a NULL inputs[k], labels
+ *         missing where needed), GAN_E_STATE (not built), GAN_E_BATCH_SIZE,
+ *         GAN_E_OUT_OF_RANGE (a label or an embedding id), GAN_E_BACKEND, as
+ *         gan_model_forward().
  */
 GAN_API gan_status gan_model_forward_multi(gan_model_t *model, const float *const *inputs,
                                            const int32_t *labels, int32_t batch,
@@ -190,7 +204,8 @@ GAN_API gan_status gan_model_forward_multi(gan_model_t *model, const float *cons
  * @param dinputs NULL to skip input gradients, or an array of one pointer per input,
  *        each receiving that input's gradient (zeros where no path leads), owned by
  *        the model as gan_model_backward()'s.
- * @return as gan_model_backward().
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE (no forward since build or batch
+ *         change), GAN_E_BACKEND, as gan_model_backward().
  */
 GAN_API gan_status gan_model_backward_multi(gan_model_t *model,
                                             const float *const *doutputs,
@@ -201,6 +216,8 @@ GAN_API gan_status gan_model_backward_multi(gan_model_t *model,
 /**
  * @brief Allocate the arenas for @p batch_size and initialise every parameter from the
  *        model's seed. After this no layer can be added.
+ * @param batch_size the batch size every pass will use, >= 1 (see
+ *        gan_model_set_batch_size()).
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (batch_size < 1), GAN_E_STATE
  *         (already built, or no layers), GAN_E_NO_MEMORY (the model is left unbuilt).
  */
@@ -209,12 +226,14 @@ GAN_API gan_status gan_model_build(gan_model_t *model, int32_t batch_size);
 /**
  * @brief Re-size the activation memory for another batch size. Parameters, gradients
  *        and running statistics are kept. A no-op when the size is unchanged.
+ * @param batch_size the new batch size, >= 1.
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_STATE (not built),
  *         GAN_E_NO_MEMORY (the old size stays in force).
  */
 GAN_API gan_status gan_model_set_batch_size(gan_model_t *model, int32_t batch_size);
 
-/** @brief The batch size the model is built for. @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE. */
+/** @brief The batch size the model is built for. @param batch_size receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE. */
 GAN_API gan_status gan_model_get_batch_size(const gan_model_t *model, int32_t *batch_size);
 
 /**
@@ -256,8 +275,12 @@ GAN_API gan_status gan_model_backward(gan_model_t *model, const float *doutput,
  *        on an intermediate layer's features.
  * @param index layer index, or -1 for the last layer (then it equals gan_model_backward).
  * @param doutput (batch, that layer's output shape).
- * @return as gan_model_backward(); GAN_E_OUT_OF_RANGE (index); GAN_E_STATE when a later
- *         layer wrote over that layer's output (see gan_model_keep_layer_output()).
+ * @param dinput NULL to skip the input gradient, or receives it, as for
+ *        gan_model_backward().
+ * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE (no forward since build or batch
+ *         change), GAN_E_BACKEND, as gan_model_backward(); GAN_E_OUT_OF_RANGE (index);
+ *         GAN_E_STATE when a later layer wrote over that layer's output (see
+ *         gan_model_keep_layer_output()).
  */
 GAN_API gan_status gan_model_backward_from(gan_model_t *model, int32_t index,
                                            const float *doutput, const float **dinput);
@@ -268,36 +291,44 @@ GAN_API gan_status gan_model_zero_grad(gan_model_t *model);
 /**
  * @brief Training mode (default; BatchNorm uses batch statistics and updates running
  *        ones, Dropout drops) or inference mode (running statistics, no dropout).
+ * @param training true for training mode, false for inference mode.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
 GAN_API gan_status gan_model_set_training(gan_model_t *model, bool training);
 
-/** @brief Whether the model is in training mode. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief Whether the model is in training mode. @param training receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_model_get_training(const gan_model_t *model, bool *training);
 
 /**
  * @brief Freeze (false) or unfreeze (true, default) the parameters. A frozen model still
  *        back-propagates to its input but leaves its gradient arena untouched: what the
  *        generator step needs of the discriminator.
+ * @param trainable false to freeze, true to unfreeze.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
 GAN_API gan_status gan_model_set_trainable(gan_model_t *model, bool trainable);
 
-/** @brief Whether the parameters are trainable. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief Whether the parameters are trainable. @param trainable receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_model_get_trainable(const gan_model_t *model, bool *trainable);
 
 /**
  * @brief Restart the model's run-time random streams (dropout masks) from @p seed, so
  *        that a sequence of forward passes can be replayed exactly.
+ * @param seed any value.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
 GAN_API gan_status gan_model_reseed(gan_model_t *model, uint64_t seed);
 
-/** @brief Number of layers added so far. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief Number of layers added so far. @param count receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_model_get_layer_count(const gan_model_t *model, int32_t *count);
 
 /**
  * @brief Borrow a layer (owned by the model) by index.
+ * @param index the layer index, or -1 for the last layer.
+ * @param layer receives the layer, owned by the model (do not destroy it).
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (index).
  */
 GAN_API gan_status gan_model_get_layer(const gan_model_t *model, int32_t index,
@@ -314,7 +345,10 @@ GAN_API gan_status gan_model_get_layer(const gan_model_t *model, int32_t index,
 GAN_API gan_status gan_model_get_output_shape(const gan_model_t *model, int32_t index,
                                               int32_t dims[4], int32_t *ndim);
 
-/** @brief Shape of the model input. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief Shape of the model input (input 0).
+ *  @param dims receives up to 4 dimensions.
+ *  @param ndim receives the rank.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_model_get_input_shape(const gan_model_t *model, int32_t dims[4],
                                              int32_t *ndim);
 
@@ -328,6 +362,8 @@ GAN_API gan_status gan_model_get_input_shape(const gan_model_t *model, int32_t d
  * an output is refused (GAN_E_STATE, naming the layer that wrote over it) unless
  * gan_model_keep_layer_output() asked for it. The last layer's output is always kept.
  * @param index layer index, or -1 for the last layer.
+ * @param output receives the (batch, shape) floats, owned by the model and valid until
+ *        its next forward, set_batch_size or destroy.
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE, GAN_E_STATE (no forward yet, or
  *         the output was overwritten).
  */
@@ -346,22 +382,32 @@ GAN_API gan_status gan_model_get_layer_output(const gan_model_t *model, int32_t 
  */
 GAN_API gan_status gan_model_keep_layer_output(gan_model_t *model, int32_t index);
 
-/** @brief Total number of trainable parameters. Valid before build. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief Total number of trainable parameters. Valid before build.
+ *  @param count receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_model_get_param_count(const gan_model_t *model, size_t *count);
 
 /**
  * @brief The parameter arena: every trainable parameter, layer after layer, each layer's
  *        weights then bias, in the layouts documented per layer. Writable (e.g. to load
  *        weights); owned by the model, valid until destroy.
+ * @param params receives the arena.
+ * @param count receives its number of floats (the parameter count).
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE (not built).
  */
 GAN_API gan_status gan_model_get_params(gan_model_t *model, float **params, size_t *count);
 
-/** @brief The gradient arena, laid out as the parameter arena. @return as _get_params. */
+/** @brief The gradient arena, laid out as the parameter arena; owned by the model,
+ *  valid until destroy.
+ *  @param grads receives the arena.
+ *  @param count receives its number of floats (the parameter count).
+ *  @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE (not built), as
+ *  gan_model_get_params(). */
 GAN_API gan_status gan_model_get_grads(gan_model_t *model, float **grads, size_t *count);
 
 /**
  * @brief Where a layer's parameters sit in the arenas.
+ * @param index the layer index, or -1 for the last layer.
  * @param offset receives the index of the layer's first parameter in the arena.
  * @param count receives its number of parameters (weights and bias).
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE (index).
@@ -413,6 +459,7 @@ GAN_API gan_status gan_model_get_layer_profile(const gan_model_t *model, int32_t
 /**
  * @brief Set the carried state of every row to zero and the step count to 0, as at
  *        build time: the next forward starts a new sequence.
+ * @param index the recurrent layer's index, or -1 for the last layer.
  * @return GAN_OK; GAN_E_INVALID_ARG (model NULL, not recurrent), GAN_E_STATE (not
  *         built, not stateful), GAN_E_OUT_OF_RANGE (index).
  */
@@ -420,6 +467,9 @@ GAN_API gan_status gan_model_reset_recurrent_state(gan_model_t *model, int32_t i
 
 /**
  * @brief Copy out the carried state of rows [row, row + rows) of the batch.
+ * @param index the recurrent layer's index, or -1 for the last layer.
+ * @param row the first row, >= 0.
+ * @param rows the number of rows; row + rows is at most the batch size.
  * @param h receives (rows, hidden) floats: h of each row after the last forward.
  * @param c an LSTM's: receives (rows, hidden) floats, c likewise. NULL for a GRU.
  * @return GAN_OK; GAN_E_INVALID_ARG (model or h NULL, c NULL for an LSTM or not NULL
@@ -434,9 +484,15 @@ GAN_API gan_status gan_model_get_recurrent_state(const gan_model_t *model, int32
  * @brief Copy in the carried state of rows [row, row + rows): the next forward starts
  *        those rows from it. Other rows and the step count are unchanged (see
  *        gan_model_set_recurrent_steps()).
+ * @param index the recurrent layer's index, or -1 for the last layer.
+ * @param row the first row, >= 0.
+ * @param rows the number of rows; row + rows is at most the batch size.
  * @param h (rows, hidden) floats, read during the call only.
  * @param c an LSTM's (rows, hidden) floats, read during the call only; NULL for a GRU.
- * @return as gan_model_get_recurrent_state().
+ * @return GAN_OK; GAN_E_INVALID_ARG (model or h NULL, c NULL for an LSTM or not NULL
+ *         for a GRU, not recurrent), GAN_E_STATE (not built, not stateful),
+ *         GAN_E_OUT_OF_RANGE (index, or the rows are not within [0, batch size)), as
+ *         gan_model_get_recurrent_state().
  */
 GAN_API gan_status gan_model_set_recurrent_state(gan_model_t *model, int32_t index,
                                                  int32_t row, int32_t rows, const float *h,
@@ -445,6 +501,7 @@ GAN_API gan_status gan_model_set_recurrent_state(gan_model_t *model, int32_t ind
 /**
  * @brief The number of steps the layer has run since its state was reset (build, a
  *        batch size change, gan_model_reset_recurrent_state()), or as last set.
+ * @param index the recurrent layer's index, or -1 for the last layer.
  * @param steps receives the count.
  * @return GAN_OK; GAN_E_INVALID_ARG (model or steps NULL, not recurrent), GAN_E_STATE
  *         (not built, not stateful), GAN_E_OUT_OF_RANGE (index).
@@ -455,6 +512,7 @@ GAN_API gan_status gan_model_get_recurrent_steps(const gan_model_t *model, int32
 /**
  * @brief Set the step count, e.g. back to the prefix's length together with its state
  *        before the next rollout. Only max_steps reads it.
+ * @param index the recurrent layer's index, or -1 for the last layer.
  * @param steps in [0, max_steps], or >= 0 when the layer has no max_steps.
  * @return GAN_OK; GAN_E_INVALID_ARG (model NULL, not recurrent), GAN_E_STATE (not
  *         built, not stateful), GAN_E_OUT_OF_RANGE (index, steps).
@@ -469,6 +527,7 @@ GAN_API gan_status gan_model_set_recurrent_steps(gan_model_t *model, int32_t ind
  *        kind, output shape and parameter count, then the totals.
  * @param buf receives the NUL-terminated text, truncated to @p size bytes (may be NULL
  *        when size is 0).
+ * @param size the size of @p buf in bytes.
  * @param length if not NULL, receives the full length without the NUL, so a caller can
  *        size the buffer with a first call.
  * @return GAN_OK (also when truncated); GAN_E_INVALID_ARG.

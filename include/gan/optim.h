@@ -58,6 +58,10 @@ enum {
  * @param model a built model; borrowed, it must outlive the optimizer. Its allocator
  *        provides the state (two arrays of its parameter count for Adam and RMSProp,
  *        one for SGD).
+ * @param lr the learning rate, > 0 and finite.
+ * @param beta1 the first moment's decay, in [0, 1) (0.9 in the paper, 0.5 for DCGAN).
+ * @param beta2 the second moment's decay, in [0, 1) (0.999).
+ * @param epsilon > 0 and finite (1e-8).
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_STATE (model not built),
  *         GAN_E_OUT_OF_RANGE (lr <= 0, betas outside [0, 1), eps <= 0, non-finite),
  *         GAN_E_NO_MEMORY.
@@ -70,9 +74,14 @@ GAN_API gan_status gan_optimizer_adam_create(gan_optimizer_t **out, gan_model_t 
  * @brief SGD with optional momentum and Nesterov momentum, as torch.optim.SGD
  *        (no dampening): b = momentum b + g (b = g on the first step);
  *        p -= lr * (nesterov ? g + momentum b : b).
+ * @param out receives the optimizer; *out is set to NULL on failure.
+ * @param model a built model; borrowed, it must outlive the optimizer.
+ * @param lr the learning rate, > 0 and finite.
  * @param momentum [0, 1); 0 is plain SGD.
  * @param nesterov true for Nesterov momentum (needs momentum > 0).
- * @return as gan_optimizer_adam_create().
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_STATE (model not built),
+ *         GAN_E_OUT_OF_RANGE (a value outside its range, or not finite),
+ *         GAN_E_NO_MEMORY, as gan_optimizer_adam_create().
  */
 GAN_API gan_status gan_optimizer_sgd_create(gan_optimizer_t **out, gan_model_t *model,
                                             float lr, float momentum, bool nesterov);
@@ -82,8 +91,14 @@ GAN_API gan_status gan_optimizer_sgd_create(gan_optimizer_t **out, gan_model_t *
  *        torch.optim.RMSprop without centring: s = alpha s + (1-alpha) g^2;
  *        p -= lr * g / (sqrt(s) + eps). With GAN_OPT_MOMENTUM mu > 0 (set after
  *        creation; 0 by default), b = mu b + g / (sqrt(s) + eps); p -= lr * b.
+ * @param out receives the optimizer; *out is set to NULL on failure.
+ * @param model a built model; borrowed, it must outlive the optimizer.
+ * @param lr the learning rate, > 0 and finite.
  * @param alpha [0, 1); PyTorch's default is 0.99.
- * @return as gan_optimizer_adam_create().
+ * @param epsilon > 0 and finite.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_STATE (model not built),
+ *         GAN_E_OUT_OF_RANGE (a value outside its range, or not finite),
+ *         GAN_E_NO_MEMORY, as gan_optimizer_adam_create().
  */
 GAN_API gan_status gan_optimizer_rmsprop_create(gan_optimizer_t **out,
                                                 gan_model_t *model, float lr,
@@ -107,21 +122,28 @@ GAN_API gan_status gan_optimizer_step(gan_optimizer_t *opt);
 
 /**
  * @brief Change a setting (a GAN_OPT_* key) between steps, e.g. a learning-rate schedule.
+ * @param key a GAN_OPT_* value.
+ * @param value the new setting, within the key's range.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, unknown key, or a key this kind does not
  *         have), GAN_E_OUT_OF_RANGE (the value is outside the key's range; nothing is
  *         clamped).
  */
 GAN_API gan_status gan_optimizer_set(gan_optimizer_t *opt, int32_t key, double value);
 
-/** @brief Read a setting. @return GAN_OK; GAN_E_INVALID_ARG (NULL or key not of this kind). */
+/** @brief Read a setting.
+ *  @param key a GAN_OPT_* value.
+ *  @param value receives the setting.
+ *  @return GAN_OK; GAN_E_INVALID_ARG (NULL or key not of this kind). */
 GAN_API gan_status gan_optimizer_get(const gan_optimizer_t *opt, int32_t key,
                                      double *value);
 
-/** @brief The kind (GAN_OPTIM_*). @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief The kind (GAN_OPTIM_*). @param kind receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_optimizer_get_kind(const gan_optimizer_t *opt, int32_t *kind);
 
 /**
  * @brief Successful gan_optimizer_step() calls since creation or the last reset (Adam's t).
+ * @param steps receives the count.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
 GAN_API gan_status gan_optimizer_get_step_count(const gan_optimizer_t *opt,
@@ -181,6 +203,8 @@ GAN_API void gan_lr_schedule_destroy(gan_lr_schedule_t *schedule);
 /**
  * @brief The rate of update @p step (0 is the first), in double (an optimizer keeps it
  *        as the nearest float).
+ * @param step the update's number, from 0.
+ * @param lr receives the rate.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (step at or past the
  *         schedule's end).
  */
@@ -189,6 +213,7 @@ GAN_API gan_status gan_lr_schedule_get_rate(const gan_lr_schedule_t *schedule,
 
 /**
  * @brief The number of updates the schedule covers (constant_steps + decay_steps).
+ * @param steps receives the number.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL).
  */
 GAN_API gan_status gan_lr_schedule_get_length(const gan_lr_schedule_t *schedule,
@@ -198,9 +223,13 @@ GAN_API gan_status gan_lr_schedule_get_length(const gan_lr_schedule_t *schedule,
  * @brief Set @p opt's GAN_OPT_LEARNING_RATE to the schedule's rate for its next update,
  *        the one numbered by its current step count. Call it before each
  *        gan_optimizer_step() (or trainer step). Never allocates.
+ * @param opt the optimizer whose learning rate is set.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (the optimizer has made
  *         all the schedule's updates, or the rate rounds to 0 as a float: the learning
  *         rate is left as it was).
+ *
+ * Thread safety: the schedule may be shared by any threads; @p opt is used as in its
+ * model's thread (one thread at a time per model/optimizer pair).
  */
 GAN_API gan_status gan_lr_schedule_apply(const gan_lr_schedule_t *schedule,
                                          gan_optimizer_t *opt);
@@ -209,6 +238,7 @@ GAN_API gan_status gan_lr_schedule_apply(const gan_lr_schedule_t *schedule,
  * @brief Clip every trainable parameter of @p model (its parameter arena: weights and
  *        biases, not BatchNorm running statistics; frozen or not) into [-c, c] (WGAN
  *        weight clipping, c = 0.01 in Arjovsky et al. 2017). A NaN parameter stays NaN.
+ * @param c the bound, > 0 and finite.
  * @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_STATE (not built); GAN_E_OUT_OF_RANGE (c <= 0
  *         or not finite).
  */
@@ -216,6 +246,7 @@ GAN_API gan_status gan_model_clip_params(gan_model_t *model, float c);
 
 /**
  * @brief Euclidean norm of the model's whole gradient arena (accumulated in double).
+ * @param norm receives the norm.
  * @return GAN_OK; GAN_E_INVALID_ARG; GAN_E_STATE (not built).
  */
 GAN_API gan_status gan_model_grad_norm(const gan_model_t *model, double *norm);

@@ -89,9 +89,10 @@ typedef struct gan_seqgan_options {
 /**
  * @brief Fill @p opts with the defaults (16 rollouts, temperature 1, clip norm 5, start
  *        token 0, seed 42, no baseline).
+ * @param opts the struct to fill.
  * @param struct_size sizeof *opts as the caller was compiled.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, or struct_size smaller than the first
- *         version's).
+ *         version's). Thread-safe.
  */
 GAN_API gan_status gan_seqgan_options_init(gan_seqgan_options_t *opts, size_t struct_size);
 
@@ -120,6 +121,7 @@ typedef struct gan_seqgan_stats {
 
 /**
  * @brief Create a SeqGAN trainer.
+ * @param out receives the trainer; free it with gan_seqgan_destroy().
  * @param g built generator over whole sequences: input (T) ids, output 0 (T, V) logits,
  *        V >= 2. Its batch size B is the trainer's.
  * @param g_step built one-token copy of G's architecture: input (1), output 0 (1, V),
@@ -170,7 +172,12 @@ GAN_API gan_status gan_seqgan_mle_step(gan_seqgan_t *trainer, const int32_t *rea
  *        real batch, D in training mode; loss mean BCE(D(real), 1) + mean BCE(D(fake), 0);
  *        one update of D.
  * @param real (batch, T) ids in [0, V).
- * @return as gan_seqgan_mle_step() (GAN_E_NUMERIC: D is not updated).
+ * @param batch must equal the trainer's batch size.
+ * @param stats NULL, or filled when the step succeeds (set its struct_size first).
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL trainer or real; stats without struct_size),
+ *         GAN_E_BATCH_SIZE (another batch size, 0 included), GAN_E_OUT_OF_RANGE (an id
+ *         outside [0, V)), GAN_E_NUMERIC (D is not updated), GAN_E_BACKEND, as
+ *         gan_seqgan_mle_step().
  */
 GAN_API gan_status gan_seqgan_d_step(gan_seqgan_t *trainer, const int32_t *real,
                                      int32_t batch, gan_seqgan_stats_t *stats);
@@ -187,6 +194,7 @@ GAN_API gan_status gan_seqgan_d_step(gan_seqgan_t *trainer, const int32_t *real,
  *        one update of G. Costs N (T - 1) (T - 2) / 2 + 2 T forwards of G_step
  *        and N (T - 1) + 1 of D.
  * @param batch must equal the trainer's batch size (the number of sequences sampled).
+ * @param stats NULL, or filled when the step succeeds (set its struct_size first).
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL trainer; stats without struct_size),
  *         GAN_E_BATCH_SIZE, GAN_E_NUMERIC (non-finite logits, loss or gradient: G is not
  *         updated), GAN_E_BACKEND.
@@ -210,6 +218,7 @@ GAN_API gan_status gan_seqgan_sample(gan_seqgan_t *trainer, int32_t n, int32_t *
  *        position (G_step is not saved: it is G's copy, refreshed before each use).
  *        Training on from a loaded checkpoint gives bit for bit what training on without
  *        the interruption would have given. Written atomically, as gan_trainer_save().
+ * @param path the file to create or replace; its directory must exist.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, empty path), GAN_E_IO, GAN_E_NO_MEMORY.
  */
 GAN_API gan_status gan_seqgan_save(gan_seqgan_t *trainer, const char *path);
@@ -220,6 +229,7 @@ GAN_API gan_status gan_seqgan_save(gan_seqgan_t *trainer, const char *path);
  *        settings, rollouts, temperature, clip norm, start token and random state come
  *        from the file. Everything is checked before anything changes: on failure the
  *        trainer, its models and optimizers are untouched.
+ * @param path a file written by gan_seqgan_save().
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, empty path), GAN_E_IO, GAN_E_FORMAT (not a
  *         SeqGAN checkpoint, damaged, or of another architecture: the message names the
  *         path and the first difference), GAN_E_NO_MEMORY.
@@ -229,11 +239,13 @@ GAN_API gan_status gan_seqgan_load(gan_seqgan_t *trainer, const char *path);
 /**
  * @brief Store the caller's position in its data order (e.g. batches consumed), kept by
  *        checkpoints and not interpreted. 0 after create.
+ * @param position any value.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
 GAN_API gan_status gan_seqgan_set_data_position(gan_seqgan_t *trainer, uint64_t position);
 
-/** @brief The data position last set or loaded. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief The data position last set or loaded. @param position receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_seqgan_get_data_position(const gan_seqgan_t *trainer,
                                                 uint64_t *position);
 
@@ -266,6 +278,7 @@ GAN_API gan_status gan_sequence_sample(gan_model_t *model, gan_rng_t *rng,
  *        token and each sequence shifted by one (teacher forcing), in inference mode.
  *        The paper's NLL-oracle is this under the oracle of sequences sampled from G.
  *        Allocates one batch of inputs and labels from the model's allocator per call.
+ * @param start_token G's input at step 0, in [0, V).
  * @param ids (n, T) ids in [0, V).
  * @param n >= 1.
  * @param nll receives the mean over the n * T tokens.

@@ -45,6 +45,7 @@ typedef enum gan_status {
 
 /**
  * @brief Short static description of a status code ("shape mismatch").
+ * @param status any value, defined by this version or not.
  * @return A string that is never NULL and never freed; "unknown status" for values
  *         this version does not define. Thread-safe.
  */
@@ -58,6 +59,9 @@ GAN_API const char *gan_status_string(gan_status status);
  * of rank 3 (C,H,W), got (784)". Valid only right after a call returned a non-OK
  * status; later calls may overwrite it.
  * @return A thread-local string owned by the library; never NULL ("" if no error).
+ *
+ * Thread safety: thread-safe; each thread has its own message, which no other thread's
+ * calls change.
  */
 GAN_API const char *gan_last_error(void);
 

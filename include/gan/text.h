@@ -34,8 +34,9 @@ extern "C" {
  * by descending count in the training texts, ties by their bytes in ascending order
  * (so the ids depend on the texts, not on their order).
  *
- * A tokenizer does not change after gan_tokenizer_create() or gan_tokenizer_load():
- * its const functions may run on several threads at once. They allocate nothing.
+ * Thread safety: a tokenizer does not change after gan_tokenizer_create() or
+ * gan_tokenizer_load(): its const functions may run on several threads at once. They
+ * allocate nothing.
  */
 typedef struct gan_tokenizer gan_tokenizer_t;
 

@@ -82,9 +82,10 @@ typedef struct gan_text2img_options {
 /**
  * @brief Fill @p opts with the defaults (wrong weight 0.5, interpolated share 0.5, beta
  *        0.5, no label smoothing, Gaussian latents, seed 42).
+ * @param opts the struct to fill.
  * @param struct_size sizeof *opts as the caller was compiled.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, or struct_size smaller than the first
- *         version's).
+ *         version's). Thread-safe.
  */
 GAN_API gan_status gan_text2img_options_init(gan_text2img_options_t *opts,
                                              size_t struct_size);
@@ -121,6 +122,7 @@ typedef struct gan_text2img_stats {
 
 /**
  * @brief Create a text-to-image trainer.
+ * @param out receives the trainer; free it with gan_text2img_destroy().
  * @param g built generator: input 0 (Z), input 1 (K), output 0 the image. Its batch
  *        size B is the trainer's.
  * @param d built discriminator: input 0 G's output shape, input 1 (K), output 0 the
@@ -230,6 +232,8 @@ GAN_API gan_status gan_text2img_generate_from_vectors(gan_text2img_t *trainer,
 /**
  * @brief Draw @p n latent vectors (n, Z) from the trainer's distribution and generator
  *        (this advances its random state, which checkpoints keep).
+ * @param n number of vectors, >= 1.
+ * @param z receives (n, Z) floats.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_OUT_OF_RANGE (n < 1).
  */
 GAN_API gan_status gan_text2img_sample_latent(gan_text2img_t *trainer, int32_t n,
@@ -241,6 +245,7 @@ GAN_API gan_status gan_text2img_sample_latent(gan_text2img_t *trainer, int32_t n
  *        state, the update counts and the data position. Training on from a loaded
  *        checkpoint gives bit for bit what training on without the interruption would
  *        have given. Written atomically, as gan_trainer_save().
+ * @param path the file to create or replace; its directory must exist.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, empty path), GAN_E_IO, GAN_E_NO_MEMORY.
  */
 GAN_API gan_status gan_text2img_save(gan_text2img_t *trainer, const char *path);
@@ -253,6 +258,7 @@ GAN_API gan_status gan_text2img_save(gan_text2img_t *trainer, const char *path);
  *        optimizer settings and the trainer's settings come from the file. Everything is
  *        checked before anything changes: on failure the trainer, its models and
  *        optimizers are untouched.
+ * @param path a file written by gan_text2img_save().
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, empty path), GAN_E_IO, GAN_E_FORMAT (not a
  *         text-to-image checkpoint, damaged, of another architecture, or with E's
  *         optimizer present on one side only: the message names the path and the first
@@ -263,12 +269,14 @@ GAN_API gan_status gan_text2img_load(gan_text2img_t *trainer, const char *path);
 /**
  * @brief Store the caller's position in its data order (e.g. batches consumed), kept by
  *        checkpoints and not interpreted. 0 after create.
+ * @param position any value.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
 GAN_API gan_status gan_text2img_set_data_position(gan_text2img_t *trainer,
                                                   uint64_t position);
 
-/** @brief The data position last set or loaded. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief The data position last set or loaded. @param position receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_text2img_get_data_position(const gan_text2img_t *trainer,
                                                   uint64_t *position);
 

@@ -92,6 +92,7 @@ typedef struct gan_step_stats {
 
 /**
  * @brief Create a trainer.
+ * @param out receives the trainer; free it with gan_trainer_destroy().
  * @param generator, discriminator built models; D is re-sized here to G's batch size
  *        (twice that with combined batches). With feature matching, D keeps the
  *        feature layer's output (gan_model_keep_layer_output(), which lays D's batch
@@ -156,11 +157,14 @@ GAN_API gan_status gan_trainer_generate(gan_trainer_t *trainer, const float *z,
 /**
  * @brief Draw @p n latent vectors from the trainer's distribution and generator (this
  *        advances the trainer's random state, which checkpoints keep).
+ * @param n number of vectors, >= 1.
+ * @param z receives (n, latent dimension) floats.
  * @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_OUT_OF_RANGE.
  */
 GAN_API gan_status gan_trainer_sample_latent(gan_trainer_t *trainer, int32_t n, float *z);
 
-/** @brief The latent dimension (G's input size). @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief The latent dimension (G's input size). @param dim receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_trainer_get_latent_dim(const gan_trainer_t *trainer, int32_t *dim);
 
 /**
@@ -215,11 +219,13 @@ GAN_API gan_status gan_trainer_load(gan_trainer_t *trainer, const char *path);
  * @brief Store the caller's position in its data order (e.g. the number of batches
  *        consumed, from which a shuffled epoch order can be rebuilt). The trainer does
  *        not interpret it; checkpoints save and restore it. 0 after create.
+ * @param position any value.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
 GAN_API gan_status gan_trainer_set_data_position(gan_trainer_t *trainer, uint64_t position);
 
-/** @brief The data position last set or loaded. @return GAN_OK; GAN_E_INVALID_ARG. */
+/** @brief The data position last set or loaded. @param position receives it.
+ *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_trainer_get_data_position(const gan_trainer_t *trainer,
                                                  uint64_t *position);
 
