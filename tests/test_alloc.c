@@ -1,12 +1,15 @@
-/* Memory discipline of models: nothing is allocated per step (plain, token, graph and
- * recurrent models), failed allocations are errors, and a failed resize changes nothing.
+/* Memory discipline of models: nothing is allocated per step (plain, token, caption,
+ * graph and recurrent models; the tokenizer's encoding), failed allocations are errors
+ * (the tokenizer's too), and a failed resize changes nothing.
  * The training runs' lives are in test_alloc_train.c.
  *
  * Linked against the internal archive with -Wl,--wrap for malloc and friends, so that
  * any allocation made by library code itself is counted, not only the model's arenas. */
 #include "alloc_rig.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static gan_status build_dcgan_discriminator(counting *c, gan_model_t **out)
 {
@@ -141,6 +144,110 @@ static void test_no_allocation_in_a_token_step(void **state)
     gan_rng_destroy(rng);
     gan_model_destroy(m);
     assert_int_equal(c.live, 0);
+}
+
+/* A caption encoder, BagOfWords, Dense and conditioning augmentation, fed by the
+ * tokenizer: neither encoding a caption nor a training step allocates. */
+static void test_no_allocation_in_a_caption_step(void **state)
+{
+    (void)state;
+    enum { N = 2, T = 6, C = 3 };
+    const char *const texts[] = {"a thick seven", "A thin, slanted 7", "the number ten"};
+    gan_tokenizer_t *tok = NULL;
+    GT_OK(gan_tokenizer_create(&tok, texts, 3, 1, 0));
+    int32_t vocab, ids[N * T], n, unknown, id;
+    GT_OK(gan_tokenizer_get_vocab_size(tok, &vocab));
+    counting c = {0};
+    const int32_t steps = T;
+    gan_model_t *m = NULL;
+    gan_status st = counted_model(&c, &steps, 1, &m);
+    gan_layer_t *l = NULL;
+    add_layer(m, &st, gan_layer_bag_of_words_create(&l, vocab, 5, GAN_TOKEN_PAD), &l);
+    add_layer(m, &st, gan_layer_dense_create(&l, 2 * C, true), &l);
+    add_layer(m, &st, gan_layer_cond_augment_create(&l, 1.0f), &l);
+    GT_OK(build_or_destroy(m, st, &m));
+    GT_OK(gan_model_set_batch_size(m, N));
+    GT_OK(gan_model_get_layer(m, 2, &l));
+    float x[N * T] = {0}, dy[N * C] = {1, -1, 0.5f, 0.25f, 2, -2};
+    char unknown_words[32];
+    size_t length;
+    double kl;
+    const float *y, *dx;
+    GT_OK(gan_model_forward(m, x, NULL, N, &y)); /* warm-up: lazy BLAS set-up */
+    long model_calls = c.calls, heap = heap_calls;
+    for (int step = 0; step < 3; step++) {
+        GT_OK(gan_tokenizer_encode(tok, "a squiggly thick seven", T, ids, &n, &unknown));
+        GT_OK(gan_tokenizer_encode(tok, "THE NUMBER 7", T, ids + T, &n, &unknown));
+        GT_OK(gan_tokenizer_unknown_words(tok, "a squiggly thick seven", unknown_words,
+                                          sizeof unknown_words, &length));
+        GT_OK(gan_tokenizer_get_id(tok, "Seven", &id));
+        GT_FAILS(gan_tokenizer_encode(tok, "?!", T, ids, &n, &unknown), GAN_E_INVALID_ARG,
+                 "empty caption");
+        for (int i = 0; i < N * T; i++)
+            x[i] = (float)ids[i];
+        GT_OK(gan_model_zero_grad(m));
+        GT_OK(gan_model_set_training(m, step != 1));
+        GT_OK(gan_model_forward(m, x, NULL, N, &y));
+        GT_OK(gan_layer_cond_augment_get_kl(l, &kl));
+        GT_OK(gan_model_backward(m, dy, &dx));
+    }
+    assert_int_equal(c.calls, model_calls);
+    assert_int_equal(heap_calls, heap);
+    gan_model_destroy(m);
+    assert_int_equal(c.live, 0);
+    gan_tokenizer_destroy(tok);
+}
+
+/* Call @p which (0 create, 1 load from @p path, 2 save @p t to @p path) with library
+ * allocation @p fail_at failing (0: none), and say how many allocations it made. */
+static gan_status tokenizer_call(int which, const gan_tokenizer_t *t, const char *path,
+                                 long fail_at, long *calls)
+{
+    static const char *const texts[] = {"a thick seven", "A thin, slanted 7", "ten"};
+    gan_tokenizer_t *made = NULL;
+    const long before = heap_calls;
+    heap_fail_at = fail_at ? heap_calls + fail_at : 0;
+    gan_status st = which == 0   ? gan_tokenizer_create(&made, texts, 3, 1, 0)
+                    : which == 1 ? gan_tokenizer_load(&made, path)
+                                 : gan_tokenizer_save(t, path);
+    heap_fail_at = 0;
+    *calls = heap_calls - before;
+    if ((st == GAN_OK) != (made != NULL) && which < 2)
+        fail_msg("call %d returned %d with the tokenizer %p", which, (int)st, (void *)made);
+    gan_tokenizer_destroy(made);
+    return st;
+}
+
+/* Each allocation of creating, loading and saving a tokenizer, failed in turn, is
+ * GAN_E_NO_MEMORY with a message, and leaks nothing. */
+static void test_tokenizer_failed_allocations(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/gan_tokenizer_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    const char *const texts[] = {"a thick seven", "A thin, slanted 7", "ten"};
+    gan_tokenizer_t *t = NULL;
+    GT_OK(gan_tokenizer_create(&t, texts, 3, 1, 0));
+    GT_OK(gan_tokenizer_save(t, path));
+    for (int which = 0; which < 3; which++) {
+        const long live = heap_live;
+        long calls, ignored;
+        GT_OK(tokenizer_call(which, t, path, 0, &calls));
+        assert_int_equal(heap_live, live);
+        assert_true(calls >= 1);
+        for (long k = 1; k <= calls; k++) {
+            gan_status st = tokenizer_call(which, t, path, k, &ignored);
+            if (st != GAN_E_NO_MEMORY)
+                fail_msg("call %d, failing allocation %ld of %ld: %d (%s)", which, k, calls,
+                         (int)st, gan_last_error());
+            assert_true(strlen(gan_last_error()) > 0);
+            assert_int_equal(heap_live, live); /* nothing leaked */
+        }
+    }
+    gan_tokenizer_destroy(t);
+    unlink(path);
 }
 
 /* A graph through the counting allocator: an image and a vector input, a residual
@@ -363,6 +470,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_allocation_in_the_step),
         cmocka_unit_test(test_no_allocation_in_a_token_step),
+        cmocka_unit_test(test_no_allocation_in_a_caption_step),
+        cmocka_unit_test(test_tokenizer_failed_allocations),
         cmocka_unit_test(test_every_failed_allocation_is_an_error),
         cmocka_unit_test(test_graph_allocations),
         cmocka_unit_test(test_recurrent_allocations),

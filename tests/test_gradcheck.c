@@ -48,21 +48,24 @@ typedef enum gc_kind {
     GC_EMBEDDING_SEQUENCE,
     GC_HIGHWAY,
     GC_LSTM,
-    GC_GRU
+    GC_GRU,
+    GC_BAG_OF_WORDS,
+    GC_COND_AUGMENT
 } gc_kind;
 
 /* One layer and the arguments of its create function. */
 typedef struct gc_layer {
     gc_kind kind;
-    int32_t n;    /* Dense units; Embedding, Condition and Projection classes; Upsample
-                   * factor; pooling kernel */
-    int32_t dim;  /* Embedding dim; Condition embed_dim (0: one-hot); pooling stride */
+    int32_t n;    /* Dense units; Embedding, Condition and Projection classes; BagOfWords
+                   * vocabulary; Upsample factor; pooling kernel */
+    int32_t dim;  /* Embedding and BagOfWords dim; Condition embed_dim (0: one-hot);
+                   * pooling stride */
     float f;      /* LeakyReLU alpha; Dropout rate; BatchNorm momentum (0: 0.1); Highway
-                   * gate bias */
+                   * gate bias; conditioning augmentation's KL weight */
     bool no_bias; /* Dense, convolutions */
     bool sn;      /* Dense, convolutions: spectral normalisation */
     bool affine;  /* InstanceNorm, GroupNorm (.n groups) */
-    int32_t mode; /* Pad2D: GAN_PAD_*, with the pads in .pad */
+    int32_t mode; /* Pad2D: GAN_PAD_*, with the pads in .pad; BagOfWords: pad_id */
     bool last;    /* LSTM, GRU (.n hidden): return only the last step */
     struct { int32_t filters, kh, kw, sh, sw, padding; } k;
     struct { int32_t top, bottom, left, right; } pad; /* explicit convolutions, Pad2D */
@@ -182,6 +185,10 @@ static gan_status gc_layer_create(const gc_layer *s, gan_layer_t **l)
         return gan_layer_embedding_sequence_create(l, s->n, s->dim);
     case GC_HIGHWAY:
         return gan_layer_highway_create(l, s->f);
+    case GC_BAG_OF_WORDS:
+        return gan_layer_bag_of_words_create(l, s->n, s->dim, s->mode);
+    case GC_COND_AUGMENT:
+        return gan_layer_cond_augment_create(l, s->f);
     case GC_CONDITION:
         return gan_layer_condition_create(l, s->n, s->dim);
     case GC_PROJECTION:
@@ -656,6 +663,14 @@ static const gc_case gc_cases[] = {
     {.name = "embedding sequence (1), one sample", .in = {1}, .batch = 1,
      .input = GC_INPUT_CLASS_IDS, .classes = 3,
      .layers = {{.kind = GC_EMBEDDING_SEQUENCE, .n = 3, .dim = 2}}},
+    /* BagOfWords: the mean of the embeddings of the ids that are not padding (an
+     * all-padding row and its zero gradient are in test_text_layers.c). */
+    {.name = "bag of words (5) of ids, pad 0", .in = {5}, .batch = 3,
+     .input = GC_INPUT_CLASS_IDS, .classes = 4,
+     .layers = {{.kind = GC_BAG_OF_WORDS, .n = 4, .dim = 3, .mode = 0}}},
+    {.name = "bag of words (3), no padding id, one sample", .in = {3}, .batch = 1,
+     .input = GC_INPUT_CLASS_IDS, .classes = 3,
+     .layers = {{.kind = GC_BAG_OF_WORDS, .n = 3, .dim = 2, .mode = -1}}},
     {.name = "condition one-hot after (F)", .in = {3}, .batch = 4, .classes = 3,
      .layers = {{.kind = GC_CONDITION, .n = 3}}},
     {.name = "condition learned after (F)", .in = {3}, .batch = 4, .classes = 3,
@@ -750,6 +765,14 @@ static const gc_case gc_cases[] = {
                 {.kind = GC_LSTM, .n = 2, .last = true},
                 {.kind = GC_DENSE, .n = 2}}},
 
+    /* Conditioning augmentation without its KL term (the loss here is the outputs'; the
+     * KL gradient is checked in test_text_layers.c): the samples of a reseeded pass in
+     * training mode, mu in inference mode. */
+    {.name = "cond augment (6) -> (3), training", .in = {6}, .batch = 3,
+     .layers = {{.kind = GC_COND_AUGMENT}}},
+    {.name = "cond augment (4) -> (2), inference", .in = {4}, .batch = 2, .inference = true,
+     .layers = {{.kind = GC_COND_AUGMENT}}},
+
     /* Whole chains */
     {.name = "DCGAN discriminator: conv, batchnorm, leaky relu, flatten, dense",
      .in = {2, 6, 5}, .batch = 3, .pin_batchnorm = true,
@@ -831,6 +854,12 @@ static const gc_case gc_cases[] = {
                 {.kind = GC_HIGHWAY, .f = -2.0f},
                 {.kind = GC_FLATTEN},
                 {.kind = GC_DENSE, .n = 1}}},
+    {.name = "caption encoder: bag of words, dense, cond augment, dense",
+     .in = {5}, .batch = 3, .input = GC_INPUT_CLASS_IDS, .classes = 5,
+     .layers = {{.kind = GC_BAG_OF_WORDS, .n = 5, .dim = 4, .mode = 0},
+                {.kind = GC_DENSE, .n = 6},
+                {.kind = GC_COND_AUGMENT},
+                {.kind = GC_DENSE, .n = 2}}},
     {.name = "projection discriminator: conv, leaky relu, flatten, projection",
      .in = {1, 5, 4}, .batch = 4, .classes = 3, .input = GC_INPUT_AWAY,
      .layers = {{.kind = GC_CONV, .k = {2, 3, 3, 2, 2, SAME}},

@@ -65,24 +65,7 @@ static void test_embedding_sequence_bad_ids(void **state)
     (void)state;
     enum { T = 3, V = 5, N = 2 };
     gan_model_t *m = tk_embedding_model(T, V, 2, N);
-    const struct {
-        float bad;
-        const char *needle;
-    } cases[] = {
-        {5.0f, "token id 5 at position 2 of sample 1 is not an integer in [0, 5)"},
-        {-1.0f, "token id -1 at position 2 of sample 1"},
-        {2.5f, "token id 2.5 at position 2 of sample 1"},
-        {NAN, "at position 2 of sample 1"},
-        {1e10f, "token id 1e+10 at position 2 of sample 1"},
-    };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        float ids[N * T] = {0, 1, 2, 3, 4, 0};
-        ids[1 * T + 2] = cases[k].bad;
-        GT_FAILS(gan_model_forward(m, ids, NULL, N, NULL), GAN_E_OUT_OF_RANGE,
-                 cases[k].needle);
-        /* The message names the layer. */
-        assert_non_null(strstr(gan_last_error(), "'tokens'"));
-    }
+    gt_expect_bad_token_ids(m, T, N, V, "tokens");
     gan_model_destroy(m);
 
     gan_layer_t *l;

@@ -21,6 +21,32 @@ void gt_expect_failure(gan_status got, gan_status want, const char *needle,
         fail_msg("%s: message \"%s\" does not mention \"%s\"", expr, msg, needle);
 }
 
+void gt_expect_bad_token_ids(gan_model_t *m, int32_t steps, int32_t batch, int32_t vocab,
+                             const char *layer)
+{
+    const float bad[5] = {(float)vocab, -1.0f, 2.5f, NAN, 1e10f};
+    const size_t n = (size_t)batch * (size_t)steps, at = (size_t)steps + (size_t)steps - 1;
+    float *ids = malloc(n * sizeof *ids);
+    assert_non_null(ids);
+    for (int k = 0; k < 5; k++) {
+        for (size_t i = 0; i < n; i++)
+            ids[i] = (float)(i % (size_t)vocab);
+        ids[at] = bad[k];
+        char needle[128], name[64];
+        const int used = snprintf(needle, sizeof needle, "token id %g at position %d of "
+                                  "sample 1", (double)bad[k], (int)steps - 1);
+        if (k == 0)
+            snprintf(needle + used, sizeof needle - (size_t)used, " is not an integer in "
+                     "[0, %d)", (int)vocab);
+        /* NaN prints differently across C libraries: only where it stands is asked. */
+        GT_FAILS(gan_model_forward(m, ids, NULL, batch, NULL), GAN_E_OUT_OF_RANGE,
+                 k == 3 ? strstr(needle, "at position") : needle);
+        snprintf(name, sizeof name, "'%s'", layer);
+        assert_non_null(strstr(gan_last_error(), name));
+    }
+    free(ids);
+}
+
 void gt_seed(gt_rng *r, uint64_t seed)
 {
     r->state = seed * 6364136223846793005ull + 1442695040888963407ull;

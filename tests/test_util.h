@@ -62,6 +62,14 @@ gan_model_t *gt_model_named(const int32_t *dims, int32_t ndim, uint64_t seed,
 void gt_gan_destroy(gan_trainer_t *trainer, gan_optimizer_t *g_opt, gan_optimizer_t *d_opt,
                     gan_model_t *g, gan_model_t *d);
 
+/* A built model of input (steps) whose first layer, named @p layer, reads token ids in
+ * [0, vocab) (EmbeddingSequence, BagOfWords): its forward pass must fail with
+ * GAN_E_OUT_OF_RANGE for an id too large, negative, fractional, NaN or huge at the last
+ * position of sample 1 (batch >= 2), the message naming the layer, the sample, the
+ * position and the id. */
+void gt_expect_bad_token_ids(gan_model_t *m, int32_t steps, int32_t batch, int32_t vocab,
+                             const char *layer);
+
 /* Gradient checks by central differences: each value is moved by +-GT_GRAD_EPS, and the
  * quotient (L+ - L-) / (v+ - v-) must meet the analytic gradient a within
  * |a - n| <= GT_GRAD_ATOL + GT_GRAD_RTOL * max(|a|, |n|). */

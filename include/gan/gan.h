@@ -41,5 +41,6 @@
 #include <gan/cyclegan.h>
 #include <gan/seqgan.h>
 #include <gan/text2img.h>
+#include <gan/text.h>
 
 #endif /* GAN_GAN_H */

@@ -16,7 +16,7 @@
 #include "gan/extend.h"
 #include "gan/hacks.h"
 #include "gan/io.h"
-#include "io/file.h"
+#include "core/file.h"
 #include "io/idx.h"
 
 struct gan_dataset {

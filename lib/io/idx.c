@@ -19,7 +19,7 @@
 
 #include "gan/extend.h"
 #include "gan/io.h"
-#include "io/file.h"
+#include "core/file.h"
 
 #define GAN__IDX_TYPE_U8 0x08
 #define GAN__IDX_CHUNK 65536

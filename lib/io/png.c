@@ -10,7 +10,7 @@
 #include "gan/extend.h"
 #include "gan/hacks.h"
 #include "gan/io.h"
-#include "io/file.h"
+#include "core/file.h"
 #include "io/font.h"
 
 #define GAN__PNG_MAX_SIDE 1000000 /* libpng's default limit on either side */

@@ -24,6 +24,16 @@ gan_status gan__check_class(int64_t id, int32_t sample, int32_t num_classes,
     return GAN_OK;
 }
 
+gan_status gan__check_token(float id, size_t position, size_t sample, int32_t num_classes)
+{
+    /* NaN fails every comparison, so it is refused here too. */
+    if (!(id == floorf(id) && id >= 0.0f && (double)id < num_classes))
+        return gan__fail(GAN_E_OUT_OF_RANGE, "token id %g at position %zu of sample %zu is "
+                         "not an integer in [0, %d)", (double)id, position, sample,
+                         (int)num_classes);
+    return GAN_OK;
+}
+
 void gan__embedding_defaults(gan_layer_t *l)
 {
     l->param[GAN_PARAM_WEIGHT].present = true;
@@ -62,11 +72,9 @@ static gan_status gan__embedding_forward(gan_layer_t *l, const gan__ctx *c, cons
     const size_t steps = (size_t)l->in.d[0], ids = (size_t)c->batch * steps;
     for (size_t i = 0; i < ids; i++) {
         if (e->sequence) {
-            /* NaN fails every comparison, so it is refused here too. */
-            if (!(x[i] == floorf(x[i]) && x[i] >= 0.0f && (double)x[i] < e->num_classes))
-                return gan__fail(GAN_E_OUT_OF_RANGE, "token id %g at position %zu of "
-                                 "sample %zu is not an integer in [0, %d)", (double)x[i],
-                                 i % steps, i / steps, (int)e->num_classes);
+            gan_status st = gan__check_token(x[i], i % steps, i / steps, e->num_classes);
+            if (st != GAN_OK)
+                return st;
         } else {
             if (!(x[i] == floorf(x[i]) && fabsf(x[i]) < 2147483648.0f))
                 return gan__fail(GAN_E_OUT_OF_RANGE, "class id %g of sample %d is not an "

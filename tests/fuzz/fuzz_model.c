@@ -29,7 +29,7 @@
 /* Inputs a model gets, unless an operation asks for every one the API allows. */
 #define FZ_MAX_INPUTS 3
 #define FZ_OLD_KINDS 15
-#define FZ_KINDS 33
+#define FZ_KINDS 35
 #define FZ_GRAPH_OPS 240
 #define FZ_CLASSES 5
 
@@ -157,6 +157,13 @@ static gan_status fz_layer_kind(fz_bytes *b, int32_t kind, gan_layer_t **l)
         o.max_steps = fz_range(b, -1, 8);
         o.use_bias = fz_range(b, -1, 2);
         return kind == 31 ? gan_layer_lstm_create_ex(l, &o) : gan_layer_gru_create_ex(l, &o);
+    }
+    case 33:
+        return gan_layer_bag_of_words_create(l, fz_range(b, -1, 6), fz_range(b, -1, 5),
+                                             fz_range(b, -2, 6));
+    case 34: {
+        static const float kl_weight[] = {0.0f, 1.0f, 0.5f, 1e6f, -1.0f, 2e6f, NAN};
+        return gan_layer_cond_augment_create(l, kl_weight[fz_u8(b) % 7]);
     }
     default:
         abort(); /* kind < FZ_KINDS */
@@ -576,7 +583,22 @@ static bool fz_finite(const float *v, size_t n)
  * place: keeping every layer's output, which stops every layer from running in its
  * input's buffer, changes no output and no gradient by a single bit. (Comparing the sum
  * of the outputs' gradients with the gradient of their sum needs a tolerance that
- * ill-conditioned models, spectral normalisation with a tiny sigma, defeat.) */
+ * ill-conditioned models, spectral normalisation with a tiny sigma, defeat.) Routing is
+ * not compared on models with a CondAugment layer: it adds the gradient of its KL term
+ * whenever a backward pass runs through it, which a zero seed does and a NULL one does
+ * not (crashes/model/harness-cond-augment-kl-where-no-gradient-reaches). */
+static bool fz_has_kind(const gan_model_t *m, const char *kind)
+{
+    for (int32_t i = 0; i < fz_layer_count(m); i++) {
+        gan_layer_t *l;
+        if (gan_model_get_layer(m, i, &l) != GAN_OK)
+            abort();
+        if (strcmp(gan_layer_get_kind(l), kind) == 0)
+            return true;
+    }
+    return false;
+}
+
 static void fz_oracle(gan_model_t *m, fz_bytes *b)
 {
     int32_t batch;
@@ -602,7 +624,8 @@ static void fz_oracle(gan_model_t *m, fz_bytes *b)
     float *whole = malloc((n ? n : 1) * sizeof *whole), *part = malloc((n ? n : 1) * sizeof *part),
           *other = malloc((n ? n : 1) * sizeof *other);
     if (n && fz_pass(m, &t, labels, batch, all, whole) == n && fz_finite(whole, n)) {
-        for (int32_t k = 0; k < t.n_out && t.n_out > 1; k++) {
+        const bool routed = t.n_out > 1 && !fz_has_kind(m, "cond_augment");
+        for (int32_t k = 0; k < t.n_out && routed; k++) {
             for (int32_t j = 0; j < t.n_out; j++) {
                 one[j] = j == k ? t.dys[j] : NULL;
                 zeroed[j] = j == k ? t.dys[j] : zeros[j];

@@ -1,5 +1,5 @@
-/* Files for libgan-io: atomic replacement and thread-safe system error text. */
-#include "io/file.h"
+/* Files written atomically and thread-safe system error text (core/file.h). */
+#include "core/file.h"
 
 #include <errno.h>
 #include <fcntl.h>

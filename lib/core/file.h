@@ -1,6 +1,7 @@
-/* Files for libgan-io: atomic replacement and thread-safe system error text. */
-#ifndef GAN_IO_FILE_H
-#define GAN_IO_FILE_H
+/* Files written atomically (libgan's tokenizer, libgan-io's images and datasets) and
+ * thread-safe system error text. libgan-io compiles its own hidden copy of file.c. */
+#ifndef GAN_CORE_FILE_H
+#define GAN_CORE_FILE_H
 
 #include <stdio.h>
 
