@@ -53,16 +53,6 @@ static void usage(FILE *f)
         "                      training, and the share of asked attributes measured\n");
 }
 
-static bool parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (*end || end == s || !isfinite(v) || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 int t2i_parse(t2i_config *c, int argc, char **argv)
 {
     enum { DATA = 1000, OUT, CAPTIONS, STEPS, STOP, BATCH, LR, KL, WRONG, INTERP, GC, DC,
@@ -98,10 +88,10 @@ int t2i_parse(t2i_config *c, int argc, char **argv)
         case STEPS: ok = ex_parse_int(optarg, 1, 100000000, &c->steps); break;
         case STOP: ok = ex_parse_int(optarg, 1, 100000000, &c->stop_after); break;
         case BATCH: ok = ex_parse_int(optarg, 2, 4096, &c->batch); break;
-        case LR: ok = parse_double(optarg, 1e-8, 1, &c->lr); break;
-        case KL: ok = parse_double(optarg, 0, 1e6, &c->kl_weight); break;
-        case WRONG: ok = parse_double(optarg, 0, 1, &c->wrong_weight); break;
-        case INTERP: ok = parse_double(optarg, 0, 1, &c->interp); break;
+        case LR: ok = ex_parse_double(optarg, 1e-8, 1, &c->lr); break;
+        case KL: ok = ex_parse_double(optarg, 0, 1e6, &c->kl_weight); break;
+        case WRONG: ok = ex_parse_double(optarg, 0, 1, &c->wrong_weight); break;
+        case INTERP: ok = ex_parse_double(optarg, 0, 1, &c->interp); break;
         case GC: ok = ex_parse_int(optarg, 1, 1024, &c->g_channels); break;
         case DC: ok = ex_parse_int(optarg, 1, 1024, &c->d_channels); break;
         case SAMPLE: ok = ex_parse_int(optarg, 1, 100000000, &c->sample_every); break;

@@ -22,19 +22,6 @@ static gan_status link_layer(gan_model_t *m, gan_status created, gan_layer_t *co
     return st;
 }
 
-/* Build a finished model for @p batch and hand it out, or free it after a failure. */
-static gan_status finish(gan_status st, gan_model_t *m, int32_t batch, gan_model_t **out)
-{
-    if (st == GAN_OK)
-        st = gan_model_build(m, batch);
-    if (st != GAN_OK) {
-        gan_model_destroy(m);
-        return st;
-    }
-    *out = m;
-    return GAN_OK;
-}
-
 gan_status ex_t2i_encoder(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
                           gan_model_t **out)
 {
@@ -45,7 +32,7 @@ gan_status ex_t2i_encoder(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
         st = EX_ADD(m, gan_layer_bag_of_words_create(&l, s->vocab, s->embed, GAN_TOKEN_PAD), l);
     if (st == GAN_OK)
         st = EX_ADD(m, gan_layer_dense_create(&l, s->text, true), l);
-    return finish(st, m, batch, out);
+    return ex_model_finish(st, m, batch, out);
 }
 
 gan_status ex_t2i_generator(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
@@ -97,7 +84,7 @@ gan_status ex_t2i_generator(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
         st = EX_ADD(m, gan_layer_conv2d_transpose_create(&l, 1, 5, 2, GAN_PADDING_SAME), l);
     if (st == GAN_OK)
         st = EX_ADD(m, gan_layer_tanh_create(&l), l);
-    return finish(st, m, batch, out);
+    return ex_model_finish(st, m, batch, out);
 }
 
 gan_status ex_t2i_discriminator(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
@@ -137,5 +124,5 @@ gan_status ex_t2i_discriminator(const ex_t2i_sizes *s, int32_t batch, uint64_t s
         st = EX_ADD(m, gan_layer_flatten_create(&l), l);
     if (st == GAN_OK)
         st = EX_ADD(m, gan_layer_dense_create(&l, 1, true), l);
-    return finish(st, m, batch, out);
+    return ex_model_finish(st, m, batch, out);
 }
