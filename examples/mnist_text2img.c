@@ -107,7 +107,8 @@ static int build(run *r)
     CHECK(ex_t2i_discriminator(&r->sizes, c->batch, c->seed + 2, &r->m[1]));
     CHECK(ex_t2i_encoder(&r->sizes, c->batch, c->seed + 3, &r->m[2]));
     for (int i = 0; i < 3; i++)
-        CHECK(gan_optimizer_adam_create(&r->o[i], r->m[i], (float)c->lr, 0.5f, 0.999f, 1e-8f));
+        CHECK(gan_optimizer_adam_create(&r->o[i], r->m[i], (float)(i == 2 ? c->lr_e : c->lr),
+                                        0.5f, 0.999f, 1e-8f));
     gan_text2img_options_t o;
     CHECK(gan_text2img_options_init(&o, sizeof o));
     o.wrong_weight = c->wrong_weight;
@@ -177,7 +178,7 @@ static int train(run *r)
     }
     if (!done)
         fprintf(metrics, "step,d_loss,d_loss_real,d_loss_wrong,d_loss_fake,d_real,d_wrong,"
-                         "d_fake,g_loss,g_fake,kl\n");
+                         "d_fake,g_loss,g_fake,kl,d_grad_norm,e_grad_norm,g_grad_norm\n");
     const clock_t t0 = clock();
     const time_t w0 = time(NULL);
     gan_text2img_stats_t s = {.struct_size = sizeof s};
@@ -198,9 +199,10 @@ static int train(run *r)
             st = gan_layer_cond_augment_get_kl(ca, &kl);
         if (st != GAN_OK)
             goto fail;
-        fprintf(metrics, "%llu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
+        fprintf(metrics, "%llu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
                 (unsigned long long)(k + 1), s.d_loss, s.d_loss_real, s.d_loss_wrong,
-                s.d_loss_fake, s.d_real, s.d_wrong, s.d_fake, s.g_loss, s.g_fake, kl);
+                s.d_loss_fake, s.d_real, s.d_wrong, s.d_fake, s.g_loss, s.g_fake, kl,
+                s.d_grad_norm, s.e_grad_norm, s.g_grad_norm);
         if ((k + 1) % (uint64_t)c->sample_every == 0 || k + 1 == end) {
             char name[64];
             snprintf(name, sizeof name, "samples_%06llu.png", (unsigned long long)(k + 1));

@@ -34,10 +34,11 @@ static void usage(FILE *f)
         "  --data DIR          MNIST-format training files (default mnist-10k)\n"
         "  --captions words|label  captions with attributes (default), or naming the digit\n"
         "                      only: the class-conditional baseline\n"
-        "  --steps N           training steps (default 2500)\n"
+        "  --steps N           training steps (default 4000)\n"
         "  --stop-after N      stop (with a checkpoint) after step N of the run\n"
         "  --batch N           (default 64)\n"
-        "  --lr X              Adam's rate for G, D and E (default 0.0002, beta1 0.5)\n"
+        "  --lr X              Adam's rate for G and D (default 0.0002, beta1 0.5)\n"
+        "  --lr-e X            Adam's rate for the caption encoder E (default 0.001)\n"
         "  --kl X              conditioning augmentation's KL weight (default 0.03125 = 1/C)\n"
         "  --wrong-weight X    D's real-image/wrong-caption term (default 0.5)\n"
         "  --interp X          share of G's batch with interpolated captions (default 0.5)\n"
@@ -55,13 +56,13 @@ static void usage(FILE *f)
 
 int t2i_parse(t2i_config *c, int argc, char **argv)
 {
-    enum { DATA = 1000, OUT, CAPTIONS, STEPS, STOP, BATCH, LR, KL, WRONG, INTERP, GC, DC,
+    enum { DATA = 1000, OUT, CAPTIONS, STEPS, STOP, BATCH, LR, LR_E, KL, WRONG, INTERP, GC, DC,
            SAMPLE, SEED, THREADS, RESUME, CAPTION, SAMPLES_PNG, SAMPLES, SAMPLES_OUT,
            CAPTIONS_OUT, MEANINGS_OUT, LABELS_OUT, SPLIT, HELP };
     static const struct option opts[] = {
         {"data", 1, NULL, DATA}, {"out", 1, NULL, OUT}, {"captions", 1, NULL, CAPTIONS},
         {"steps", 1, NULL, STEPS}, {"stop-after", 1, NULL, STOP}, {"batch", 1, NULL, BATCH},
-        {"lr", 1, NULL, LR}, {"kl", 1, NULL, KL}, {"wrong-weight", 1, NULL, WRONG},
+        {"lr", 1, NULL, LR}, {"lr-e", 1, NULL, LR_E}, {"kl", 1, NULL, KL}, {"wrong-weight", 1, NULL, WRONG},
         {"interp", 1, NULL, INTERP}, {"g-channels", 1, NULL, GC}, {"d-channels", 1, NULL, DC},
         {"sample-every", 1, NULL, SAMPLE}, {"seed", 1, NULL, SEED},
         {"threads", 1, NULL, THREADS}, {"resume", 1, NULL, RESUME},
@@ -71,8 +72,8 @@ int t2i_parse(t2i_config *c, int argc, char **argv)
         {"labels-out", 1, NULL, LABELS_OUT}, {"split", 1, NULL, SPLIT},
         {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (t2i_config){.data = EX_DEFAULT_DATA, .out = "out-t2i", .mode = EX_T2I_WORDS,
-                      .split = EX_SPLIT_HELD_OUT, .steps = 2500, .batch = 64, .threads = 1,
-                      .sample_every = 500, .g_channels = 64, .d_channels = 32, .lr = 2e-4,
+                      .split = EX_SPLIT_HELD_OUT, .steps = 4000, .batch = 64, .threads = 1,
+                      .sample_every = 500, .g_channels = 64, .d_channels = 32, .lr = 2e-4, .lr_e = 1e-3,
                       .kl_weight = 1.0 / 32, .wrong_weight = 0.5, .interp = 0.5, .seed = 42};
     for (int opt; (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         bool ok = true;
@@ -89,6 +90,7 @@ int t2i_parse(t2i_config *c, int argc, char **argv)
         case STOP: ok = ex_parse_int(optarg, 1, 100000000, &c->stop_after); break;
         case BATCH: ok = ex_parse_int(optarg, 2, 4096, &c->batch); break;
         case LR: ok = ex_parse_double(optarg, 1e-8, 1, &c->lr); break;
+        case LR_E: ok = ex_parse_double(optarg, 1e-8, 1, &c->lr_e); break;
         case KL: ok = ex_parse_double(optarg, 0, 1e6, &c->kl_weight); break;
         case WRONG: ok = ex_parse_double(optarg, 0, 1, &c->wrong_weight); break;
         case INTERP: ok = ex_parse_double(optarg, 0, 1, &c->interp); break;

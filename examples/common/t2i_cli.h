@@ -18,7 +18,7 @@ typedef struct t2i_config {
     int32_t split; /* --samples: EX_SPLIT_HELD_OUT or EX_SPLIT_TRAIN */
     int32_t steps, stop_after, batch, threads, sample_every, samples;
     int32_t g_channels, d_channels;
-    double lr, kl_weight, wrong_weight, interp;
+    double lr, lr_e, kl_weight, wrong_weight, interp;
     uint64_t seed;
 } t2i_config;
 

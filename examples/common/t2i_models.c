@@ -6,7 +6,7 @@
 void ex_t2i_sizes_default(ex_t2i_sizes *s)
 {
     *s = (ex_t2i_sizes){.embed = 64, .text = 64, .ca = 32, .latent = 64, .g_channels = 64,
-                        .d_channels = 32, .d_text = 32, .kl_weight = 1.0f / 32};
+                        .d_channels = 32, .d_text = 128, .kl_weight = 1.0f / 32};
 }
 
 /* Connect a layer just created to @p n nodes, freeing it if that fails (as EX_ADD, *l is
@@ -22,6 +22,20 @@ static gan_status link_layer(gan_model_t *m, gan_status created, gan_layer_t *co
     return st;
 }
 
+/* A Dense on the caption's path, Glorot-initialised: the DCGAN default N(0, 0.02) would
+ * shrink the caption vector about tenfold at each of the two Dense layers it passes
+ * (E's, then G's or D's), leaving the conditioning augmentation's noise and D's image
+ * features to drown it (measured: D scored real images with right and wrong captions
+ * alike to 4 decimals for 750 steps). */
+static gan_status text_dense(gan_layer_t **l, int32_t units, bool bias)
+{
+    gan_status st = gan_layer_dense_create(l, units, bias);
+    if (st == GAN_OK &&
+        (st = gan_layer_set_init(*l, GAN_PARAM_WEIGHT, GAN_INIT_GLOROT_NORMAL, 0, 0)) != GAN_OK)
+        gan_layer_destroy(*l);
+    return st;
+}
+
 gan_status ex_t2i_encoder(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
                           gan_model_t **out)
 {
@@ -31,7 +45,7 @@ gan_status ex_t2i_encoder(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
     if (st == GAN_OK)
         st = EX_ADD(m, gan_layer_bag_of_words_create(&l, s->vocab, s->embed, GAN_TOKEN_PAD), l);
     if (st == GAN_OK)
-        st = EX_ADD(m, gan_layer_dense_create(&l, s->text, true), l);
+        st = EX_ADD(m, text_dense(&l, s->text, true), l);
     return ex_model_finish(st, m, batch, out);
 }
 
@@ -46,7 +60,7 @@ gan_status ex_t2i_generator(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
     if (st == GAN_OK)
         st = gan_model_add_input(m, &s->text, 1, &text_in);
     if (st == GAN_OK)
-        st = link_layer(m, gan_layer_dense_create(&l, 2 * s->ca, true), &l, &text_in, 1, NULL);
+        st = link_layer(m, text_dense(&l, 2 * s->ca, true), &l, &text_in, 1, NULL);
     if (st == GAN_OK)
         st = EX_ADD(m, gan_layer_cond_augment_create(&l, s->kl_weight), l);
     if (st == GAN_OK)
@@ -93,7 +107,7 @@ gan_status ex_t2i_discriminator(const ex_t2i_sizes *s, int32_t batch, uint64_t s
     const int32_t image[3] = {1, 28, 28}, f = s->d_channels;
     gan_model_t *m = NULL;
     gan_layer_t *l;
-    int32_t text_in, x, t;
+    int32_t text_in, h = 0, p = 0, q = 0;
     gan_status st = ex_model(&m, image, 3, "D", seed);
     for (int i = 0; i < 2 && st == GAN_OK; i++) {
         st = EX_ADD(m, gan_layer_conv2d_create(&l, f << i, 5, 2, GAN_PADDING_SAME), l);
@@ -101,27 +115,24 @@ gan_status ex_t2i_discriminator(const ex_t2i_sizes *s, int32_t batch, uint64_t s
             st = EX_ADD(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
     }
     if (st == GAN_OK)
-        st = gan_model_get_layer_count(m, &x);
-    x--;
+        st = EX_ADD(m, gan_layer_flatten_create(&l), l);
+    if (st == GAN_OK)
+        st = EX_ADD(m, gan_layer_dense_create(&l, s->d_text, true), l);
+    if (st == GAN_OK)
+        st = EX_ADD(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
+    if (st == GAN_OK)
+        st = gan_model_get_layer_count(m, &h);
+    h--; /* the image's features */
     if (st == GAN_OK)
         st = gan_model_add_input(m, &s->text, 1, &text_in);
     if (st == GAN_OK)
-        st = link_layer(m, gan_layer_dense_create(&l, s->d_text, true), &l, &text_in, 1, NULL);
+        st = link_layer(m, text_dense(&l, s->d_text, false), &l, &text_in, 1, &p);
+    const int32_t hp[2] = {h, p};
+    if (st == GAN_OK) /* the projection: features times the caption's projection */
+        st = link_layer(m, gan_layer_multiply_create(&l), &l, hp, 2, &q);
+    const int32_t hq[2] = {h, q};
     if (st == GAN_OK)
-        st = EX_ADD(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
-    if (st == GAN_OK)
-        st = EX_ADD(m, gan_layer_tile_create(&l, 7, 7), l);
-    if (st == GAN_OK)
-        st = gan_model_get_layer_count(m, &t);
-    const int32_t joined[2] = {x, t - 1};
-    if (st == GAN_OK)
-        st = link_layer(m, gan_layer_concat_create(&l), &l, joined, 2, NULL);
-    if (st == GAN_OK)
-        st = EX_ADD(m, gan_layer_conv2d_create(&l, 2 * f, 1, 1, GAN_PADDING_SAME), l);
-    if (st == GAN_OK)
-        st = EX_ADD(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
-    if (st == GAN_OK)
-        st = EX_ADD(m, gan_layer_flatten_create(&l), l);
+        st = link_layer(m, gan_layer_concat_create(&l), &l, hq, 2, NULL);
     if (st == GAN_OK)
         st = EX_ADD(m, gan_layer_dense_create(&l, 1, true), l);
     return ex_model_finish(st, m, batch, out);

@@ -17,7 +17,7 @@ typedef struct ex_t2i_sizes {
     int32_t latent;     /* Z */
     int32_t g_channels; /* G's 14x14 map; its 7x7 map has twice as many */
     int32_t d_channels; /* D's 14x14 map; its 7x7 map has twice as many */
-    int32_t d_text;     /* D's projection of the caption vector, tiled over 7x7 */
+    int32_t d_text;     /* H: D's image features and caption projection */
     float kl_weight;    /* CondAugment's KL weight */
 } ex_t2i_sizes;
 
@@ -36,9 +36,11 @@ gan_status ex_t2i_generator(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
                             gan_model_t **out, int32_t *ca_layer);
 
 /* D: x (1,28,28) and t (K). x -> Conv(F,5,2) -> LeakyReLU -> Conv(2F,5,2) -> LeakyReLU
- * (2F,7,7); t -> Dense(d_text) -> LeakyReLU -> Tile(7,7); concatenated -> Conv(2F,1,1)
- * -> LeakyReLU -> Flatten -> Dense(1): one logit. No normalisation: the trainer runs D
- * on batches of one kind (real, wrong, fake) at a time. */
+ * -> Flatten -> Dense(H) -> LeakyReLU = h; t -> Dense(H, no bias) = p; [h, h * p] ->
+ * Dense(1): one logit, w.h + v.(h * p), a learnt bilinear form of the image's features
+ * and the caption (the projection discriminator of Miyato & Koyama 2018, with a
+ * caption's vector for the class embedding). H = d_text. No normalisation: the trainer
+ * runs D on batches of one kind (real, wrong, fake) at a time. */
 gan_status ex_t2i_discriminator(const ex_t2i_sizes *s, int32_t batch, uint64_t seed,
                                 gan_model_t **out);
 
