@@ -256,30 +256,47 @@ int t2i_samples(gan_text2img_t *t, const gan_tokenizer_t *tok, const t2i_config 
         fprintf(stderr, T2I_PROGRAM ": %s\n", gan_last_error());
         goto done;
     }
-    int asked_n[EX_CAPTION_ATTRS] = {0}, hits[EX_CAPTION_ATTRS] = {0};
+    /* [0] all, [1 + r] the captions of held-out rule r */
+    int asked_n[1 + EX_CAPTION_RULES][EX_CAPTION_ATTRS] = {{0}};
+    int hits[1 + EX_CAPTION_RULES][EX_CAPTION_ATTRS] = {{0}};
     if (tsv)
         fprintf(tsv, "digit\tthickness\tslant\twidth\tmeasured_thickness\tmeasured_slant\t"
-                     "measured_width\n");
+                     "measured_width\trule\n");
     for (int32_t i = 0; i < n; i++) {
         const ex_caption_meaning *m = &asked[i].meaning;
         ex_morpho mo;
         ex_morpho_measure(x + (size_t)i * 784, &mo); /* a blank image measures 0 */
         ex_caption_bins(measured[i], &data.cuts, m->digit, &mo);
+        const int rule = ex_caption_held_out_rule(m, &asked[i].form);
         for (int a = 0; a < EX_CAPTION_ATTRS; a++)
-            if (m->bin[a] != EX_BIN_ANY) {
-                asked_n[a]++;
-                hits[a] += measured[i][a] == m->bin[a];
+            for (int g = 0; g < 2 && m->bin[a] != EX_BIN_ANY; g++) {
+                const int k = g == 0 ? 0 : 1 + rule;
+                if (g == 1 && rule < 0)
+                    break;
+                asked_n[k][a]++;
+                hits[k][a] += measured[i][a] == m->bin[a];
             }
         fprintf(caps, "%s\n", asked[i].text);
         if (tsv)
-            fprintf(tsv, "%d\t%d\t%d\t%d\t%d\t%d\t%d\n", m->digit, m->bin[0], m->bin[1],
-                    m->bin[2], measured[i][0], measured[i][1], measured[i][2]);
+            fprintf(tsv, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", m->digit, m->bin[0],
+                    m->bin[1], m->bin[2], measured[i][0], measured[i][1], measured[i][2],
+                    rule);
     }
     printf("split: %s\nsamples: %d\n", c->split == EX_SPLIT_TRAIN ? "train" : "held-out",
            (int)n);
     for (int a = 0; a < EX_CAPTION_ATTRS; a++)
         printf("%s: %.4f (%d asked)\n", ex_caption_attr_name(a),
-               asked_n[a] ? (double)hits[a] / asked_n[a] : NAN, asked_n[a]);
+               asked_n[0][a] ? (double)hits[0][a] / asked_n[0][a] : NAN, asked_n[0][a]);
+    for (int r = 0; r < EX_CAPTION_RULES; r++) { /* the held-out captions by rule */
+        const int *n_r = asked_n[1 + r], *h_r = hits[1 + r];
+        if (n_r[0] + n_r[1] + n_r[2] == 0)
+            continue;
+        printf("rule %d:", r);
+        for (int a = 0; a < EX_CAPTION_ATTRS; a++)
+            printf(" %s %.4f (%d)", ex_caption_attr_name(a),
+                   n_r[a] ? (double)h_r[a] / n_r[a] : NAN, n_r[a]);
+        printf("  [%s]\n", ex_caption_rule_name(r));
+    }
     rc = 0;
 done:
     if (caps && fclose(caps) != 0 && !rc)
