@@ -35,3 +35,5 @@ for split in train held-out; do
         "$(value thickness "$out/$split.attrs")" "$(value slant "$out/$split.attrs")" \
         "$(value width "$out/$split.attrs")"
 done
+echo "held-out captions by rule (each rule's composed attribute is the one to read):"
+grep '^rule' "$out/held-out.attrs"
