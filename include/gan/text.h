@@ -1,4 +1,5 @@
-/* libgan: text to token ids, the input of a text-conditioned model's caption encoder. */
+/* libgan: text conditioning: captions to token ids (the tokenizer), the caption encoder
+ * layer and conditioning augmentation. */
 #ifndef GAN_TEXT_H
 #define GAN_TEXT_H
 
@@ -6,6 +7,7 @@
 #include <stdint.h>
 
 #include <gan/export.h>
+#include <gan/layer.h>
 #include <gan/status.h>
 
 #ifdef __cplusplus
@@ -92,9 +94,9 @@ GAN_API gan_status gan_tokenizer_encode(const gan_tokenizer_t *tokenizer, const 
  *        can report them rather than drop them silently: each distinct one once, in
  *        order of first appearance, lower-cased as the tokenizer sees it, separated by
  *        ", ": "squiggly, ish" for "A squiggly seven, bold-ish" when "squiggly" and
- *        "ish" are not in the vocabulary. Numerals count as words. The text is "" when every word is known (or the
- *        text has no token). Quadratic in the number of unknown words: meant for
- *        captions, not books.
+ *        "ish" are not in the vocabulary. Numerals count as words. The list is ""
+ *        when every word is known (or the text has no token). Quadratic in the number
+ *        of tokens: meant for captions, not books.
  * @param tokenizer the tokenizer.
  * @param text a NUL-terminated UTF-8 text.
  * @param buf receives the NUL-terminated list, cut after the last word that fits in
@@ -173,6 +175,76 @@ GAN_API gan_status gan_tokenizer_save(const gan_tokenizer_t *tokenizer, const ch
  *         line), GAN_E_NO_MEMORY. Thread-safe.
  */
 GAN_API gan_status gan_tokenizer_load(gan_tokenizer_t **out, const char *path);
+
+/* ---- Layers: the caption encoder and conditioning augmentation ----------------------- */
+
+/**
+ * @brief Bag of words, a caption encoder: (T) token ids -> (dim), the mean of the
+ *        embeddings of the sample's tokens whose id is not @p pad_id (a table row per
+ *        id, as gan_layer_embedding_sequence_create()). A row of padding only gives
+ *        zeros, and its gradient adds nothing to the table. Put a Dense after it to
+ *        map the mean to the caption vector; gan_layer_lstm_create() with
+ *        return_sequences 0 after an EmbeddingSequence is the order-aware alternative.
+ *        The ids are floats with integral values (what gan_tokenizer_encode() gives,
+ *        converted); one that is not an integer in [0, vocab) fails the forward pass
+ *        with GAN_E_OUT_OF_RANGE, the message naming the model, the layer, the sample,
+ *        the position and the id. Weights (vocab, dim), initialised N(0, 1) by default
+ *        (gan_layer_set_init() changes it); the row of pad_id is never read. The input
+ *        gradient is 0 (ids are not differentiable).
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param vocab the number of ids V, >= 1 (gan_tokenizer_get_vocab_size()).
+ * @param dim the embedding size, >= 1.
+ * @param pad_id the id that is not a token (GAN_TOKEN_PAD, 0, for the tokenizer's ids),
+ *        in [0, vocab), or -1 if every id is a token.
+ * An input that is not rank 1 is refused by gan_model_add() with GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (vocab or dim < 1,
+ *         pad_id outside [-1, vocab)), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_bag_of_words_create(gan_layer_t **out, int32_t vocab,
+                                                 int32_t dim, int32_t pad_id);
+
+/**
+ * @brief Conditioning augmentation (StackGAN, Zhang et al. 2017): (2C) -> (C). The
+ *        input is [mu (C), log-variance (C)], as a Dense(2C) before it produces from a
+ *        caption vector. In training mode the output is mu + exp(logvar / 2) * eps,
+ *        eps ~ N(0, 1) drawn from the layer's own stream, seeded from the model's seed
+ *        (the same seed gives the same samples bit for bit; gan_model_reseed() restarts
+ *        it; trainer checkpoints keep it, as Dropout's); in inference mode it is mu.
+ *
+ * Every backward pass (in either mode) adds, besides the chain rule through the
+ * output, the gradient of kl_weight * KL, with
+ * KL = (1/N) sum_n 0.5 sum_c (mu^2 + exp(logvar) - 1 - logvar) over the batch of N of
+ * the forward pass it differentiates: the KL divergence from N(0, 1) that StackGAN adds
+ * to the generator's loss. That loss term itself is not part of any output; read it
+ * with gan_layer_cond_augment_get_kl(). The term is added by each backward pass that
+ * runs through the layer, a zero output gradient included; one that does not reach it
+ * (gan_model_backward_multi() with NULL for every output the layer feeds, or
+ * gan_model_backward_from() a layer below it) adds nothing. exp() sees the
+ * log-variance clamped to [-20, 20] (in the sample and in KL), where the gradient
+ * through the log-variance is 0; NaN stays NaN.
+ * @param out receives the new layer (caller owns it until gan_model_add succeeds).
+ * @param kl_weight the weight of KL in [0, 1e6]; 0 leaves the chain rule alone. The
+ *        StackGAN paper's lambda is 1. Its code averages the KL terms over the C
+ *        dimensions too (torch.mean), so its coefficient k is kl_weight = k / C here.
+ * An input that is not (2C), rank 1 of even size, is refused by gan_model_add() with
+ * GAN_E_SHAPE.
+ * @return GAN_OK; GAN_E_INVALID_ARG (out NULL), GAN_E_OUT_OF_RANGE (kl_weight outside
+ *         [0, 1e6] or NaN), GAN_E_NO_MEMORY. Thread-safe.
+ */
+GAN_API gan_status gan_layer_cond_augment_create(gan_layer_t **out, float kl_weight);
+
+/**
+ * @brief The KL term (unweighted) of the last forward pass of a conditioning
+ *        augmentation layer, the mean over that pass's batch (see
+ *        gan_layer_cond_augment_create()), for reports and trainers' statistics.
+ * @param layer a layer made by gan_layer_cond_augment_create(), free or in a model
+ *        (gan_model_get_layer()).
+ * @param kl receives KL, >= 0, in nats (NaN if the input held NaN).
+ * @return GAN_OK; GAN_E_INVALID_ARG (layer or kl NULL, layer of another kind),
+ *         GAN_E_STATE (no forward pass has run through the layer). Not thread-safe
+ *         against a forward pass of its model.
+ */
+GAN_API gan_status gan_layer_cond_augment_get_kl(const gan_layer_t *layer, double *kl);
 
 #ifdef __cplusplus
 }

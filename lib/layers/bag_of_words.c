@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "gan/text.h"
 #include "layers/embedding.h"
 #include "layers/layer.h"
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "gan/text.h"
 #include "layers/layer.h"
 
 /* exp() sees the log-variance clamped to this range: e^20 is far from float overflow, and

@@ -111,7 +111,8 @@ bool gan__span_equal(const char *a, gan__span sa, const char *b, gan__span sb)
     if (sa.end - sa.begin != sb.end - sb.begin)
         return false;
     for (size_t i = 0; i < sa.end - sa.begin; i++)
-        if (gan__fold((unsigned char)a[sa.begin + i]) != gan__fold((unsigned char)b[sb.begin + i]))
+        if (gan__fold((unsigned char)a[sa.begin + i]) !=
+            gan__fold((unsigned char)b[sb.begin + i]))
             return false;
     return true;
 }

@@ -119,7 +119,8 @@ gan_status gan__vocab_add(gan__vocab *v, const char *text, gan__span s, int32_t 
             v->chars[v->n_chars + i] = (char)gan__fold((unsigned char)text[s.begin + i]);
         v->chars[v->n_chars + len] = '\0';
         v->n_chars += len + 1;
-        v->slots[gan__vocab_slot(v, v->chars, (gan__span){v->start[w], v->start[w] + len})] = w;
+        const gan__span ws = {v->start[w], v->start[w] + len};
+        v->slots[gan__vocab_slot(v, v->chars, ws)] = w;
     }
     v->count[w]++;
     if (index)
