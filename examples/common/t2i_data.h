@@ -21,7 +21,7 @@ enum { EX_T2I_WORDS, EX_T2I_LABEL };
 
 typedef struct ex_t2i_data {
     int32_t n;
-    float *x;                          /* (n, 1, 28, 28) in [-1, 1], the file's order */
+    float *x;                          /* (n, 1, 28, 28) in [-1, 1], epoch 0 of seed */
     int32_t *digit;                    /* (n) */
     int (*bin)[EX_CAPTION_ATTRS];      /* (n) measured bins under the cuts */
     ex_caption_cuts cuts;              /* per-digit tertiles fitted on these images */
