@@ -5,6 +5,7 @@
  * curve and a checkpoint to --out; with --translate, translates an IDX file with a
  * trained checkpoint instead of training. */
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -91,16 +92,6 @@ static void usage(FILE *f)
             EX_CYCLEGAN_D_LAYERS, EX_CYCLEGAN_G_DOWNSAMPLINGS);
 }
 
-static bool parse_double(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (*end || end == s || !isfinite(v) || v < 0)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* 0 to go on, else the exit status (-1: --help). */
 static int parse(config *c, int argc, char **argv)
 {
@@ -135,9 +126,9 @@ static int parse(config *c, int argc, char **argv)
         case STEPS: ok = ex_parse_int(optarg, 1, 100000000, &c->steps); break;
         case STOP: ok = ex_parse_int(optarg, 1, 100000000, &c->stop_after); break;
         case BATCH: ok = ex_parse_int(optarg, 1, 4096, &c->batch); break;
-        case LR: ok = parse_double(optarg, &c->lr) && c->lr > 0; break;
-        case CYCLE: ok = parse_double(optarg, &c->cycle); break;
-        case IDENTITY: ok = parse_double(optarg, &c->identity); break;
+        case LR: ok = ex_parse_double(optarg, 0, DBL_MAX, &c->lr) && c->lr > 0; break;
+        case CYCLE: ok = ex_parse_double(optarg, 0, DBL_MAX, &c->cycle); break;
+        case IDENTITY: ok = ex_parse_double(optarg, 0, DBL_MAX, &c->identity); break;
         case GF: ok = ex_parse_int(optarg, 1, 1024, &c->g_filters); break;
         case GB: ok = ex_parse_int(optarg, 0, 64, &c->g_blocks); break;
         case GD: ok = ex_parse_int(optarg, 0, 2, &c->g_down); break; /* 28 = 4 x 7 */

@@ -74,19 +74,6 @@ static gan_status ex_image_model(int32_t c, int32_t h, int32_t w, const char *na
     return ex_model(m, dims, 3, name, seed);
 }
 
-/* Hand a built model out, or free it after a failure. */
-static gan_status ex_built(gan_status st, gan_model_t *m, int32_t batch, gan_model_t **out)
-{
-    if (st == GAN_OK)
-        st = gan_model_build(m, batch);
-    if (st != GAN_OK) {
-        gan_model_destroy(m);
-        return st;
-    }
-    *out = m;
-    return GAN_OK;
-}
-
 gan_status ex_resnet_generator(int32_t channels_in, int32_t channels_out, int32_t h,
                                int32_t w, int32_t filters, int32_t blocks,
                                int32_t downsamplings, int32_t batch, const char *name,
@@ -123,7 +110,7 @@ gan_status ex_resnet_generator(int32_t channels_in, int32_t channels_out, int32_
         st = ex_conv(m, false, channels_out, 7, 1, 0, 0);
     if (st == GAN_OK)
         st = EX_ADD(m, gan_layer_tanh_create(&l), l);
-    return ex_built(st, m, batch, out);
+    return ex_model_finish(st, m, batch, out);
 }
 
 gan_status ex_patchgan_discriminator(int32_t channels, int32_t h, int32_t w, int32_t filters,
@@ -146,5 +133,5 @@ gan_status ex_patchgan_discriminator(int32_t channels, int32_t h, int32_t w, int
     }
     if (st == GAN_OK)
         st = ex_conv(m, false, 1, 4, 1, 1, 0);
-    return ex_built(st, m, batch, out);
+    return ex_model_finish(st, m, batch, out);
 }

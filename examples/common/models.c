@@ -21,6 +21,18 @@ gan_status ex_model(gan_model_t **out, const int32_t *dims, int32_t ndim, const 
     return gan_model_create(out, dims, ndim, &o);
 }
 
+gan_status ex_model_finish(gan_status st, gan_model_t *m, int32_t batch, gan_model_t **out)
+{
+    if (st == GAN_OK)
+        st = gan_model_build(m, batch);
+    if (st != GAN_OK) {
+        gan_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return GAN_OK;
+}
+
 /* Hand a finished model out, or free it after a failure. */
 static gan_status ex_model_done(gan_status st, gan_model_t *m, gan_model_t **out)
 {

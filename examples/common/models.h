@@ -7,6 +7,10 @@
 
 #define EX_LATENT 100
 
+/* Build a finished model for @p batch and hand it out (*out), or free it after a failure
+ * (@p st not GAN_OK, or the build's). */
+gan_status ex_model_finish(gan_status st, gan_model_t *m, int32_t batch, gan_model_t **out);
+
 /* DCGAN generator (Radford et al. 2016, the TensorFlow MNIST layout): Dense(100 ->
  * 7*7*256, no bias) -> BN -> LeakyReLU -> Reshape -> ConvT(128,5,1) -> BN -> LeakyReLU ->
  * ConvT(64,5,2) -> BN -> LeakyReLU -> ConvT(1,5,2) -> Tanh. With classes > 0 a one-hot
