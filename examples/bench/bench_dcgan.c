@@ -13,6 +13,8 @@
 
 #include <gan/gan.h>
 
+#include "bench/bench_machine.h"
+
 #include "common/models.h"
 
 #define CHECK(call)                                                                   \
@@ -42,37 +44,6 @@ static double seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, long n)
-{
-    qsort(v, (size_t)n, sizeof *v, compare_doubles);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-/* What BLAS the process runs: libgan's backend, and OpenBLAS's kernel name if it is
- * OpenBLAS (looked up at run time so that the program links libgan alone). */
-static void print_machine(const gan_model_t *g, long threads, int blas_only)
-{
-    const char *backend = "?";
-    gan_model_get_backend(g, &backend);
-    char *(*corename)(void), *(*config)(void);
-    /* POSIX's idiom for a function from dlsym (ISO C has no object-to-function cast). */
-    *(void **)&corename = dlsym(RTLD_DEFAULT, "openblas_get_corename");
-    *(void **)&config = dlsym(RTLD_DEFAULT, "openblas_get_config");
-    const char *env = getenv("OPENBLAS_CORETYPE");
-    printf("libgan %s, backend %s, %ld thread%s (%s)\n", gan_version_string(), backend,
-           threads, threads == 1 ? "" : "s",
-           blas_only ? "inside the BLAS only" : "libgan's pool, BLAS single-threaded");
-    if (corename)
-        printf("OpenBLAS core type %s (OPENBLAS_CORETYPE=%s), %s\n", corename(),
-               env ? env : "unset", config ? config() : "");
-}
-
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
                          const float *, int, float, float *, int);
 
@@ -97,7 +68,7 @@ static double sgemm_peak(int n, int repeats)
             sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
             best[r] = 2.0 * n * n * (double)n / (seconds() - t) * 1e-9;
         }
-        peak = median(best, repeats);
+        peak = ex_bench_median(best, repeats, NULL, NULL);
     }
     free(a);
     free(b);
@@ -242,7 +213,9 @@ int main(int argc, char **argv)
     CHECK(gan_optimizer_adam_create(&g_opt, g, config.lr_g, config.beta1, config.beta2, 1e-8f));
     CHECK(gan_optimizer_adam_create(&d_opt, d, config.lr_d, config.beta1, config.beta2, 1e-8f));
     CHECK(gan_trainer_create(&trainer, g, d, g_opt, d_opt, hacks));
-    print_machine(g, o.threads, o.blas_only);
+    ex_bench_print_machine(g, o.threads,
+                           o.blas_only ? "inside the BLAS only" : "libgan's pool, BLAS single-threaded",
+                           false);
     if (o.resgan)
         printf("model mnist_resgan (hinge loss, EMA of G, spectral norm in D)\n");
 
@@ -268,7 +241,7 @@ int main(int argc, char **argv)
         lo = rates[r] < lo ? rates[r] : lo;
         hi = rates[r] > hi ? rates[r] : hi;
     }
-    const double rate = median(rates, o.repeats);
+    const double rate = ex_bench_median(rates, o.repeats, NULL, NULL);
     printf("batch %d: %.1f images/s (median of %ld repeats of %ld steps; min %.1f, max "
            "%.1f)\n",
            (int)batch, rate, o.repeats, o.steps, lo, hi);

@@ -3,7 +3,6 @@
  * (EmbeddingSequence -> stateful LSTM -> Dense, T = 1, categorical sampling). The
  * PyTorch twin is examples/bench/bench_lstm.py; examples/bench/compare_lstm.sh runs
  * both. Needs no data. */
-#include <dlfcn.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,8 @@
 #include <time.h>
 
 #include <gan/gan.h>
+
+#include "bench/bench_machine.h"
 
 #define CHECK(call)                                                                   \
     do {                                                                              \
@@ -39,43 +40,6 @@ static double seconds(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median, min and max of v[0..n), which is sorted in place. */
-static double median(double *v, long n, double *lo, double *hi)
-{
-    qsort(v, (size_t)n, sizeof *v, compare_doubles);
-    *lo = v[0];
-    *hi = v[n - 1];
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-/* libgan's backend and thread placement, and OpenBLAS's kernel name if it is OpenBLAS
- * (looked up at run time so that the program links libgan alone). */
-static void print_machine(const gan_model_t *m, long threads, int blas_only)
-{
-    const char *backend = "?";
-    gan_model_get_backend(m, &backend);
-    char *(*corename)(void), *(*config)(void);
-    /* POSIX's idiom for a function from dlsym (ISO C has no object-to-function cast). */
-    *(void **)&corename = dlsym(RTLD_DEFAULT, "openblas_get_corename");
-    *(void **)&config = dlsym(RTLD_DEFAULT, "openblas_get_config");
-    const char *env = getenv("OPENBLAS_CORETYPE");
-    printf("libgan %s, backend %s, %ld thread%s (%s)\n", gan_version_string(), backend,
-           threads, threads == 1 ? "" : "s",
-           blas_only ? "inside the BLAS" : "libgan's pool, BLAS single-threaded");
-    int (*num_threads)(void);
-    *(void **)&num_threads = dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
-    if (corename)
-        printf("OpenBLAS core type %s (OPENBLAS_CORETYPE=%s), %d thread%s, %s\n",
-               corename(), env ? env : "unset", num_threads ? num_threads() : -1,
-               num_threads && num_threads() == 1 ? "" : "s", config ? config() : "");
 }
 
 /* Forward and forward + backward of one LSTM(hidden) over (batch, T, E) floats, as
@@ -131,11 +95,11 @@ static int bench_layer(const bench_options *o, long hidden)
         }
         both[r] = tokens / (seconds() - start);
     }
-    double rate = median(fwd, o->repeats, &lo, &hi);
+    double rate = ex_bench_median(fwd, o->repeats, &lo, &hi);
     printf("lstm hidden %ld forward: %.0f tokens/s (median of %ld repeats of %ld passes; "
            "min %.0f, max %.0f)\n",
            hidden, rate, o->repeats, o->passes, lo, hi);
-    rate = median(both, o->repeats, &lo, &hi);
+    rate = ex_bench_median(both, o->repeats, &lo, &hi);
     printf("lstm hidden %ld forward+backward: %.0f tokens/s (median of %ld repeats of %ld "
            "passes; min %.0f, max %.0f)\n",
            hidden, rate, o->repeats, o->passes, lo, hi);
@@ -375,7 +339,7 @@ static int bench_rollout(const bench_options *o)
             mid = r;
     }
     const double whole = ms[mid], mf = fwd[mid], msmp = smp[mid], mst = sta[mid];
-    const double med = median(ms, o->repeats, &lo, &hi);
+    const double med = ex_bench_median(ms, o->repeats, &lo, &hi);
     printf("rollout %s: %.1f ms per batch of %d sequences (median of %ld repeats; min "
            "%.1f, max %.1f)\n",
            o->wide ? "wide" : "branch", med, (int)c.N, o->repeats, lo, hi);
@@ -537,7 +501,9 @@ int main(int argc, char **argv)
     CHECK(gan_model_add(probe, layer));
     layer = NULL;
     CHECK(gan_model_build(probe, 1));
-    print_machine(probe, o.threads, o.blas_only);
+    ex_bench_print_machine(probe, o.threads,
+                           o.blas_only ? "inside the BLAS" : "libgan's pool, BLAS single-threaded",
+                           true);
     gan_model_destroy(probe);
     probe = NULL;
     for (long i = 0; o.do_lstm && i < o.n_hidden; i++)

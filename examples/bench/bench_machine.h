@@ -1,0 +1,21 @@
+/* What the benchmarks share: the median of repeated timings, and the line that says
+ * which BLAS, kernels and threads a figure ran with. */
+#ifndef EX_BENCH_MACHINE_H
+#define EX_BENCH_MACHINE_H
+
+#include <stdbool.h>
+
+#include <gan/gan.h>
+
+/* Median of v[0..n), which is sorted in place; its min and max into *lo and *hi when
+ * they are not NULL. */
+double ex_bench_median(double *v, long n, double *lo, double *hi);
+
+/* libgan's version and backend, @p threads and @p placement (where they run), and
+ * OpenBLAS's kernel name and configuration if the process runs OpenBLAS (looked up at
+ * run time so that a program links libgan alone); with @p blas_threads also OpenBLAS's
+ * own thread count. */
+void ex_bench_print_machine(const gan_model_t *m, long threads, const char *placement,
+                            bool blas_threads);
+
+#endif
