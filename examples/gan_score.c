@@ -3,6 +3,7 @@
  * classes present. See doc/EXAMPLES.md. */
 #define _POSIX_C_SOURCE 200809L
 #include "common/augment.h"
+#include "common/classifier.h"
 #include "common/flags.h"
 #include "common/models.h"
 #include "common/rng.h"
@@ -19,14 +20,9 @@
 #define EX_DEFAULT_DATA "examples/data/mnist-10k"
 #endif
 
-#define SC_CLASSES 10
-#define SC_FEATURES 128
-#define SC_FEATURE_LAYER 6 /* the LeakyReLU after Dense(128) */
 #define SC_BATCH 64
-#define SC_EVAL_BATCH 100
 #define SC_ORDER_SEED 0 /* the fixed order in which real images are taken */
 #define SC_PRESENT 0.02 /* a class is present with >= 2% of the argmax predictions */
-#define SC_MAGIC "GANCLS01"
 
 static const char *program = "gan_score";
 
@@ -59,173 +55,14 @@ static int sc_failed(gan_status st)
         }                                                                              \
     } while (0)
 
-/* ------------------------------------------------------------------ the classifier */
-
-/* A weight layer with He-normal weights (the LeakyReLUs after them). */
-static gan_status sc_weight(gan_model_t *m, gan_status created, gan_layer_t **l)
-{
-    if (created == GAN_OK &&
-        (created = gan_layer_set_init(*l, GAN_PARAM_WEIGHT, GAN_INIT_HE_NORMAL, 0, 0)) !=
-            GAN_OK)
-        gan_layer_destroy(*l);
-    return ex_add(m, created, l);
-}
-
-/* Conv(32,3,2) -> LReLU -> Conv(64,3,2) -> LReLU -> Flatten -> Dense(128) -> LReLU
- * [features] -> Dense(10) logits. */
-static gan_status sc_classifier(gan_model_t **out, uint64_t seed, int32_t batch)
-{
-    const int32_t image[3] = {1, 28, 28};
-    gan_model_t *m = NULL;
-    gan_layer_t *l;
-    gan_status st = ex_model(&m, image, 3, "classifier", seed);
-    for (int32_t filters = 32; filters <= 64 && st == GAN_OK; filters *= 2) {
-        st = sc_weight(m, gan_layer_conv2d_create(&l, filters, 3, 2, GAN_PADDING_SAME), &l);
-        if (st == GAN_OK)
-            st = EX_ADD(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
-    }
-    if (st == GAN_OK)
-        st = EX_ADD(m, gan_layer_flatten_create(&l), l);
-    if (st == GAN_OK)
-        st = sc_weight(m, gan_layer_dense_create(&l, SC_FEATURES, true), &l);
-    if (st == GAN_OK)
-        st = EX_ADD(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
-    if (st == GAN_OK)
-        st = sc_weight(m, gan_layer_dense_create(&l, SC_CLASSES, true), &l);
-    if (st == GAN_OK)
-        st = gan_model_keep_layer_output(m, SC_FEATURE_LAYER);
-    if (st == GAN_OK)
-        st = gan_model_build(m, batch);
-    if (st != GAN_OK)
-        gan_model_destroy(m);
-    else
-        *out = m;
-    return st;
-}
-
-/* Logits (n, 10) and, if feats is not NULL, features (n, 128) of x (n, 1, 28, 28), in
- * inference mode. */
-static gan_status sc_run(gan_model_t *m, const float *x, int32_t n, float *logits,
-                         float *feats)
-{
-    gan_status st = gan_model_set_training(m, false);
-    for (int32_t i = 0; i < n && st == GAN_OK; i += SC_EVAL_BATCH) {
-        int32_t b = n - i < SC_EVAL_BATCH ? n - i : SC_EVAL_BATCH;
-        const float *y, *f;
-        if ((st = gan_model_set_batch_size(m, b)) != GAN_OK ||
-            (st = gan_model_forward(m, x + (size_t)i * 784, NULL, b, &y)) != GAN_OK ||
-            (st = gan_model_get_layer_output(m, SC_FEATURE_LAYER, &f)) != GAN_OK)
-            break;
-        memcpy(logits + (size_t)i * SC_CLASSES, y, sizeof *y * (size_t)b * SC_CLASSES);
-        if (feats)
-            memcpy(feats + (size_t)i * SC_FEATURES, f, sizeof *f * (size_t)b * SC_FEATURES);
-    }
-    return st;
-}
-
-/* Fraction of the rows of logits (n, 10) whose argmax is the label. */
-static double sc_accuracy(const float *logits, const int32_t *labels, int32_t n)
-{
-    int32_t right = 0;
-    for (int32_t i = 0; i < n; i++) {
-        const float *x = logits + (size_t)i * SC_CLASSES;
-        int32_t best = 0;
-        for (int32_t k = 1; k < SC_CLASSES; k++)
-            if (x[k] > x[best])
-                best = k;
-        right += best == labels[i];
-    }
-    return n ? (double)right / n : 0;
-}
-
-/* The model's parameters and the classifier file opened in @p mode, or NULL after
- * printing why not. */
-static FILE *sc_file(gan_model_t *m, const char *path, const char *mode, float **p,
-                     size_t *count)
-{
-    if (gan_model_get_params(m, p, count) != GAN_OK) {
-        fprintf(stderr, "%s: %s\n", program, gan_last_error());
-        return NULL;
-    }
-    FILE *f = fopen(path, mode);
-    if (!f)
-        fprintf(stderr, "%s: cannot open %s: %s\n", program, path, strerror(errno));
-    return f;
-}
-
-/* File: "GANCLS01", the parameter count as a little-endian uint32, then the parameters
- * as little-endian IEEE floats. */
-static int sc_save(gan_model_t *m, const char *path)
-{
-    float *p;
-    size_t count;
-    FILE *f = sc_file(m, path, "wb", &p, &count);
-    if (!f)
-        return 1;
-    uint8_t b[4];
-    uint32_t u = (uint32_t)count;
-    fwrite(SC_MAGIC, 1, 8, f);
-    for (size_t i = 0; i <= count; i++) {
-        if (i > 0)
-            memcpy(&u, &p[i - 1], 4);
-        for (int k = 0; k < 4; k++)
-            b[k] = (uint8_t)(u >> (8 * k));
-        fwrite(b, 1, 4, f);
-    }
-    if (ferror(f) | fclose(f)) {
-        fprintf(stderr, "%s: cannot write %s\n", program, path);
-        return 1;
-    }
-    return 0;
-}
-
-static int sc_load(gan_model_t *m, const char *path)
-{
-    float *p;
-    size_t count;
-    FILE *f = sc_file(m, path, "rb", &p, &count);
-    if (!f)
-        return 1;
-    char magic[8];
-    uint8_t b[4];
-    int bad = fread(magic, 1, 8, f) != 8 || memcmp(magic, SC_MAGIC, 8) != 0;
-    if (bad) {
-        fprintf(stderr, "%s: %s is not a gan_score classifier (no %s magic)\n", program,
-                path, SC_MAGIC);
-    }
-    for (size_t i = 0; !bad && i <= count; i++) {
-        if (fread(b, 1, 4, f) != 4) {
-            fprintf(stderr, "%s: %s is truncated: %zu of %zu parameters\n", program, path,
-                    i ? i - 1 : 0, count);
-            bad = 1;
-            break;
-        }
-        uint32_t u = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-        if (i == 0 && u != count) {
-            fprintf(stderr, "%s: %s holds %lu parameters, this classifier has %zu\n",
-                    program, path, (unsigned long)u, count);
-            bad = 1;
-        } else if (i > 0) {
-            memcpy(&p[i - 1], &u, 4);
-        }
-    }
-    if (!bad && fgetc(f) != EOF) {
-        fprintf(stderr, "%s: %s has trailing bytes after %zu parameters\n", program, path,
-                count);
-        bad = 1;
-    }
-    fclose(f);
-    return bad;
-}
-
 /* ------------------------------------------------------------------ data */
 
 /* The first n images (n, 1, 28, 28) and labels (if y) of a dataset's first epoch. */
 static gan_status sc_read(gan_dataset_t *ds, int32_t n, float *x, int32_t *y)
 {
     gan_status st = GAN_OK;
-    for (int32_t i = 0; i < n && st == GAN_OK; i += SC_EVAL_BATCH) {
-        int32_t b = n - i < SC_EVAL_BATCH ? n - i : SC_EVAL_BATCH;
+    for (int32_t i = 0; i < n && st == GAN_OK; i += EX_CLASSIFIER_EVAL_BATCH) {
+        int32_t b = n - i < EX_CLASSIFIER_EVAL_BATCH ? n - i : EX_CLASSIFIER_EVAL_BATCH;
         st = gan_dataset_next_batch(ds, b, x + (size_t)i * 784, y ? y + i : NULL);
     }
     return st;
@@ -251,7 +88,7 @@ static int sc_open(gan_dataset_t **ds, const char *dir, const char *images,
         fprintf(stderr, "%s: %s: too many images\n", program, name);
         return 1;
     }
-    if (classes > SC_CLASSES) {
+    if (classes > EX_CLASSIFIER_CLASSES) {
         fprintf(stderr, "%s: %s: labels go up to %d, not 9\n", program,
                 labels ? labels : name, (int)classes - 1);
         return 1;
@@ -327,19 +164,19 @@ static int sc_train(const sc_args *a)
     gan_dataset_t *ds = NULL;
     gan_model_t *m = NULL;
     gan_optimizer_t *opt = NULL;
-    float *x = NULL, *logits = NULL, dlogits[SC_BATCH * SC_CLASSES], scratch[2 * 784];
+    float *x = NULL, *logits = NULL, dlogits[SC_BATCH * EX_CLASSIFIER_CLASSES], scratch[2 * 784];
     int32_t y[SC_BATCH], classes;
     sc_set real = {0};
     int64_t count;
     SC_CHECK(gan_set_num_threads(a->threads));
     SC_CHECK(gan_dataset_open_dir(&ds, a->data, a->seed));
     SC_CHECK(gan_dataset_get_info(ds, &count, NULL, NULL, NULL, &classes));
-    if (classes < 2 || classes > SC_CLASSES || count < SC_BATCH) {
+    if (classes < 2 || classes > EX_CLASSIFIER_CLASSES || count < SC_BATCH) {
         fprintf(stderr, "%s: %s needs labels 0..9 and %d images at least\n", program,
                 a->data, SC_BATCH);
         goto done;
     }
-    SC_CHECK(sc_classifier(&m, a->seed, SC_BATCH));
+    SC_CHECK(ex_classifier_create(&m, a->seed, SC_BATCH));
     SC_CHECK(gan_optimizer_adam_create(&opt, m, 1e-3f, 0.9f, 0.999f, 1e-8f));
     x = malloc(sizeof *x * SC_BATCH * 784);
     SC_CHECK_MEMORY(x);
@@ -356,9 +193,9 @@ static int sc_train(const sc_args *a)
                 ex_augment_digits(x, SC_BATCH, 28, 28, &rng, scratch);
             SC_CHECK(gan_model_zero_grad(m));
             SC_CHECK(gan_model_forward(m, x, NULL, SC_BATCH, &out));
-            SC_CHECK(gan_loss_softmax_cross_entropy(out, y, SC_BATCH, SC_CLASSES, &loss,
+            SC_CHECK(gan_loss_softmax_cross_entropy(out, y, SC_BATCH, EX_CLASSIFIER_CLASSES, &loss,
                                                     dlogits));
-            right += (int64_t)(sc_accuracy(out, y, SC_BATCH) * SC_BATCH + 0.5);
+            right += (int64_t)(ex_classifier_accuracy(out, y, SC_BATCH) * SC_BATCH + 0.5);
             SC_CHECK(gan_model_backward(m, dlogits, NULL));
             SC_CHECK(gan_optimizer_step(opt));
             loss_sum += loss;
@@ -371,13 +208,13 @@ static int sc_train(const sc_args *a)
      * set is not split: neither is a held-out test). */
     if (sc_real(a->data, &real))
         goto done;
-    logits = malloc(sizeof *logits * (size_t)real.n * SC_CLASSES);
+    logits = malloc(sizeof *logits * (size_t)real.n * EX_CLASSIFIER_CLASSES);
     SC_CHECK_MEMORY(logits);
-    SC_CHECK(sc_run(m, real.x, real.n, logits, NULL));
-    printf("train_accuracy: %.4f\n", sc_accuracy(logits, real.y, real.n));
+    SC_CHECK(ex_classifier_run(m, real.x, real.n, logits, NULL));
+    printf("train_accuracy: %.4f\n", ex_classifier_accuracy(logits, real.y, real.n));
     printf("first1000_accuracy: %.4f\n",
-           sc_accuracy(logits, real.y, real.n < 1000 ? real.n : 1000));
-    if (sc_save(m, a->out) == 0) {
+           ex_classifier_accuracy(logits, real.y, real.n < 1000 ? real.n : 1000));
+    if (ex_classifier_save(m, a->out, program) == 0) {
         printf("classifier: %s\n", a->out);
         rc = 0;
     }
@@ -393,11 +230,11 @@ done:
 
 static void sc_print_classes(const char *prefix, const float *logits, int32_t n)
 {
-    int32_t counts[SC_CLASSES], present = 0;
-    double score = score_classifier(logits, n, SC_CLASSES, counts);
+    int32_t counts[EX_CLASSIFIER_CLASSES], present = 0;
+    double score = score_classifier(logits, n, EX_CLASSIFIER_CLASSES, counts);
     printf("%sclassifier_score: %.4f\n", prefix, score);
     printf("%sclass_counts:", prefix);
-    for (int32_t k = 0; k < SC_CLASSES; k++) {
+    for (int32_t k = 0; k < EX_CLASSIFIER_CLASSES; k++) {
         printf(" %d", (int)counts[k]);
         present += counts[k] >= SC_PRESENT * n;
     }
@@ -414,8 +251,8 @@ static int sc_score(const sc_args *a)
     sc_set real = {0};
     int64_t count;
     SC_CHECK(gan_set_num_threads(a->threads));
-    SC_CHECK(sc_classifier(&m, 0, SC_EVAL_BATCH));
-    if (sc_load(m, a->classifier) != 0)
+    SC_CHECK(ex_classifier_create(&m, 0, EX_CLASSIFIER_EVAL_BATCH));
+    if (ex_classifier_load(m, a->classifier, program) != 0)
         goto done;
     if (sc_open(&ds, NULL, a->samples, a->labels, &count))
         goto done;
@@ -432,21 +269,21 @@ static int sc_score(const sc_args *a)
         goto done;
     }
     /* Features and logits of three sets of n: the samples, real [0, n), real [n, 2n). */
-    feats = malloc(sizeof *feats * 3 * (size_t)n * SC_FEATURES);
-    logits = malloc(sizeof *logits * 3 * (size_t)n * SC_CLASSES);
+    feats = malloc(sizeof *feats * 3 * (size_t)n * EX_CLASSIFIER_FEATURES);
+    logits = malloc(sizeof *logits * 3 * (size_t)n * EX_CLASSIFIER_CLASSES);
     SC_CHECK_MEMORY(feats && logits);
-    SC_CHECK(sc_run(m, x, n, logits, feats));
-    SC_CHECK(sc_run(m, real.x, 2 * n, logits + (size_t)n * SC_CLASSES,
-                    feats + (size_t)n * SC_FEATURES));
-    float *fs = feats, *fr = fs + (size_t)n * SC_FEATURES, *fb = fr + (size_t)n * SC_FEATURES;
-    float *ls = logits, *lr = ls + (size_t)n * SC_CLASSES;
+    SC_CHECK(ex_classifier_run(m, x, n, logits, feats));
+    SC_CHECK(ex_classifier_run(m, real.x, 2 * n, logits + (size_t)n * EX_CLASSIFIER_CLASSES,
+                    feats + (size_t)n * EX_CLASSIFIER_FEATURES));
+    float *fs = feats, *fr = fs + (size_t)n * EX_CLASSIFIER_FEATURES, *fb = fr + (size_t)n * EX_CLASSIFIER_FEATURES;
+    float *ls = logits, *lr = ls + (size_t)n * EX_CLASSIFIER_CLASSES;
     printf("samples: %d\n", (int)n);
-    printf("fd: %.4f\n", score_frechet(fs, n, fr, n, SC_FEATURES));
-    printf("fd_real_baseline: %.4f\n", score_frechet(fb, n, fr, n, SC_FEATURES));
+    printf("fd: %.4f\n", score_frechet(fs, n, fr, n, EX_CLASSIFIER_FEATURES));
+    printf("fd_real_baseline: %.4f\n", score_frechet(fb, n, fr, n, EX_CLASSIFIER_FEATURES));
     sc_print_classes("", ls, n);
     sc_print_classes("real_", lr, n);
     if (a->labels)
-        printf("accuracy: %.4f\n", sc_accuracy(ls, y, n));
+        printf("accuracy: %.4f\n", ex_classifier_accuracy(ls, y, n));
     if (a->original && sc_distance(a->original, x, n, count) != 0)
         goto done;
     rc = 0;
@@ -569,7 +406,7 @@ int main(int argc, char **argv)
         case O_THREADS: ok = ex_parse_int(optarg, 1, 1024, &a.threads); break;
         case O_N: ok = ex_parse_int(optarg, 2, 1000000, &a.n); break;
         case O_OFFSET: ok = ex_parse_int(optarg, 0, INT32_MAX, &a.offset); break;
-        case O_CLASS: ok = ex_parse_int(optarg, 0, SC_CLASSES - 1, &a.class_only); break;
+        case O_CLASS: ok = ex_parse_int(optarg, 0, EX_CLASSIFIER_CLASSES - 1, &a.class_only); break;
         case O_SEED:
             errno = 0;
             a.seed = strtoull(optarg, &end, 10);

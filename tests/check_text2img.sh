@@ -3,10 +3,12 @@
 # stopped after step 3 of 6 and resumed ends exactly where the straight run ends
 # (checkpoint, picture and metrics.csv byte for byte); --caption draws a sentence and
 # reports unknown words; bad captions exit 2 with a message; --samples writes N images,
-# N captions and N meanings.
-# usage: check_text2img.sh MNIST_TEXT2IMG
+# N captions and N meanings, and with a gan_score classifier (one epoch) reads them as
+# gan_score does.
+# usage: check_text2img.sh MNIST_TEXT2IMG GAN_SCORE
 set -eu
 t2i=$1
+score=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 common="--steps 6 --sample-every 3 --batch 8 --g-channels 8 --d-channels 8 --seed 3"
@@ -53,5 +55,25 @@ run samples $common --resume "$ckpt" --samples 5 --samples-out "$work/s.idx" \
 [ "$(wc -l < "$work/s.txt")" = 5 ] || { echo "not 5 captions"; exit 1; }
 [ "$(wc -l < "$work/s.tsv")" = 6 ] || { echo "not a header and 5 meanings"; exit 1; }
 grep -q "^thickness: " "$work/samples.log" || { echo "no attribute score"; exit 1; }
+"$score" train --epochs 1 --out "$work/classifier.gan" > "$work/classifier.log"
+run classified $common --resume "$ckpt" --samples 300 --samples-out "$work/c.idx" \
+    --captions-out "$work/c.txt" --meanings-out "$work/c.tsv" --labels-out "$work/cl.idx" \
+    --classifier "$work/classifier.gan"
+"$score" score --classifier "$work/classifier.gan" --samples "$work/c.idx" \
+    --labels "$work/cl.idx" --n 300 > "$work/score.log"
+ours=$(sed -n 's/^digit: \([^ ]*\).*/\1/p' "$work/classified.log")
+theirs=$(sed -n 's/^accuracy: //p' "$work/score.log")
+[ -n "$ours" ] && [ "$ours" = "$theirs" ] ||
+    { echo "digit share '$ours', gan_score's accuracy '$theirs'"; exit 1; }
+grep -q "^rule 0: .* | digit " "$work/classified.log" || { echo "no digit share by rule"; exit 1; }
+# the TSV's last column is the digit read: its match with the first gives the same share
+right=$(awk -F'\t' 'NR > 1 && $1 == $9 { n++ } END { printf "%.4f", n / 300 }' "$work/c.tsv")
+[ "$right" = "$ours" ] || { echo "TSV says $right, the program $ours"; exit 1; }
+printf 'GANCLS00' > "$work/bad.gan"
+status=0
+"$t2i" $common --resume "$ckpt" --samples 5 --samples-out "$work/b.idx" \
+    --captions-out "$work/b.txt" --classifier "$work/bad.gan" > "$work/bad.log" 2>&1 || status=$?
+[ "$status" != 0 ] && grep -q "is not a gan_score classifier" "$work/bad.log" ||
+    { echo "a bad classifier file: status $status"; cat "$work/bad.log"; exit 1; }
 fails no_resume $common --samples 5 --samples-out "$work/x.idx" --captions-out "$work/x.txt"
-echo "text2img: trains, resumes exactly, draws sentences, refuses bad ones, writes samples"
+echo "text2img: trains, resumes exactly, draws sentences, refuses bad ones, writes and reads samples"

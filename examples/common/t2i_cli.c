@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gan/extend.h>
 #include <gan/io.h>
 
+#include "common/classifier.h"
 #include "common/flags.h"
 #include "common/morpho.h"
 #include "common/t2i_data.h"
@@ -49,16 +51,19 @@ static void usage(FILE *f)
         "  --resume FILE       continue from a checkpoint (its tokenizer is FILE.vocab)\n"
         "  --caption TEXT --samples-png FILE   with --resume: draw a sentence\n"
         "  --samples N --samples-out FILE --captions-out FILE [--meanings-out FILE]\n"
-        "      [--labels-out FILE] [--split held-out|train]   with --resume: N images for\n"
-        "                      captions of the held-out combinations (default) or of\n"
-        "                      training, and the share of asked attributes measured\n");
+        "      [--labels-out FILE] [--split held-out|train] [--classifier FILE]\n"
+        "                      with --resume: N images for captions of the held-out\n"
+        "                      combinations (default) or of training, and the share of\n"
+        "                      asked attributes measured; with a gan_score classifier,\n"
+        "                      the share read as the digit named too, and the\n"
+        "                      attributes over those images only\n");
 }
 
 int t2i_parse(t2i_config *c, int argc, char **argv)
 {
     enum { DATA = 1000, OUT, CAPTIONS, STEPS, STOP, BATCH, LR, LR_E, KL, WRONG, INTERP, GC, DC,
            SAMPLE, SEED, THREADS, RESUME, CAPTION, SAMPLES_PNG, SAMPLES, SAMPLES_OUT,
-           CAPTIONS_OUT, MEANINGS_OUT, LABELS_OUT, SPLIT, HELP };
+           CAPTIONS_OUT, MEANINGS_OUT, LABELS_OUT, SPLIT, CLASSIFIER, HELP };
     static const struct option opts[] = {
         {"data", 1, NULL, DATA}, {"out", 1, NULL, OUT}, {"captions", 1, NULL, CAPTIONS},
         {"steps", 1, NULL, STEPS}, {"stop-after", 1, NULL, STOP}, {"batch", 1, NULL, BATCH},
@@ -70,6 +75,7 @@ int t2i_parse(t2i_config *c, int argc, char **argv)
         {"samples", 1, NULL, SAMPLES}, {"samples-out", 1, NULL, SAMPLES_OUT},
         {"captions-out", 1, NULL, CAPTIONS_OUT}, {"meanings-out", 1, NULL, MEANINGS_OUT},
         {"labels-out", 1, NULL, LABELS_OUT}, {"split", 1, NULL, SPLIT},
+        {"classifier", 1, NULL, CLASSIFIER},
         {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (t2i_config){.data = EX_DEFAULT_DATA, .out = "out-t2i", .mode = EX_T2I_WORDS,
                       .split = EX_SPLIT_HELD_OUT, .steps = 4000, .batch = 64, .threads = 1,
@@ -107,6 +113,7 @@ int t2i_parse(t2i_config *c, int argc, char **argv)
         case CAPTIONS_OUT: c->captions_out = optarg; break;
         case MEANINGS_OUT: c->meanings_out = optarg; break;
         case LABELS_OUT: c->labels_out = optarg; break;
+        case CLASSIFIER: c->classifier = optarg; break;
         case SPLIT:
             c->split = !strcmp(optarg, "held-out") ? EX_SPLIT_HELD_OUT
                        : !strcmp(optarg, "train") ? EX_SPLIT_TRAIN : -1;
@@ -197,20 +204,73 @@ int t2i_draw_caption(gan_text2img_t *t, const gan_tokenizer_t *tok, const t2i_co
     return rc;
 }
 
-/* One IDX of bytes from images in [-1, 1]. */
-static gan_status write_images(const char *path, const float *x, int32_t n)
+/* The images x (n, 1, 28, 28) in [-1, 1] written as one IDX of bytes; x then holds
+ * what a reader of the file sees (the bytes scaled back), so that they are measured and
+ * classified as gan_score would. */
+static gan_status write_images(const char *path, float *x, int32_t n)
 {
     uint8_t *bytes = malloc((size_t)n * 784);
     if (!bytes)
-        return GAN_E_NO_MEMORY;
-    for (size_t i = 0; i < (size_t)n * 784; i++) {
-        const double v = round(((double)x[i] + 1.0) * 127.5);
-        bytes[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-    }
+        return gan_set_error(GAN_E_NO_MEMORY, "no memory for %d images", (int)n);
     const int32_t dims[3] = {n, 28, 28};
-    gan_status st = gan_idx_write_u8(path, bytes, 3, dims);
+    gan_status st = gan_images_to_u8(x, (size_t)n * 784, bytes);
+    if (st == GAN_OK)
+        st = gan_idx_write_u8(path, bytes, 3, dims);
+    if (st == GAN_OK)
+        st = gan_images_from_u8(bytes, (size_t)n * 784, x);
     free(bytes);
     return st;
+}
+
+/* The classifier's digit for each image (n, 1, 28, 28). Returns 0, or 1 after printing
+ * why not. */
+static int classify(const char *path, const float *x, int32_t n, uint8_t *predicted)
+{
+    gan_model_t *m = NULL;
+    float *logits = malloc(sizeof *logits * (size_t)n * EX_CLASSIFIER_CLASSES);
+    if (!logits) {
+        fprintf(stderr, T2I_PROGRAM ": out of memory\n");
+        return 1;
+    }
+    gan_status st = ex_classifier_create(&m, 0, EX_CLASSIFIER_EVAL_BATCH);
+    int rc = st == GAN_OK ? ex_classifier_load(m, path, T2I_PROGRAM) : 1;
+    if (rc == 0 && (st = ex_classifier_run(m, x, n, logits, NULL)) != GAN_OK)
+        rc = 1;
+    if (st != GAN_OK)
+        fprintf(stderr, T2I_PROGRAM ": %s\n", gan_last_error());
+    for (int32_t i = 0; rc == 0 && i < n; i++)
+        predicted[i] = (uint8_t)ex_classifier_argmax(logits + (size_t)i * EX_CLASSIFIER_CLASSES);
+    free(logits);
+    gan_model_destroy(m);
+    return rc;
+}
+
+/* One group of --samples' images (all, or one held-out rule): how many there are, how
+ * many the classifier reads as the digit named, and for each attribute how many ask for
+ * it and how many measure the bin asked, over all images and over those read right. */
+typedef struct shares {
+    int n, digit_right;
+    int asked[EX_CAPTION_ATTRS], hits[EX_CAPTION_ATTRS];
+    int asked_right[EX_CAPTION_ATTRS], hits_right[EX_CAPTION_ATTRS];
+} shares;
+
+static double share(int hits, int n)
+{
+    return n ? (double)hits / n : NAN;
+}
+
+static void print_shares(const char *name, const shares *g, bool classified)
+{
+    printf("%s:", name);
+    for (int a = 0; a < EX_CAPTION_ATTRS; a++)
+        printf(" %s %.4f (%d)", ex_caption_attr_name(a), share(g->hits[a], g->asked[a]),
+               g->asked[a]);
+    if (classified) {
+        printf(" | digit %.4f (%d) | if right:", share(g->digit_right, g->n), g->n);
+        for (int a = 0; a < EX_CAPTION_ATTRS; a++)
+            printf(" %s %.4f (%d)", ex_caption_attr_name(a),
+                   share(g->hits_right[a], g->asked_right[a]), g->asked_right[a]);
+    }
 }
 
 int t2i_samples(gan_text2img_t *t, const gan_tokenizer_t *tok, const t2i_config *c)
@@ -222,13 +282,13 @@ int t2i_samples(gan_text2img_t *t, const gan_tokenizer_t *tok, const t2i_config 
     ex_caption *asked = malloc(sizeof *asked * (size_t)n);
     int32_t *ids = malloc(sizeof *ids * (size_t)n * T2I_TOKENS);
     float *x = malloc(sizeof *x * (size_t)n * 784);
-    uint8_t *digits = malloc((size_t)n);
+    uint8_t *digits = malloc((size_t)n), *predicted = malloc((size_t)n);
     int (*measured)[EX_CAPTION_ATTRS] = malloc(sizeof *measured * (size_t)n);
     FILE *caps = fopen(c->captions_out, "w");
     FILE *tsv = c->meanings_out ? fopen(c->meanings_out, "w") : NULL;
     int rc = 1;
     gan_status st = GAN_OK;
-    if (!asked || !ids || !x || !digits || !measured || !caps || (c->meanings_out && !tsv)) {
+    if (!asked || !ids || !x || !digits || !predicted || !measured || !caps || (c->meanings_out && !tsv)) {
         fprintf(stderr, T2I_PROGRAM ": cannot write %s or %s, or out of memory\n",
                 c->captions_out, c->meanings_out ? c->meanings_out : "");
         goto done;
@@ -256,45 +316,60 @@ int t2i_samples(gan_text2img_t *t, const gan_tokenizer_t *tok, const t2i_config 
         fprintf(stderr, T2I_PROGRAM ": %s\n", gan_last_error());
         goto done;
     }
-    /* [0] all, [1 + r] the captions of held-out rule r */
-    int asked_n[1 + EX_CAPTION_RULES][EX_CAPTION_ATTRS] = {{0}};
-    int hits[1 + EX_CAPTION_RULES][EX_CAPTION_ATTRS] = {{0}};
+    if (c->classifier && classify(c->classifier, x, n, predicted) != 0)
+        goto done;
+    shares groups[1 + EX_CAPTION_RULES] = {{0}}; /* [0] all, [1 + r] held-out rule r */
     if (tsv)
         fprintf(tsv, "digit\tthickness\tslant\twidth\tmeasured_thickness\tmeasured_slant\t"
-                     "measured_width\trule\n");
+                     "measured_width\trule%s\n", c->classifier ? "\tread_as" : "");
     for (int32_t i = 0; i < n; i++) {
         const ex_caption_meaning *m = &asked[i].meaning;
         ex_morpho mo;
         ex_morpho_measure(x + (size_t)i * 784, &mo); /* a blank image measures 0 */
         ex_caption_bins(measured[i], &data.cuts, m->digit, &mo);
         const int rule = ex_caption_held_out_rule(m, &asked[i].form);
-        for (int a = 0; a < EX_CAPTION_ATTRS; a++)
-            for (int g = 0; g < 2 && m->bin[a] != EX_BIN_ANY; g++) {
-                const int k = g == 0 ? 0 : 1 + rule;
-                if (g == 1 && rule < 0)
-                    break;
-                asked_n[k][a]++;
-                hits[k][a] += measured[i][a] == m->bin[a];
+        const bool right = c->classifier && predicted[i] == m->digit;
+        for (int k = 0; k < 2; k++) {
+            if (k == 1 && rule < 0)
+                break;
+            shares *g = &groups[k == 0 ? 0 : 1 + rule];
+            g->n++;
+            g->digit_right += right;
+            for (int a = 0; a < EX_CAPTION_ATTRS; a++) {
+                if (m->bin[a] == EX_BIN_ANY)
+                    continue;
+                const int hit = measured[i][a] == m->bin[a];
+                g->asked[a]++;
+                g->hits[a] += hit;
+                g->asked_right[a] += right;
+                g->hits_right[a] += right && hit;
             }
+        }
         fprintf(caps, "%s\n", asked[i].text);
-        if (tsv)
-            fprintf(tsv, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", m->digit, m->bin[0],
-                    m->bin[1], m->bin[2], measured[i][0], measured[i][1], measured[i][2],
-                    rule);
+        if (tsv) {
+            fprintf(tsv, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d", m->digit, m->bin[0], m->bin[1],
+                    m->bin[2], measured[i][0], measured[i][1], measured[i][2], rule);
+            fprintf(tsv, c->classifier ? "\t%d\n" : "\n", predicted[i]);
+        }
     }
     printf("split: %s\nsamples: %d\n", c->split == EX_SPLIT_TRAIN ? "train" : "held-out",
            (int)n);
     for (int a = 0; a < EX_CAPTION_ATTRS; a++)
         printf("%s: %.4f (%d asked)\n", ex_caption_attr_name(a),
-               asked_n[0][a] ? (double)hits[0][a] / asked_n[0][a] : NAN, asked_n[0][a]);
-    for (int r = 0; r < EX_CAPTION_RULES; r++) { /* the held-out captions by rule */
-        const int *n_r = asked_n[1 + r], *h_r = hits[1 + r];
-        if (n_r[0] + n_r[1] + n_r[2] == 0)
-            continue;
-        printf("rule %d:", r);
+               share(groups[0].hits[a], groups[0].asked[a]), groups[0].asked[a]);
+    if (c->classifier) {
+        printf("digit: %.4f (read by %s)\n", share(groups[0].digit_right, n), c->classifier);
         for (int a = 0; a < EX_CAPTION_ATTRS; a++)
-            printf(" %s %.4f (%d)", ex_caption_attr_name(a),
-                   n_r[a] ? (double)h_r[a] / n_r[a] : NAN, n_r[a]);
+            printf("%s_if_digit_right: %.4f (%d asked)\n", ex_caption_attr_name(a),
+                   share(groups[0].hits_right[a], groups[0].asked_right[a]),
+                   groups[0].asked_right[a]);
+    }
+    for (int r = 0; r < EX_CAPTION_RULES; r++) { /* the held-out captions by rule */
+        char name[16];
+        if (groups[1 + r].n == 0)
+            continue;
+        snprintf(name, sizeof name, "rule %d", r);
+        print_shares(name, &groups[1 + r], c->classifier != NULL);
         printf("  [%s]\n", ex_caption_rule_name(r));
     }
     rc = 0;
@@ -307,6 +382,7 @@ done:
     free(ids);
     free(x);
     free(digits);
+    free(predicted);
     free(measured);
     ex_t2i_data_free(&data);
     return rc;

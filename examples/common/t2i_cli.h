@@ -13,7 +13,7 @@
 typedef struct t2i_config {
     const char *data, *out, *resume;
     const char *caption, *samples_png;
-    const char *samples_out, *captions_out, *meanings_out, *labels_out;
+    const char *samples_out, *captions_out, *meanings_out, *labels_out, *classifier;
     int32_t mode;  /* EX_T2I_WORDS or EX_T2I_LABEL */
     int32_t split; /* --samples: EX_SPLIT_HELD_OUT or EX_SPLIT_TRAIN */
     int32_t steps, stop_after, batch, threads, sample_every, samples;
@@ -35,7 +35,9 @@ int t2i_draw_caption(gan_text2img_t *t, const gan_tokenizer_t *tok, const t2i_co
 /* --samples: c->samples images for captions drawn from c->split, written as IDX with
  * their captions (one a line), their meanings and measured bins (TSV) and their digits
  * (IDX, for gan_score --labels); prints the share of each asked attribute that is
- * measured in its image. Returns the exit status. */
+ * measured in its image, and with c->classifier (a gan_score classifier file) the share
+ * read as the digit named and the attribute shares over those images only, overall and
+ * for each held-out rule. Returns the exit status. */
 int t2i_samples(gan_text2img_t *t, const gan_tokenizer_t *tok, const t2i_config *c);
 
 #endif
