@@ -12,8 +12,9 @@ lib/train/step.c with the trainer's defaults:
 Both models stay in training mode (batch statistics, dropout). The "real" batch is fixed
 noise in [-1, 1], which costs exactly what digits cost.
 
-  /usr/bin/python3 examples/bench/dcgan_torch.py [--batch N] [--threads N] [--steps N]
-                                                 [--repeats N] [--warmup N] [--seed N]
+  /usr/bin/python3 examples/bench/dcgan_torch.py [--batch N] [--threads N] [--blas-threads N]
+                                                 [--steps N] [--repeats N] [--warmup N]
+                                                 [--seed N]
 """
 import argparse
 import os
@@ -83,6 +84,9 @@ def main():
     p.add_argument("--batch", type=positive, default=64, help="batch size (default 64)")
     p.add_argument("--threads", type=positive, default=1,
                    help="torch.set_num_threads (default 1)")
+    p.add_argument("--blas-threads", type=positive, default=None,
+                   help="OPENBLAS_NUM_THREADS, set before torch loads (default: as "
+                   "--threads, unless the environment sets it)")
     p.add_argument("--steps", type=positive, default=20,
                    help="steps per timed repeat (default 20)")
     p.add_argument("--repeats", type=positive, default=5, help="timed repeats (default 5)")
@@ -92,10 +96,13 @@ def main():
     if o.warmup < 0:
         p.error("--warmup must be >= 0")
 
-    # PyTorch's Linear layers call the system BLAS (OpenBLAS on Debian), whose thread pool
-    # torch.set_num_threads does not size: give it the same count before it loads, unless
-    # the caller chose one. Hence torch is imported here, into the module's globals.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(o.threads))
+    # PyTorch's Linear layers (and some convolutions) call the system BLAS (OpenBLAS on
+    # Debian), whose thread pool torch.set_num_threads does not size: set it before the
+    # library loads. Hence torch is imported here, into the module's globals.
+    if o.blas_threads is not None:
+        os.environ["OPENBLAS_NUM_THREADS"] = str(o.blas_threads)
+    else:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(o.threads))
     global torch, nn, F
     import torch
     import torch.nn as nn
