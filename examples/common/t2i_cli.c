@@ -36,18 +36,18 @@ static void usage(FILE *f)
         "  --data DIR          MNIST-format training files (default mnist-10k)\n"
         "  --captions words|label  captions with attributes (default), or naming the digit\n"
         "                      only: the class-conditional baseline\n"
-        "  --steps N           training steps (default 4000)\n"
+        "  --steps N           training steps (default 8000)\n"
         "  --stop-after N      stop (with a checkpoint) after step N of the run\n"
         "  --batch N           (default 64)\n"
         "  --lr X              Adam's rate for G and D (default 0.0002, beta1 0.5)\n"
-        "  --lr-e X            Adam's rate for the caption encoder E (default 0.001)\n"
+        "  --lr-e X            Adam's rate for the caption encoder E (default 0.003)\n"
         "  --kl X              conditioning augmentation's KL weight (default 0.03125 = 1/C)\n"
         "  --wrong-weight X    D's real-image/wrong-caption term (default 0.5)\n"
         "  --interp X          share of G's batch with interpolated captions (default 0.5)\n"
         "  --g-channels N --d-channels N   network widths (defaults 64, 32)\n"
         "  --sample-every N    a picture every N steps (default 500)\n"
         "  --seed N            (default 42)\n"
-        "  --threads N         libgan's threads (default 1)\n"
+        "  --threads N         libgan's threads (default 2)\n"
         "  --resume FILE       continue from a checkpoint (its tokenizer is FILE.vocab)\n"
         "  --caption TEXT --samples-png FILE   with --resume: draw a sentence\n"
         "  --samples N --samples-out FILE --captions-out FILE [--meanings-out FILE]\n"
@@ -78,8 +78,8 @@ int t2i_parse(t2i_config *c, int argc, char **argv)
         {"classifier", 1, NULL, CLASSIFIER},
         {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (t2i_config){.data = EX_DEFAULT_DATA, .out = "out-t2i", .mode = EX_T2I_WORDS,
-                      .split = EX_SPLIT_HELD_OUT, .steps = 4000, .batch = 64, .threads = 1,
-                      .sample_every = 500, .g_channels = 64, .d_channels = 32, .lr = 2e-4, .lr_e = 1e-3,
+                      .split = EX_SPLIT_HELD_OUT, .steps = 8000, .batch = 64, .threads = 2,
+                      .sample_every = 500, .g_channels = 64, .d_channels = 32, .lr = 2e-4, .lr_e = 3e-3,
                       .kl_weight = 1.0 / 32, .wrong_weight = 0.5, .interp = 0.5, .seed = 42};
     for (int opt; (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         bool ok = true;
