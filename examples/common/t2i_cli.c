@@ -36,7 +36,7 @@ static void usage(FILE *f)
         "  --data DIR          MNIST-format training files (default mnist-10k)\n"
         "  --captions words|label  captions with attributes (default), or naming the digit\n"
         "                      only: the class-conditional baseline\n"
-        "  --steps N           training steps (default 8000)\n"
+        "  --steps N           training steps (default 6000)\n"
         "  --stop-after N      stop (with a checkpoint) after step N of the run\n"
         "  --batch N           (default 64)\n"
         "  --lr X              Adam's rate for G and D (default 0.0002, beta1 0.5)\n"
@@ -78,7 +78,7 @@ int t2i_parse(t2i_config *c, int argc, char **argv)
         {"classifier", 1, NULL, CLASSIFIER},
         {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (t2i_config){.data = EX_DEFAULT_DATA, .out = "out-t2i", .mode = EX_T2I_WORDS,
-                      .split = EX_SPLIT_HELD_OUT, .steps = 8000, .batch = 64, .threads = 2,
+                      .split = EX_SPLIT_HELD_OUT, .steps = 6000, .batch = 64, .threads = 2,
                       .sample_every = 500, .g_channels = 64, .d_channels = 32, .lr = 2e-4, .lr_e = 3e-3,
                       .kl_weight = 1.0 / 32, .wrong_weight = 0.5, .interp = 0.5, .seed = 42};
     for (int opt; (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
