@@ -46,7 +46,8 @@ struct gan_model {
     bool built, training, trainable, forward_done, needs_labels;
     bool forward_training; /* the mode of the last forward, which backward differentiates */
     int32_t batch;
-    int32_t parts; /* gan_set_num_threads() when built or re-sized */
+    int32_t parts;        /* in force: parts_setting, or the pool size when built or re-sized */
+    int32_t parts_setting; /* gan_model_set_parts(); 0: follow the pool */
     gan__blas blas;
     bool profiling;
     atomic_ullong profile_flops; /* blas.flops points here while profiling */

@@ -1,6 +1,6 @@
 /* libgan's thread pool: a model split into parts computes what the unsplit model does,
- * the same bits whichever thread runs a part, and a failure in a worker reaches the
- * caller with its message. */
+ * the same bits whichever thread runs a part (training too, with the part count set on
+ * the model), and a failure in a worker reaches the caller with its message. */
 #include "test_util.h"
 
 #include <math.h>
@@ -171,6 +171,92 @@ static void test_profile_counts_parts(void **state)
     assert_true(profiled_flops(3) == one);
 }
 
+/* Five Adam steps of Conv -> BN -> LeakyReLU -> Flatten -> Dense(16) towards fixed
+ * targets, the pool at @p threads and the model at @p parts parts (0: the default): the
+ * parameters (*n floats). The Dense layer's products run in the BLAS, with its own
+ * threads when the pool has one and single-threaded inside the pool's parts otherwise. */
+static float *trained_params(int32_t threads, int32_t parts, size_t *n)
+{
+    enum { B = 8, OUT = 16 };
+    GT_OK(gan_set_num_threads(threads));
+    gan_model_t *m = gt_model(image_dims, 3);
+    gan_layer_t *l;
+    gt_add(m, gan_layer_conv2d_create(&l, 6, 3, 2, GAN_PADDING_SAME), l);
+    gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
+    gt_add(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
+    gt_add(m, gan_layer_flatten_create(&l), l);
+    gt_add(m, gan_layer_dense_create(&l, OUT, true), l);
+    GT_OK(gan_model_set_parts(m, parts));
+    GT_OK(gan_model_build(m, B));
+    gan_optimizer_t *opt;
+    GT_OK(gan_optimizer_adam_create(&opt, m, 1e-2f, 0.5f, 0.999f, 1e-8f));
+    float x[B * 2 * 8 * 8], target[B * OUT], dy[B * OUT];
+    gt_rng g;
+    gt_seed(&g, 5);
+    gt_fill(&g, x, sizeof x / sizeof *x, -1.0f, 1.0f);
+    gt_fill(&g, target, sizeof target / sizeof *target, -1.0f, 1.0f);
+    for (int step = 0; step < 5; step++) {
+        const float *y;
+        GT_OK(gan_model_zero_grad(m));
+        GT_OK(gan_model_forward(m, x, NULL, B, &y));
+        for (int i = 0; i < B * OUT; i++)
+            dy[i] = y[i] - target[i];
+        GT_OK(gan_model_backward(m, dy, NULL));
+        GT_OK(gan_optimizer_step(opt));
+    }
+    float *params;
+    GT_OK(gan_model_get_params(m, &params, n));
+    float *copy = malloc(*n * sizeof *copy);
+    memcpy(copy, params, *n * sizeof *copy);
+    gan_optimizer_destroy(opt);
+    gan_model_destroy(m);
+    GT_OK(gan_set_num_threads(1));
+    return copy;
+}
+
+/* The part count, not the thread count, decides what training computes. */
+static void test_part_count_decides_the_bits(void **state)
+{
+    (void)state;
+    size_t n1, n2, n3;
+    float *one_thread = trained_params(1, 2, &n1), *two_threads = trained_params(2, 2, &n2),
+          *following = trained_params(2, 0, &n3); /* the default: 2 parts at 2 threads */
+    assert_int_equal(n1, n2);
+    assert_int_equal(n1, n3);
+    assert_memory_equal(one_thread, two_threads, n1 * sizeof *one_thread);
+    assert_memory_equal(one_thread, following, n1 * sizeof *one_thread);
+    free(one_thread);
+    free(two_threads);
+    free(following);
+}
+
+static void test_part_count_api(void **state)
+{
+    (void)state;
+    int32_t parts = -1;
+    gan_model_t *m = conv_stack();
+    GT_OK(gan_model_get_parts(m, &parts));
+    assert_int_equal(parts, 0); /* not built: follows the threads */
+    GT_FAILS(gan_model_set_parts(m, -1), GAN_E_OUT_OF_RANGE, "-1 parts");
+    GT_FAILS(gan_model_set_parts(m, GAN_MODEL_MAX_PARTS + 1), GAN_E_OUT_OF_RANGE, "257 parts");
+    GT_FAILS(gan_model_set_parts(NULL, 1), GAN_E_INVALID_ARG, "model is NULL");
+    GT_FAILS(gan_model_get_parts(m, NULL), GAN_E_INVALID_ARG, "parts is NULL");
+    GT_OK(gan_model_build(m, BATCH));
+    GT_OK(gan_model_get_parts(m, &parts));
+    assert_int_equal(parts, 1); /* the pool's size at build */
+    GT_OK(gan_model_set_parts(m, 3)); /* on a built model: laid out again */
+    GT_OK(gan_model_get_parts(m, &parts));
+    assert_int_equal(parts, 3);
+    float x[BATCH * 2 * 8 * 8] = {0};
+    GT_OK(gan_model_forward(m, x, NULL, BATCH, NULL));
+    GT_OK(gan_set_num_threads(2));
+    GT_OK(gan_model_set_parts(m, 0)); /* follows the threads again */
+    GT_OK(gan_model_get_parts(m, &parts));
+    assert_int_equal(parts, 2);
+    gan_model_destroy(m);
+    GT_OK(gan_set_num_threads(1));
+}
+
 static pthread_t main_thread;
 
 /* A user sgemm that fails on any thread but the test's own. */
@@ -248,6 +334,8 @@ int main(void)
         cmocka_unit_test(test_same_bits_on_any_thread),
         cmocka_unit_test(test_split_elementwise_layers),
         cmocka_unit_test(test_profile_counts_parts),
+        cmocka_unit_test(test_part_count_decides_the_bits),
+        cmocka_unit_test(test_part_count_api),
         cmocka_unit_test(test_worker_failure_reaches_the_caller),
         cmocka_unit_test(test_fork_child_runs_without_workers),
     };

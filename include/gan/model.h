@@ -236,6 +236,39 @@ GAN_API gan_status gan_model_set_batch_size(gan_model_t *model, int32_t batch_si
  *  @return GAN_OK; GAN_E_INVALID_ARG, GAN_E_STATE. */
 GAN_API gan_status gan_model_get_batch_size(const gan_model_t *model, int32_t *batch_size);
 
+/** The largest part count gan_model_set_parts() takes. */
+#define GAN_MODEL_MAX_PARTS 256
+
+/**
+ * @brief Fix how many parts a batch is cut into for the model's parallel work
+ *        (convolutions, batch normalisation, element-wise layers), whatever the number
+ *        of threads. Where a sum runs over the batch (a convolution's weight
+ *        gradient), each part's sum is computed whole and the parts' sums are added in
+ *        part order; elsewhere the cut splits no sum. So the part count, not the thread
+ *        count, decides the result: a model with 2 parts
+ *        trains bit for bit the same with gan_set_num_threads(1) as with 2 (the
+ *        threads take the parts in turn). By default (0) the part count follows the
+ *        thread count in force when the model is built or re-sized, as before this
+ *        setting existed.
+ * @param model the model, built or not. On a built model the batch memory is laid out
+ *        again (it allocates, and the last forward pass is forgotten).
+ * @param parts 1 to GAN_MODEL_MAX_PARTS, or 0 to follow the thread count. A part count
+ *        above the batch size works as the batch size for the layers that cut by image.
+ * @return GAN_OK; GAN_E_INVALID_ARG (model NULL), GAN_E_OUT_OF_RANGE (parts outside
+ *         [0, GAN_MODEL_MAX_PARTS]), GAN_E_NO_MEMORY (built model: it keeps its old
+ *         part count and memory). Not thread-safe against passes of the same model.
+ */
+GAN_API gan_status gan_model_set_parts(gan_model_t *model, int32_t parts);
+
+/**
+ * @brief The part count of gan_model_set_parts().
+ * @param model the model.
+ * @param parts receives, for a built model, the part count in force; for a model not
+ *        yet built, the setting (0: it will follow the thread count at build).
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL argument). Thread-safe.
+ */
+GAN_API gan_status gan_model_get_parts(const gan_model_t *model, int32_t *parts);
+
 /**
  * @brief Forward pass of one batch.
  * @param input (batch, input shape) floats, row-major NCHW; copied, so it may be reused
