@@ -172,13 +172,14 @@ static void test_profile_counts_parts(void **state)
 }
 
 /* Five Adam steps of Conv -> BN -> LeakyReLU -> Flatten -> Dense(16) towards fixed
- * targets, the pool at @p threads and the model at @p parts parts (0: the default): the
- * parameters (*n floats). The Dense layer's products run in the BLAS, with its own
- * threads when the pool has one and single-threaded inside the pool's parts otherwise. */
+ * targets, the pool at @p threads, the BLAS at one thread (its own threads change the
+ * order of additions) and the model at @p parts parts (0: the default): the parameters
+ * (*n floats). */
 static float *trained_params(int32_t threads, int32_t parts, size_t *n)
 {
     enum { B = 8, OUT = 16 };
     GT_OK(gan_set_num_threads(threads));
+    GT_OK(gan_blas_set_num_threads(1));
     gan_model_t *m = gt_model(image_dims, 3);
     gan_layer_t *l;
     gt_add(m, gan_layer_conv2d_create(&l, 6, 3, 2, GAN_PADDING_SAME), l);

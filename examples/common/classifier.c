@@ -61,9 +61,11 @@ gan_status ex_classifier_run(gan_model_t *m, const float *x, int32_t n, float *l
             (st = gan_model_forward(m, x + (size_t)i * 784, NULL, b, &y)) != GAN_OK ||
             (st = gan_model_get_layer_output(m, CL_FEATURE_LAYER, &f)) != GAN_OK)
             break;
-        memcpy(logits + (size_t)i * EX_CLASSIFIER_CLASSES, y, sizeof *y * (size_t)b * EX_CLASSIFIER_CLASSES);
+        memcpy(logits + (size_t)i * EX_CLASSIFIER_CLASSES, y,
+               sizeof *y * (size_t)b * EX_CLASSIFIER_CLASSES);
         if (feats)
-            memcpy(feats + (size_t)i * EX_CLASSIFIER_FEATURES, f, sizeof *f * (size_t)b * EX_CLASSIFIER_FEATURES);
+            memcpy(feats + (size_t)i * EX_CLASSIFIER_FEATURES, f,
+                   sizeof *f * (size_t)b * EX_CLASSIFIER_FEATURES);
     }
     return st;
 }

@@ -66,6 +66,8 @@ static int ex_setup(ex_run_state *r, ex_build_fn build)
 {
     ex_config *c = r->c;
     EX_CHECK(gan_set_num_threads(c->threads));
+    if (c->parts) /* the same bits at any --threads: the BLAS must not thread either */
+        EX_CHECK(gan_blas_set_num_threads(1));
     EX_CHECK(gan_dataset_open_dir(&r->data, c->data_dir, c->seed));
     int64_t count;
     EX_CHECK(gan_dataset_get_info(r->data, &count, &r->channels, &r->height, &r->width,
@@ -82,6 +84,8 @@ static int ex_setup(ex_run_state *r, ex_build_fn build)
     }
     r->image = r->channels * r->height * r->width;
     EX_CHECK(build(c, c->conditional ? r->classes : 0, &r->g, &r->d));
+    EX_CHECK(gan_model_set_parts(r->g, c->parts));
+    EX_CHECK(gan_model_set_parts(r->d, c->parts));
     EX_CHECK(gan_model_build(r->g, c->batch));
     EX_CHECK(gan_model_build(r->d, c->batch));
     if (c->rmsprop) {

@@ -12,7 +12,7 @@
 typedef struct ex_config {
     const char *program;
     const char *data_dir;
-    int32_t epochs, batch, threads, sample_every;
+    int32_t epochs, batch, threads, parts, sample_every;
     uint64_t seed;
     const char *out_dir;
     const char *resume;

@@ -43,7 +43,7 @@ enum {
     OPT_SMOOTH_REAL, OPT_SMOOTH_FAKE, OPT_ONE_SIDED, OPT_NO_SMOOTHING, OPT_FLIP, OPT_COMBINED,
     OPT_FRESH_G,
     OPT_UNIFORM, OPT_NOISE, OPT_NOISE_STEPS, OPT_N_CRITIC, OPT_G_STEPS, OPT_REPLAY, OPT_EMA,
-    OPT_SPECTRAL, OPT_FEATURE, OPT_GP, OPT_CLIP, OPT_RMSPROP, OPT_HELP
+    OPT_SPECTRAL, OPT_FEATURE, OPT_GP, OPT_CLIP, OPT_RMSPROP, OPT_HELP, OPT_PARTS
 };
 
 static const struct option ex_options[] = {
@@ -81,6 +81,7 @@ static const struct option ex_options[] = {
     {"clip", required_argument, NULL, OPT_CLIP},
     {"rmsprop", no_argument, NULL, OPT_RMSPROP},
     {"help", no_argument, NULL, OPT_HELP},
+    {"parts", required_argument, NULL, OPT_PARTS},
     {NULL, 0, NULL, 0},
 };
 
@@ -95,6 +96,10 @@ static void ex_usage(const ex_config *c, FILE *f, const char *description)
         "  --batch N               batch size (default %d)\n"
         "  --seed N                seed of models, data order and trainer (default %llu)\n"
         "  --threads N             threads libgan computes with (default %d)\n"
+        "  --parts N               cut each batch into N parts, whatever the threads, and\n"
+        "                          keep the BLAS at one thread, so that runs with any\n"
+        "                          --threads give the same bits (default 0: as many\n"
+        "                          parts as threads)\n"
         "  --out DIR               outputs: sample grids, metrics.csv, loss_curve.png,\n"
         "                          checkpoint.gan (default %s)\n"
         "  --sample-every N        write a sample grid every N steps (default %d, 0: off)\n"
@@ -201,6 +206,7 @@ static bool ex_option(ex_config *c, int opt, const char *arg)
     case OPT_EPOCHS: return ex_parse_int(arg, 1, 100000, &c->epochs);
     case OPT_BATCH: return ex_parse_int(arg, 1, 65536, &c->batch);
     case OPT_THREADS: return ex_parse_int(arg, 1, 1024, &c->threads);
+    case OPT_PARTS: return ex_parse_int(arg, 0, GAN_MODEL_MAX_PARTS, &c->parts);
     case OPT_SAMPLE_EVERY: return ex_parse_int(arg, 0, INT32_MAX, &c->sample_every);
     case OPT_SAMPLES: return ex_parse_int(arg, 1, 10000000, &c->samples);
     case OPT_SEED:

@@ -288,7 +288,8 @@ int t2i_samples(gan_text2img_t *t, const gan_tokenizer_t *tok, const t2i_config 
     FILE *tsv = c->meanings_out ? fopen(c->meanings_out, "w") : NULL;
     int rc = 1;
     gan_status st = GAN_OK;
-    if (!asked || !ids || !x || !digits || !predicted || !measured || !caps || (c->meanings_out && !tsv)) {
+    if (!asked || !ids || !x || !digits || !predicted || !measured || !caps ||
+        (c->meanings_out && !tsv)) {
         fprintf(stderr, T2I_PROGRAM ": cannot write %s or %s, or out of memory\n",
                 c->captions_out, c->meanings_out ? c->meanings_out : "");
         goto done;

@@ -245,11 +245,14 @@ GAN_API gan_status gan_model_get_batch_size(const gan_model_t *model, int32_t *b
  *        of threads. Where a sum runs over the batch (a convolution's weight
  *        gradient), each part's sum is computed whole and the parts' sums are added in
  *        part order; elsewhere the cut splits no sum. So the part count, not the thread
- *        count, decides the result: a model with 2 parts
- *        trains bit for bit the same with gan_set_num_threads(1) as with 2 (the
- *        threads take the parts in turn). By default (0) the part count follows the
- *        thread count in force when the model is built or re-sized, as before this
- *        setting existed.
+ *        count, decides the result: a model with 2 parts trains bit for bit the same
+ *        with gan_set_num_threads(1) as with 2 (the threads take the parts in turn),
+ *        provided the BLAS runs single-threaded in both (gan_blas_set_num_threads(1)):
+ *        OpenBLAS's multi-threaded products do not add in the order of its
+ *        single-threaded ones, and the pool gives the BLAS back its own thread count
+ *        when it is at 1 thread. By default (0) the part count follows the thread
+ *        count in force when the model is built or re-sized, as before this setting
+ *        existed.
  * @param model the model, built or not. On a built model the batch memory is laid out
  *        again (it allocates, and the last forward pass is forgotten).
  * @param parts 1 to GAN_MODEL_MAX_PARTS, or 0 to follow the thread count. A part count
