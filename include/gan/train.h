@@ -229,6 +229,68 @@ GAN_API gan_status gan_trainer_set_data_position(gan_trainer_t *trainer, uint64_
 GAN_API gan_status gan_trainer_get_data_position(const gan_trainer_t *trainer,
                                                  uint64_t *position);
 
+/** The network a gradient hook is called for (gan_grad_hook_fn's @p network). */
+enum {
+    GAN_NETWORK_GENERATOR = 0,    /**< G: called once per G update */
+    GAN_NETWORK_DISCRIMINATOR = 1 /**< D: called once per D update */
+};
+
+/**
+ * A gradient hook (gan_trainer_set_grad_hook()): called by gan_trainer_step() for each
+ * network update after the backward passes (and the gradient penalty) and before the
+ * gradient norm, the optimizer update and clipping, with the network's whole gradient
+ * arena, to read or change in place, e.g. to average it across the processes of
+ * data-parallel training. The layout is gan_model_get_grads()'s.
+ *
+ * @param user the pointer given to gan_trainer_set_grad_hook().
+ * @param network GAN_NETWORK_GENERATOR or GAN_NETWORK_DISCRIMINATOR.
+ * @param grads (count) the gradient arena, valid for the call only.
+ * @param count its number of floats (gan_model_get_param_count()).
+ * @return GAN_OK to go on with the update; any other status stops the step, which returns
+ *         it without updating this network (a message set with gan_set_error() is kept
+ *         in the step's message).
+ */
+typedef gan_status (*gan_grad_hook_fn)(void *user, int32_t network, float *grads,
+                                       size_t count);
+
+/**
+ * @brief Install (or remove) the trainer's gradient hook. The trainer does not save it in
+ *        checkpoints.
+ * @param fn the hook, or NULL for none (the default).
+ * @param user passed to every call of @p fn; borrowed, it must outlive the hook's use.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer).
+ */
+GAN_API gan_status gan_trainer_set_grad_hook(gan_trainer_t *trainer, gan_grad_hook_fn fn,
+                                             void *user);
+
+/**
+ * @brief Make the trainer one of @p count shards of a global batch of count x its batch
+ *        size, for data-parallel training: every random draw of a step that is made per
+ *        sample (the latents, the fakes' class labels, the soft and flipped targets,
+ *        instance noise) is drawn for the whole global batch, in the order one trainer
+ *        with the global batch would draw it, and this trainer keeps rows
+ *        index x batch to (index + 1) x batch of each. Trainers that start from the same
+ *        state (same seed or checkpoint) then draw what one trainer with the global batch
+ *        would, split among them. Replay and the gradient penalty's draws are not
+ *        sharded (each shard makes its own draws, the same in number on every shard).
+ *        Not saved in checkpoints.
+ * @param index this trainer's shard, 0 <= index < count.
+ * @param count the number of shards, >= 1; 1 (and index 0) is the default, no sharding.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer), GAN_E_OUT_OF_RANGE (an index or
+ *         count outside the range, or a global batch beyond 2^31 - 1).
+ */
+GAN_API gan_status gan_trainer_set_shard(gan_trainer_t *trainer, int32_t index,
+                                         int32_t count);
+
+/**
+ * @brief The trainer's shard (gan_trainer_set_shard()).
+ * @param index receives the shard's index.
+ * @param count receives the number of shards.
+ * @return GAN_OK; GAN_E_INVALID_ARG (NULL).
+ */
+GAN_API gan_status gan_trainer_get_shard(const gan_trainer_t *trainer, int32_t *index,
+                                         int32_t *count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,10 +6,12 @@
  * BCEWithLogitsLoss or MSELoss on the map), and a sample's target (smoothed, flipped)
  * is drawn once and shared by all its scores. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "core/options.h"
+#include "gan/extend.h"
 #include "gan/loss.h"
 #include "train/labels.h"
 #include "train/latent.h"
@@ -64,6 +66,33 @@ static void gan__mix(const gan_trainer_t *t, double *loss, double other, float *
         d[i] = (float)((1.0 - w) * d[i] + w * dother[i]);
 }
 
+/* The kinds of per-sample draws a shard skips for the other shards' rows. */
+enum { GAN__DRAW_UNIFORM, GAN__DRAW_NORMAL, GAN__DRAW_NEXT };
+
+/* Make @p n draws of @p kind and drop them: a shard's (gan_trainer_set_shard) view of
+ * the draws for other shards' rows, so that every shard's generator stays in step with
+ * one trainer's on the global batch. */
+static void gan__skip_draws(gan_trainer_t *t, int32_t kind, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (kind == GAN__DRAW_UNIFORM)
+            (void)gan__rng_uniform(&t->rng);
+        else if (kind == GAN__DRAW_NORMAL)
+            (void)gan__rng_normal(&t->rng);
+        else
+            (void)gan__rng_next(&t->rng);
+    }
+}
+
+/* The draws for the shards before this one (@p after false) or after it (true), for
+ * @p per_row draws of @p kind on each of @p rows rows per shard. */
+static void gan__shard_skip(gan_trainer_t *t, int32_t kind, int32_t rows, size_t per_row,
+                            bool after)
+{
+    const int32_t shards = after ? t->shards - 1 - t->shard : t->shard;
+    gan__skip_draws(t, kind, (size_t)shards * (size_t)rows * per_row);
+}
+
 /* Copy each of the @p rows targets at the front of @p targets to its sample's @p per
  * scores, from the last sample down so that no target is overwritten before it is read. */
 static void gan__spread_targets(float *targets, int32_t rows, int32_t per)
@@ -88,8 +117,14 @@ static gan_status gan__d_term(gan_trainer_t *t, int32_t kind, const float *score
     case GAN_LOSS_BCE: {
         float lo = real ? t->hacks.real_lo : t->hacks.fake_lo;
         float hi = real ? t->hacks.real_hi : t->hacks.fake_hi;
+        const float flip = (float)t->hacks.value[GAN_HACK_FLIP_PROB];
+        const size_t fills = lo == hi ? 0 : 1, flips = flip > 0.0f ? 1 : 0;
+        gan__shard_skip(t, GAN__DRAW_UNIFORM, rows, fills, false);
         gan__labels_fill(&t->rng, targets, rows, lo, hi);
-        gan__labels_flip(&t->rng, targets, rows, (float)t->hacks.value[GAN_HACK_FLIP_PROB]);
+        gan__shard_skip(t, GAN__DRAW_UNIFORM, rows, fills, true);
+        gan__shard_skip(t, GAN__DRAW_UNIFORM, rows, flips, false);
+        gan__labels_flip(&t->rng, targets, rows, flip);
+        gan__shard_skip(t, GAN__DRAW_UNIFORM, rows, flips, true);
         gan__spread_targets(targets, rows, t->per);
         st = gan_loss_bce_logits(scores, targets, n, loss, dscores);
         *floor = 0.0;
@@ -172,18 +207,27 @@ static void gan__d_input(gan_trainer_t *t, int32_t row, const float *x, const in
     if (labels)
         memcpy(t->d_labels + row, labels, (size_t)t->batch * sizeof *labels);
     const float std = gan__noise_std(t);
-    if (std > 0.0f)
+    if (std > 0.0f) {
+        gan__shard_skip(t, GAN__DRAW_NORMAL, t->batch, t->image, false);
         for (size_t k = 0; k < count; k++)
             dst[k] += std * gan__rng_normal(&t->rng);
+        gan__shard_skip(t, GAN__DRAW_NORMAL, t->batch, t->image, true);
+    }
 }
 
 /* A fake batch from fresh latents (and uniformly drawn labels). */
 static gan_status gan__fake_batch(gan_trainer_t *t, const float **fake)
 {
-    gan__latent_fill(&t->rng, (int32_t)gan__hack_int(&t->hacks, GAN_HACK_LATENT), t->z,
-                     (size_t)t->batch * t->zdim);
+    const int32_t dist = (int32_t)gan__hack_int(&t->hacks, GAN_HACK_LATENT);
+    const int32_t kind = dist == GAN_LATENT_UNIFORM ? GAN__DRAW_UNIFORM : GAN__DRAW_NORMAL;
+    gan__shard_skip(t, kind, t->batch, (size_t)t->zdim, false);
+    gan__latent_fill(&t->rng, dist, t->z, (size_t)t->batch * t->zdim);
+    gan__shard_skip(t, kind, t->batch, (size_t)t->zdim, true);
+    const size_t label_draws = t->classes ? 1 : 0;
+    gan__shard_skip(t, GAN__DRAW_NEXT, t->batch, label_draws, false);
     for (int32_t i = 0; t->classes && i < t->batch; i++)
         t->fake_labels[i] = (int32_t)(gan__rng_next(&t->rng) % (uint64_t)t->classes);
+    gan__shard_skip(t, GAN__DRAW_NEXT, t->batch, label_draws, true);
     return gan_model_forward(t->g, t->z, t->classes ? t->fake_labels : NULL, t->batch, fake);
 }
 
@@ -255,6 +299,30 @@ static gan_status gan__d_pass(gan_trainer_t *t, gan__half *real, gan__half *fake
     return gan_model_backward_multi(t->d, douts, NULL);
 }
 
+/* The caller's gradient hook (gan_trainer_set_grad_hook) on @p m's gradient arena. */
+static gan_status gan__run_hook(gan_trainer_t *t, gan_model_t *m, int32_t network)
+{
+    if (!t->hook)
+        return GAN_OK;
+    float *grads;
+    size_t count;
+    gan_status st = gan_model_get_grads(m, &grads, &count);
+    if (st != GAN_OK)
+        return st;
+    /* The message of a hook that returns an error without setting one may be stale;
+     * it is quoted only as the hook's, after naming the status. */
+    (void)gan_set_error(GAN_OK, "%s", "");
+    st = t->hook(t->hook_user, network, grads, count);
+    if (st == GAN_OK)
+        return GAN_OK;
+    char said[512];
+    snprintf(said, sizeof said, "%s", gan_last_error());
+    return gan__fail(st, "gan_trainer_step: the gradient hook returned %s on %s's gradients"
+                     "%s%s; that update was skipped", gan_status_string(st),
+                     network == GAN_NETWORK_GENERATOR ? "the generator" : "the discriminator",
+                     said[0] ? ": " : "", said);
+}
+
 static gan_status gan__d_update(gan_trainer_t *t, const float *real, const int32_t *labels,
                                 gan_step_stats_t *s)
 {
@@ -297,6 +365,8 @@ static gan_status gan__d_update(gan_trainer_t *t, const float *real, const int32
         st = gan__check_finite(penalty, "the gradient penalty");
     if (st == GAN_OK)
         st = gan__check_finite(hr.aux_loss + hf.aux_loss, "the discriminator's class loss");
+    if (st == GAN_OK)
+        st = gan__run_hook(t, d, GAN_NETWORK_DISCRIMINATOR);
     if (st == GAN_OK)
         st = gan_model_grad_norm(d, &s->d_grad_norm);
     if (st == GAN_OK)
@@ -426,6 +496,8 @@ static gan_status gan__g_update(gan_trainer_t *t, bool reuse, gan_step_stats_t *
         st = gan__check_finite(loss, "the generator's loss");
     if (st == GAN_OK)
         st = gan__check_finite(aux, "the generator's class loss");
+    if (st == GAN_OK)
+        st = gan__run_hook(t, g, GAN_NETWORK_GENERATOR);
     if (st == GAN_OK)
         st = gan_model_grad_norm(g, &s->g_grad_norm);
     if (st == GAN_OK)

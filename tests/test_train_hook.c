@@ -1,0 +1,315 @@
+/* The trainer's gradient hook and shards (gan_trainer_set_grad_hook, gan_trainer_set_shard):
+ * what data-parallel training builds on. Two trainers on two threads, each a shard of
+ * the global batch with a hook that averages their gradients, train as one trainer on
+ * the global batch does. */
+#include "test_util.h"
+
+#include <gan/extend.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LATENT 4
+#define BATCH 16
+#define STEPS 20
+
+typedef struct rig {
+    gan_model_t *g, *d;
+    gan_optimizer_t *g_opt, *d_opt;
+    gan_trainer_t *trainer;
+} rig;
+
+static gan_model_t *mlp(int32_t in, int32_t out, int32_t batch, uint64_t seed)
+{
+    const int32_t dims[1] = {in};
+    gan_model_t *m = gt_model_seeded(dims, 1, seed);
+    gan_layer_t *l;
+    gt_add(m, gan_layer_dense_create(&l, 32, true), l);
+    gt_add(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
+    gt_add(m, gan_layer_dense_create(&l, out, true), l);
+    GT_OK(gan_model_build(m, batch));
+    return m;
+}
+
+static void rig_create(rig *r, int32_t batch, const gan_hacks_t *hacks)
+{
+    r->g = mlp(LATENT, 2, batch, 1);
+    r->d = mlp(2, 1, batch, 2);
+    GT_OK(gan_optimizer_adam_create(&r->g_opt, r->g, 1e-3f, 0.5f, 0.999f, 1e-8f));
+    GT_OK(gan_optimizer_adam_create(&r->d_opt, r->d, 1e-3f, 0.5f, 0.999f, 1e-8f));
+    GT_OK(gan_trainer_create(&r->trainer, r->g, r->d, r->g_opt, r->d_opt, hacks));
+}
+
+static void rig_destroy(rig *r)
+{
+    gt_gan_destroy(r->trainer, r->g_opt, r->d_opt, r->g, r->d);
+}
+
+static float *params_copy(gan_model_t *m, size_t *n)
+{
+    float *p;
+    GT_OK(gan_model_get_params(m, &p, n));
+    float *c = malloc(*n * sizeof *c);
+    assert_non_null(c);
+    memcpy(c, p, *n * sizeof *c);
+    return c;
+}
+
+typedef struct calls {
+    int count[2];
+    size_t size[2];
+} calls;
+
+static gan_status scale_by_zero(void *user, int32_t network, float *grads, size_t count)
+{
+    calls *c = user;
+    c->count[network]++;
+    c->size[network] = count;
+    for (size_t i = 0; i < count; i++)
+        grads[i] *= 0.0f;
+    return GAN_OK;
+}
+
+/* Adam with a zero gradient moves nothing (m = v = 0, the step is 0 / (0 + eps)). */
+static void test_zero_gradients_leave_the_parameters(void **state)
+{
+    (void)state;
+    rig r;
+    rig_create(&r, BATCH, NULL);
+    calls c = {{0, 0}, {0, 0}};
+    GT_OK(gan_trainer_set_grad_hook(r.trainer, scale_by_zero, &c));
+    size_t ng, nd;
+    float *g0 = params_copy(r.g, &ng), *d0 = params_copy(r.d, &nd), *gp, *dp;
+    float real[BATCH * 2];
+    gt_rng rng;
+    gt_seed(&rng, 3);
+    gt_ring_batch(&rng, real, NULL, BATCH);
+    gan_step_stats_t s = {.struct_size = sizeof s};
+    for (int i = 0; i < 3; i++)
+        GT_OK(gan_trainer_step(r.trainer, real, NULL, BATCH, &s));
+    assert_int_equal(c.count[GAN_NETWORK_DISCRIMINATOR], 3);
+    assert_int_equal(c.count[GAN_NETWORK_GENERATOR], 3);
+    assert_int_equal(c.size[GAN_NETWORK_GENERATOR], ng);
+    assert_int_equal(c.size[GAN_NETWORK_DISCRIMINATOR], nd);
+    assert_true(s.d_grad_norm == 0.0 && s.g_grad_norm == 0.0); /* the norm is the hook's */
+    GT_OK(gan_model_get_params(r.g, &gp, &ng));
+    GT_OK(gan_model_get_params(r.d, &dp, &nd));
+    assert_memory_equal(g0, gp, ng * sizeof *gp);
+    assert_memory_equal(d0, dp, nd * sizeof *dp);
+
+    /* Removed, the hook is no longer called and training moves the parameters. */
+    GT_OK(gan_trainer_set_grad_hook(r.trainer, NULL, &c));
+    GT_OK(gan_trainer_step(r.trainer, real, NULL, BATCH, &s));
+    assert_int_equal(c.count[GAN_NETWORK_DISCRIMINATOR], 3);
+    assert_true(memcmp(d0, dp, nd * sizeof *dp) != 0);
+    free(g0);
+    free(d0);
+    rig_destroy(&r);
+}
+
+static gan_status fail_on_g(void *user, int32_t network, float *grads, size_t count)
+{
+    (void)user;
+    (void)grads;
+    (void)count;
+    if (network == GAN_NETWORK_GENERATOR)
+        return gan_set_error(GAN_E_BACKEND, "all-reduce: rank 1 is gone");
+    return GAN_OK;
+}
+
+static gan_status fail_silently(void *user, int32_t network, float *grads, size_t count)
+{
+    (void)user;
+    (void)network;
+    (void)grads;
+    (void)count;
+    return GAN_E_IO;
+}
+
+/* A hook's error stops the step: its status, its message, and no update of that network. */
+static void test_hook_error_stops_the_step(void **state)
+{
+    (void)state;
+    rig r;
+    rig_create(&r, BATCH, NULL);
+    size_t ng, nd;
+    float *g0 = params_copy(r.g, &ng), *d0 = params_copy(r.d, &nd), *gp, *dp;
+    float real[BATCH * 2];
+    gt_rng rng;
+    gt_seed(&rng, 4);
+    gt_ring_batch(&rng, real, NULL, BATCH);
+    GT_OK(gan_trainer_set_grad_hook(r.trainer, fail_on_g, NULL));
+    gan_step_stats_t s = {.struct_size = sizeof s, .d_loss = 42.0};
+    GT_FAILS(gan_trainer_step(r.trainer, real, NULL, BATCH, &s), GAN_E_BACKEND,
+             "gradient hook returned");
+    assert_non_null(strstr(gan_last_error(), "the generator's gradients: all-reduce: rank 1 is gone"));
+    assert_true(s.d_loss == 42.0); /* stats untouched on failure */
+    GT_OK(gan_model_get_params(r.g, &gp, &ng));
+    GT_OK(gan_model_get_params(r.d, &dp, &nd));
+    assert_memory_equal(g0, gp, ng * sizeof *gp);         /* G not updated */
+    assert_true(memcmp(d0, dp, nd * sizeof *dp) != 0);     /* D's update came first */
+
+    memcpy(d0, dp, nd * sizeof *dp);
+    GT_OK(gan_trainer_set_grad_hook(r.trainer, fail_silently, NULL));
+    GT_FAILS(gan_trainer_step(r.trainer, real, NULL, BATCH, NULL), GAN_E_IO,
+             "the discriminator's gradients; that update was skipped");
+    assert_memory_equal(d0, dp, nd * sizeof *dp);
+    free(g0);
+    free(d0);
+    rig_destroy(&r);
+}
+
+/* Two shards on two threads, averaging through a barrier: an all-reduce in one process. */
+typedef struct pair {
+    pthread_barrier_t barrier;
+    float *grads[2];
+    size_t count;
+} pair;
+
+typedef struct shard {
+    pair *p;
+    int32_t index;
+    rig r;
+    const float *real; /* the global batch; this shard's rows are its own */
+} shard;
+
+static gan_status average_pair(void *user, int32_t network, float *grads, size_t count)
+{
+    shard *s = user;
+    (void)network;
+    s->p->grads[s->index] = grads;
+    s->p->count = count;
+    pthread_barrier_wait(&s->p->barrier);
+    /* Both sum in the same order (shard 0 first), so both get the same bits. */
+    float *a = s->p->grads[0], *b = s->p->grads[1];
+    float *mine = malloc(count * sizeof *mine);
+    if (!mine)
+        return GAN_E_NO_MEMORY;
+    for (size_t i = 0; i < count; i++)
+        mine[i] = (a[i] + b[i]) * 0.5f;
+    pthread_barrier_wait(&s->p->barrier);
+    memcpy(grads, mine, count * sizeof *mine);
+    free(mine);
+    return GAN_OK;
+}
+
+static void *run_shard(void *arg)
+{
+    shard *s = arg;
+    for (int i = 0; i < STEPS; i++)
+        if (gan_trainer_step(s->r.trainer, s->real + (size_t)(i * 2 + s->index) * BATCH * 2,
+                             NULL, BATCH, NULL) != GAN_OK)
+            return (void *)1;
+    return NULL;
+}
+
+static double max_diff(gan_model_t *a, gan_model_t *b)
+{
+    float *pa, *pb;
+    size_t na, nb;
+    GT_OK(gan_model_get_params(a, &pa, &na));
+    GT_OK(gan_model_get_params(b, &pb, &nb));
+    assert_int_equal(na, nb);
+    double m = 0.0;
+    for (size_t i = 0; i < na; i++)
+        m = fmax(m, fabs((double)pa[i] - pb[i]));
+    return m;
+}
+
+static void test_two_shards_train_as_the_global_batch(void **state)
+{
+    (void)state;
+    gan_hacks_t *h;
+    GT_OK(gan_hacks_create(&h));
+    GT_OK(gan_hacks_set(h, GAN_HACK_FLIP_PROB, 0.05)); /* per-sample draws, sharded */
+    GT_OK(gan_hacks_set(h, GAN_HACK_INSTANCE_NOISE, 0.1));
+    float *real = malloc((size_t)STEPS * 2 * BATCH * 2 * sizeof *real);
+    assert_non_null(real);
+    gt_rng rng;
+    gt_seed(&rng, 5);
+    gt_ring_batch(&rng, real, NULL, STEPS * 2 * BATCH);
+
+    rig one;
+    rig_create(&one, 2 * BATCH, h);
+    for (int i = 0; i < STEPS; i++)
+        GT_OK(gan_trainer_step(one.trainer, real + (size_t)i * 2 * BATCH * 2, NULL,
+                               2 * BATCH, NULL));
+
+    pair p;
+    assert_int_equal(pthread_barrier_init(&p.barrier, NULL, 2), 0);
+    shard s[2];
+    pthread_t th[2];
+    for (int32_t k = 0; k < 2; k++) {
+        s[k] = (shard){.p = &p, .index = k, .real = real};
+        rig_create(&s[k].r, BATCH, h);
+        GT_OK(gan_trainer_set_shard(s[k].r.trainer, k, 2));
+        GT_OK(gan_trainer_set_grad_hook(s[k].r.trainer, average_pair, &s[k]));
+    }
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&th[k], NULL, run_shard, &s[k]), 0);
+    for (int k = 0; k < 2; k++) {
+        void *ret;
+        assert_int_equal(pthread_join(th[k], &ret), 0);
+        assert_null(ret);
+    }
+    /* The shards agree bit for bit; with the global batch only up to the order of the
+     * Dense layers' sums over the batch (one GEMM of 32 rows against two of 16). */
+    assert_true(max_diff(s[0].r.g, s[1].r.g) == 0.0);
+    assert_true(max_diff(s[0].r.d, s[1].r.d) == 0.0);
+    const double dg = max_diff(one.g, s[0].r.g), dd = max_diff(one.d, s[0].r.d);
+    printf("# %d steps: largest |difference| from the global batch: G %.3g, D %.3g\n",
+           STEPS, dg, dd);
+    assert_true(dg < 1e-4 && dd < 1e-4);
+    /* And their random streams are where the global trainer's is. */
+    float za[LATENT], zb[LATENT];
+    GT_OK(gan_trainer_sample_latent(one.trainer, 1, za));
+    GT_OK(gan_trainer_sample_latent(s[1].r.trainer, 1, zb));
+    assert_memory_equal(za, zb, sizeof za);
+    pthread_barrier_destroy(&p.barrier);
+    for (int k = 0; k < 2; k++)
+        rig_destroy(&s[k].r);
+    rig_destroy(&one);
+    gan_hacks_destroy(h);
+    free(real);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    rig r;
+    rig_create(&r, BATCH, NULL);
+    int32_t index = -1, count = -1;
+    GT_OK(gan_trainer_get_shard(r.trainer, &index, &count));
+    assert_int_equal(index, 0);
+    assert_int_equal(count, 1);
+    GT_FAILS(gan_trainer_set_grad_hook(NULL, scale_by_zero, NULL), GAN_E_INVALID_ARG,
+             "trainer is NULL");
+    GT_FAILS(gan_trainer_set_shard(NULL, 0, 1), GAN_E_INVALID_ARG, "trainer is NULL");
+    GT_FAILS(gan_trainer_set_shard(r.trainer, 0, 0), GAN_E_OUT_OF_RANGE, "count 0");
+    GT_FAILS(gan_trainer_set_shard(r.trainer, 0, INT32_MAX / 8), GAN_E_OUT_OF_RANGE,
+             "global batch");
+    GT_FAILS(gan_trainer_set_shard(r.trainer, 2, 2), GAN_E_OUT_OF_RANGE, "index 2");
+    GT_FAILS(gan_trainer_set_shard(r.trainer, -1, 2), GAN_E_OUT_OF_RANGE, "index -1");
+    GT_FAILS(gan_trainer_get_shard(NULL, &index, &count), GAN_E_INVALID_ARG, "trainer");
+    GT_FAILS(gan_trainer_get_shard(r.trainer, NULL, &count), GAN_E_INVALID_ARG, "index");
+    GT_FAILS(gan_trainer_get_shard(r.trainer, &index, NULL), GAN_E_INVALID_ARG, "count");
+    GT_OK(gan_trainer_set_shard(r.trainer, 1, 3));
+    GT_OK(gan_trainer_get_shard(r.trainer, &index, &count));
+    assert_int_equal(index, 1);
+    assert_int_equal(count, 3);
+    rig_destroy(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_zero_gradients_leave_the_parameters),
+        cmocka_unit_test(test_hook_error_stops_the_step),
+        cmocka_unit_test(test_two_shards_train_as_the_global_batch),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
