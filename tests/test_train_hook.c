@@ -296,6 +296,12 @@ static void test_errors(void **state)
     GT_FAILS(gan_trainer_get_shard(NULL, &index, &count), GAN_E_INVALID_ARG, "trainer");
     GT_FAILS(gan_trainer_get_shard(r.trainer, NULL, &count), GAN_E_INVALID_ARG, "index");
     GT_FAILS(gan_trainer_get_shard(r.trainer, &index, NULL), GAN_E_INVALID_ARG, "count");
+    gan_model_t *g = NULL, *d = NULL;
+    GT_OK(gan_trainer_get_models(r.trainer, &g, &d));
+    assert_ptr_equal(g, r.g);
+    assert_ptr_equal(d, r.d);
+    GT_OK(gan_trainer_get_models(r.trainer, NULL, NULL));
+    GT_FAILS(gan_trainer_get_models(NULL, &g, &d), GAN_E_INVALID_ARG, "trainer is NULL");
     GT_OK(gan_trainer_set_shard(r.trainer, 1, 3));
     GT_OK(gan_trainer_get_shard(r.trainer, &index, &count));
     assert_int_equal(index, 1);

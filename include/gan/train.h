@@ -229,6 +229,16 @@ GAN_API gan_status gan_trainer_set_data_position(gan_trainer_t *trainer, uint64_
 GAN_API gan_status gan_trainer_get_data_position(const gan_trainer_t *trainer,
                                                  uint64_t *position);
 
+/**
+ * @brief The models the trainer was created with (borrowed: the caller's own handles).
+ * @param generator receives G, or NULL if not wanted.
+ * @param discriminator receives D, or NULL if not wanted.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer).
+ */
+GAN_API gan_status gan_trainer_get_models(const gan_trainer_t *trainer,
+                                          gan_model_t **generator,
+                                          gan_model_t **discriminator);
+
 /** The network a gradient hook is called for (gan_grad_hook_fn's @p network). */
 enum {
     GAN_NETWORK_GENERATOR = 0,    /**< G: called once per G update */

@@ -318,3 +318,14 @@ gan_status gan_trainer_get_shard(const gan_trainer_t *t, int32_t *index, int32_t
     *count = t->shards;
     return GAN_OK;
 }
+
+gan_status gan_trainer_get_models(const gan_trainer_t *t, gan_model_t **g, gan_model_t **d)
+{
+    if (!t)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_trainer_get_models: trainer is NULL");
+    if (g)
+        *g = t->g;
+    if (d)
+        *d = t->d;
+    return GAN_OK;
+}
