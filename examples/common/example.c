@@ -12,6 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef EX_MPI
+#include <gan/mpi.h>
+#include <mpi.h>
+#endif
+
 #define EX_GRID 64          /* the fixed-z sample grid: 8 x 8, or 10 x 10 conditional */
 #define EX_GRID_COLUMNS 8
 #define EX_SEED_GRID 0x5eedULL
@@ -52,6 +57,11 @@ typedef struct ex_run_state {
     FILE *metrics;
     double started, last_print;
     bool tty;
+    int32_t rank, ranks; /* --mpi: this process's rank and their number; else 0 and 1 */
+    int32_t global;      /* the batch of all ranks together: ranks x --batch */
+#ifdef EX_MPI
+    gan_mpi_t *mpi;
+#endif
 } ex_run_state;
 
 #define EX_CHECK(call)                                                                 \
@@ -98,16 +108,33 @@ static int ex_setup(ex_run_state *r, ex_build_fn build)
     EX_CHECK(gan_hacks_set(c->hacks, GAN_HACK_SEED, (double)(c->seed % 9007199254740992ULL)));
     EX_CHECK(gan_trainer_create(&r->trainer, r->g, r->d, r->g_opt, r->d_opt, c->hacks));
     EX_CHECK(gan_trainer_get_latent_dim(r->trainer, &r->zdim));
-    r->steps_per_epoch = count / c->batch;
+#ifdef EX_MPI
+    if (c->mpi) { /* rank 0's state to all, each rank its shard, gradients averaged */
+        EX_CHECK(gan_mpi_create(&r->mpi, r->trainer, NULL));
+        EX_CHECK(gan_mpi_get_rank(r->mpi, &r->rank, &r->ranks));
+    }
+#endif
+    r->global = r->ranks * c->batch;
+    if (count < r->global) {
+        fprintf(stderr, "%s: %s holds %lld images, fewer than one global batch of %d\n",
+                c->program, c->data_dir, (long long)count, (int)r->global);
+        return 1;
+    }
+    r->steps_per_epoch = count / r->global;
     r->total_steps = r->steps_per_epoch * c->epochs;
     if (c->resume) {
         uint64_t position;
-        EX_CHECK(gan_trainer_load(r->trainer, c->resume));
+#ifdef EX_MPI
+        if (r->mpi) /* rank 0 reads the file; every rank gets its state */
+            EX_CHECK(gan_mpi_load(r->mpi, c->resume));
+        else
+#endif
+            EX_CHECK(gan_trainer_load(r->trainer, c->resume));
         EX_CHECK(gan_trainer_get_data_position(r->trainer, &position));
         EX_CHECK(gan_dataset_set_position(r->data, position));
-        r->step = (int64_t)(position / (uint64_t)c->batch);
+        r->step = (int64_t)(position / (uint64_t)r->global);
     }
-    if (mkdir(c->out_dir, 0777) != 0 && errno != EEXIST) {
+    if (r->rank == 0 && mkdir(c->out_dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "%s: cannot create %s: %s\n", c->program, c->out_dir, strerror(errno));
         return 1;
     }
@@ -203,9 +230,9 @@ static void ex_progress(ex_run_state *r, const gan_step_stats_t *s, bool last)
     if (!due && !last)
         return;
     r->last_print = now;
-    double rate = (double)(r->step - r->first_step) * r->c->batch /
+    double rate = (double)(r->step - r->first_step) * r->global /
                   fmax(now - r->started, 1e-9);
-    double eta = rate > 0 ? (double)(r->total_steps - r->step) * r->c->batch / rate : 0;
+    double eta = rate > 0 ? (double)(r->total_steps - r->step) * r->global / rate : 0;
     fprintf(stderr, "%sepoch %lld/%d  step %lld/%lld  %.0f img/s  ETA %d:%02d  D %.4f  G %.4f%s",
             r->tty ? "\r" : "", (long long)((r->step - 1) / r->steps_per_epoch + 1),
             (int)r->c->epochs, (long long)r->step, (long long)r->total_steps, rate,
@@ -223,6 +250,11 @@ static int ex_checkpoint(ex_run_state *r)
     gan_status st = gan_dataset_get_position(r->data, &position);
     if (st == GAN_OK)
         st = gan_trainer_set_data_position(r->trainer, position);
+#ifdef EX_MPI
+    if (st == GAN_OK && r->mpi) /* written by rank 0; every rank learns how it went */
+        st = gan_mpi_save(r->mpi, path);
+    else
+#endif
     if (st == GAN_OK)
         st = gan_trainer_save(r->trainer, path);
     free(path);
@@ -234,6 +266,8 @@ static void ex_metrics_row(ex_run_state *r, const gan_step_stats_t *s)
 {
     if (s->g_updated)
         r->last_g_loss = s->g_loss;
+    if (!r->metrics) /* --mpi: only rank 0 writes (its own shard's losses) */
+        return;
     fprintf(r->metrics, "%lld,%lld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g,%.6g,%.6g,"
             "%.6g,%.4g,%d,%u\n", (long long)r->step,
             (long long)((r->step - 1) / r->steps_per_epoch + 1), s->d_loss, s->d_loss_real,
@@ -254,14 +288,20 @@ static int ex_train(ex_run_state *r)
     r->started = ex_now();
     r->first_step = r->step;
     while (r->step < r->total_steps) {
-        EX_CHECK(gan_dataset_next_batch(r->data, c->batch, r->real,
-                                        c->conditional ? r->labels : NULL));
+        int32_t *labels = c->conditional ? r->labels : NULL;
+#ifdef EX_MPI
+        if (r->mpi)
+            EX_CHECK(gan_mpi_next_batch(r->mpi, r->data, r->real, labels));
+        else
+#endif
+            EX_CHECK(gan_dataset_next_batch(r->data, c->batch, r->real, labels));
         EX_CHECK(gan_trainer_step(r->trainer, r->real, c->conditional ? r->labels : NULL,
                                   c->batch, &s));
         r->step++;
         ex_metrics_row(r, &s);
-        ex_progress(r, &s, r->step == r->total_steps);
-        if (c->sample_every > 0 && r->step % c->sample_every == 0) {
+        if (r->rank == 0)
+            ex_progress(r, &s, r->step == r->total_steps);
+        if (r->rank == 0 && c->sample_every > 0 && r->step % c->sample_every == 0) {
             char name[64];
             snprintf(name, sizeof name, "samples_step%07lld.png", (long long)r->step);
             if (ex_write_grid(r, name) || ex_write_grid(r, "samples_latest.png"))
@@ -277,6 +317,8 @@ static int ex_finish(ex_run_state *r)
 {
     ex_config *c = r->c;
     static const char *const names[4] = {"D loss", "G loss", "D(x)", "D(G(z))"};
+    if (r->rank != 0) /* --mpi: the other ranks only take part in the checkpoint */
+        return ex_checkpoint(r);
     char *path = ex_path(c, "loss_curve.png");
     if (!path)
         return 1;
@@ -334,32 +376,49 @@ static int ex_finish(ex_run_state *r)
 
 int ex_run(ex_config *c, ex_build_fn build)
 {
-    ex_run_state run = {.c = c}, *r = &run;
+    ex_run_state run = {.c = c, .ranks = 1}, *r = &run;
+#ifdef EX_MPI
+    if (c->mpi && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+        fprintf(stderr, "%s: MPI_Init failed\n", c->program);
+        return 1;
+    }
+#endif
     int rc = ex_setup(r, build);
-    if (rc == 0)
+    if (rc == 0 && r->rank == 0)
         rc = ex_open_metrics(r);
-    if (rc == 0) {
+    if (rc == 0 && r->rank == 0) {
         size_t length = 0;
         gan_hacks_describe(c->hacks, NULL, 0, &length);
         char *text = malloc(length + 1);
         if (text) {
             gan_hacks_describe(c->hacks, text, length + 1, NULL);
-            printf("%s: %lld steps of batch %d over %d epochs of %s, backend %s\n%s",
-                   c->program, (long long)r->total_steps, (int)c->batch, (int)c->epochs,
-                   c->data_dir, gan_blas_default_backend(), text);
+            printf("%s: %lld steps of batch %d", c->program, (long long)r->total_steps,
+                   (int)c->batch);
+            if (r->ranks > 1)
+                printf(" on each of %d ranks (%d in all)", (int)r->ranks, (int)r->global);
+            printf(" over %d epochs of %s, backend %s\n%s", (int)c->epochs, c->data_dir,
+                   gan_blas_default_backend(), text);
             fflush(stdout);
             free(text);
         }
-        rc = ex_train(r);
     }
+    if (rc == 0)
+        rc = ex_train(r);
     if (rc == 0)
         rc = ex_finish(r);
     if (r->metrics && fclose(r->metrics) != 0 && rc == 0) {
         fprintf(stderr, "%s: writing metrics.csv failed: %s\n", c->program, strerror(errno));
         rc = 1;
     }
-    if (rc == 0)
+    if (rc == 0 && r->rank == 0)
         printf("%s: done; outputs in %s/\n", c->program, c->out_dir);
+#ifdef EX_MPI
+    if (c->mpi && rc != 0) { /* the other ranks may wait in a collective: end them all */
+        fflush(NULL);
+        MPI_Abort(MPI_COMM_WORLD, rc);
+    }
+    gan_mpi_destroy(r->mpi);
+#endif
     gan_trainer_destroy(r->trainer);
     gan_optimizer_destroy(r->g_opt);
     gan_optimizer_destroy(r->d_opt);
@@ -372,6 +431,10 @@ int ex_run(ex_config *c, ex_build_fn build)
     free(r->grid_images);
     free(r->grid_labels);
     free(r->curve);
+#ifdef EX_MPI
+    if (c->mpi)
+        MPI_Finalize();
+#endif
     return rc;
 }
 

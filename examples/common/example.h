@@ -22,6 +22,7 @@ typedef struct ex_config {
     bool rmsprop;       /* RMSProp for both models (the WGAN with clipping) */
     bool spectral_norm; /* on D's weight layers */
     bool conditional;   /* the models take class labels */
+    bool mpi;           /* --mpi: data-parallel under mpirun (built with EX_MPI) */
     gan_hacks_t *hacks;
 } ex_config;
 

@@ -43,7 +43,7 @@ enum {
     OPT_SMOOTH_REAL, OPT_SMOOTH_FAKE, OPT_ONE_SIDED, OPT_NO_SMOOTHING, OPT_FLIP, OPT_COMBINED,
     OPT_FRESH_G,
     OPT_UNIFORM, OPT_NOISE, OPT_NOISE_STEPS, OPT_N_CRITIC, OPT_G_STEPS, OPT_REPLAY, OPT_EMA,
-    OPT_SPECTRAL, OPT_FEATURE, OPT_GP, OPT_CLIP, OPT_RMSPROP, OPT_HELP, OPT_PARTS
+    OPT_SPECTRAL, OPT_FEATURE, OPT_GP, OPT_CLIP, OPT_RMSPROP, OPT_HELP, OPT_PARTS, OPT_MPI
 };
 
 static const struct option ex_options[] = {
@@ -82,6 +82,7 @@ static const struct option ex_options[] = {
     {"rmsprop", no_argument, NULL, OPT_RMSPROP},
     {"help", no_argument, NULL, OPT_HELP},
     {"parts", required_argument, NULL, OPT_PARTS},
+    {"mpi", no_argument, NULL, OPT_MPI},
     {NULL, 0, NULL, 0},
 };
 
@@ -100,6 +101,9 @@ static void ex_usage(const ex_config *c, FILE *f, const char *description)
         "                          keep the BLAS at one thread, so that runs with any\n"
         "                          --threads give the same bits (default 0: as many\n"
         "                          parts as threads)\n"
+        "  --mpi                   data-parallel training under mpirun (libgan-mpi): each\n"
+        "                          rank trains on its shard, --batch is per rank, rank 0\n"
+        "                          writes the outputs (doc/MPI.md)%s\n"
         "  --out DIR               outputs: sample grids, metrics.csv, loss_curve.png,\n"
         "                          checkpoint.gan (default %s)\n"
         "  --sample-every N        write a sample grid every N steps (default %d, 0: off)\n"
@@ -132,7 +136,13 @@ static void ex_usage(const ex_config *c, FILE *f, const char *description)
         "  --clip C                WGAN weight clipping\n"
         "  --help                  this text\n",
         c->program, description, EX_DEFAULT_DATA, (int)c->epochs, (int)c->batch,
-        (unsigned long long)c->seed, (int)c->threads, c->out_dir, (int)c->sample_every,
+        (unsigned long long)c->seed, (int)c->threads,
+#ifdef EX_MPI
+        "",
+#else
+        "; not in this build",
+#endif
+        c->out_dir, (int)c->sample_every,
         (double)c->lr_g, (double)c->lr_d);
 }
 
@@ -217,6 +227,7 @@ static bool ex_option(ex_config *c, int opt, const char *arg)
     case OPT_LR_G: return ex_float(arg, &c->lr_g) && c->lr_g > 0;
     case OPT_LR_D: return ex_float(arg, &c->lr_d) && c->lr_d > 0;
     case OPT_RMSPROP: c->rmsprop = true; return true;
+    case OPT_MPI: c->mpi = true; return true;
     case OPT_SPECTRAL: c->spectral_norm = true; return true;
     case OPT_LOSS: {
         static const char *const names[] = {"bce", "wasserstein", "hinge", "lsgan"};
@@ -266,6 +277,13 @@ int ex_parse(ex_config *c, int argc, char **argv, const char *description)
         fprintf(stderr, "%s: unexpected argument '%s'\n", c->program, argv[optind]);
         return 2;
     }
+#ifndef EX_MPI
+    if (c->mpi) {
+        fprintf(stderr, "%s: --mpi: this build has no libgan-mpi (build with Open MPI's "
+                "libopenmpi-dev installed, meson -Dmpi=enabled)\n", c->program);
+        return 2;
+    }
+#endif
     if ((c->samples_out != NULL) != (c->samples > 0)) {
         fprintf(stderr, "%s: --samples and --samples-out go together\n", c->program);
         return 2;

@@ -1,0 +1,66 @@
+#!/bin/sh
+# libgan-mpi under mpirun, 2 ranks on this machine (--oversubscribe, so that 2 ranks run
+# on fewer cores; --allow-run-as-root for CI, which runs as root). Each run has a
+# timeout: a hang is a failure, not a stuck CI.
+#  1. exact: 2 ranks x batch 32 of mnist_gan's MLP GAN against 1 process x batch 64
+#     built for 2 parts (mpi_rig prints the largest difference; it fails above 1e-5);
+#  2. mismatch: a rank with another batch size is refused at gan_mpi_create, on every rank;
+#  3. die: a rank that exits early takes the job down with mpirun's message, no hang.
+#  4. --mpi: mnist_gan trains under mpirun and writes its outputs from rank 0 only.
+# usage: check_mpi.sh MPIRUN MPI_RIG DATA_DIR [EXAMPLE GAN_SCORE]
+set -eu
+mpirun=$1
+rig=$2
+data=$3
+example=${4:-}
+score=${5:-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+run() { # run NAME TIMEOUT ARGS...: the job's exit status, its output in $work/NAME.log
+    name=$1
+    limit=$2
+    shift 2
+    set +e
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 timeout "$limit" "$mpirun" --allow-run-as-root \
+        --oversubscribe --bind-to none -np 2 "$@" > "$work/$name.log" 2>&1
+    status=$?
+    set -e
+    if [ "$status" -eq 124 ]; then
+        cat "$work/$name.log"
+        echo "$name: the job did not end within $limit s"
+        exit 1
+    fi
+    return 0
+}
+
+run exact 120 "$rig" exact "$data" 20
+[ "$status" -eq 0 ] || { cat "$work/exact.log"; echo "exact: failed ($status)"; exit 1; }
+grep -h "ranks x batch\|all-reduce" "$work/exact.log"
+
+run mismatch 60 "$rig" mismatch "$data" 5
+[ "$status" -eq 0 ] || { cat "$work/mismatch.log"; echo "mismatch: not refused ($status)"; exit 1; }
+grep -q "rank 1 trains batches of 31 and rank 0 batches of 32" "$work/mismatch.log" ||
+    { cat "$work/mismatch.log"; echo "mismatch: no clear message"; exit 1; }
+echo "mismatch: refused on both ranks:"
+grep "^rank 0" "$work/mismatch.log"
+
+run die 60 "$rig" die "$data" 1000
+[ "$status" -ne 0 ] || { cat "$work/die.log"; echo "die: the job ended with status 0"; exit 1; }
+grep -q "exits at step 2 on purpose" "$work/die.log" &&
+    grep -qi "exited\|abort\|terminated" "$work/die.log" ||
+    { cat "$work/die.log"; echo "die: no message from mpirun"; exit 1; }
+echo "die: the job ended (status $status) with mpirun's message:"
+grep -i "exited\|abort" "$work/die.log" | head -3
+
+if [ -n "$example" ]; then
+    mkdir "$work/digits"
+    "$score" export --n 1024 --out "$work/digits/train-images-idx3-ubyte" \
+        > "$work/export.log" 2>&1 || { cat "$work/export.log"; exit 1; }
+    run example 120 "$example" --mpi --epochs 1 --batch 32 --threads 1 --sample-every 0 \
+        --data "$work/digits" --out "$work/out"
+    [ "$status" -eq 0 ] || { cat "$work/example.log"; echo "--mpi: failed ($status)"; exit 1; }
+    for f in checkpoint.gan samples_final.png loss_curve.png metrics.csv; do
+        [ -s "$work/out/$f" ] || { cat "$work/example.log"; echo "--mpi: no $f"; exit 1; }
+    done
+    echo "--mpi: $(tail -n 1 "$work/example.log")"
+fi
