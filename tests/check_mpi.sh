@@ -14,6 +14,10 @@ rig=$2
 data=$3
 example=${4:-}
 score=${5:-}
+# Under ASan, what Open MPI holds at exit is not reported (lsan_openmpi.supp); the slow
+# unwinder lets the suppressions see the callers of its dlopen'ed components.
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "$0")" && pwd)/lsan_openmpi.supp"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 run() { # run NAME TIMEOUT ARGS...: the job's exit status, its output in $work/NAME.log

@@ -410,6 +410,15 @@ int ex_run(ex_config *c, ex_build_fn build)
         fprintf(stderr, "%s: writing metrics.csv failed: %s\n", c->program, strerror(errno));
         rc = 1;
     }
+#ifdef EX_MPI
+    uint64_t calls, bytes;
+    double seconds;
+    if (rc == 0 && r->rank == 0 && r->mpi &&
+        gan_mpi_get_stats(r->mpi, &calls, &bytes, &seconds) == GAN_OK && calls)
+        printf("%s: all-reduce (rank 0): %llu calls, %.2f MB each, %.2f ms each\n",
+               c->program, (unsigned long long)calls, (double)bytes / 1e6 / (double)calls,
+               1e3 * seconds / (double)calls);
+#endif
     if (rc == 0 && r->rank == 0)
         printf("%s: done; outputs in %s/\n", c->program, c->out_dir);
 #ifdef EX_MPI
