@@ -48,6 +48,27 @@ PROG
 cc -std=c11 -Wall -Wextra -Werror "$work/io.c" -o "$work/io" $(pkg-config --cflags --libs libgan-io)
 LD_LIBRARY_PATH="$libdir" "$work/io" "$work/grid.png"
 [ -s "$work/grid.png" ] || { echo "libgan-io wrote no PNG"; exit 1; }
+# libgan-mpi through its own pkg-config name, when it was built (Open MPI found): its
+# header is installed and works without MPI's, and the library links and loads.
+if [ -f "$(dirname "$pc")/libgan-mpi.pc" ]; then
+    [ -f "$prefix/include/gan/mpi.h" ] || { echo "gan/mpi.h not installed"; exit 1; }
+    cat > "$work/mpi.c" <<'PROG'
+#include <gan/gan.h>
+#include <gan/mpi.h>
+int main(void)
+{
+    return gan_mpi_get_rank(NULL, NULL, NULL) == GAN_E_INVALID_ARG ? 0 : 1;
+}
+PROG
+    cc -std=c11 -Wall -Wextra -Werror "$work/mpi.c" -o "$work/mpi" \
+        $(pkg-config --cflags --libs libgan-mpi)
+    LD_LIBRARY_PATH="$libdir" "$work/mpi" || { echo "libgan-mpi: the program failed"; exit 1; }
+    soname=$(readelf -d "$libdir/libgan-mpi.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+    [ "$soname" = "libgan-mpi.so.0" ] || { echo "libgan-mpi's SONAME is '$soname'"; exit 1; }
+    echo "libgan-mpi.pc, gan/mpi.h and $soname installed and usable"
+elif [ -f "$prefix/include/gan/mpi.h" ]; then
+    echo "gan/mpi.h installed without libgan-mpi"; exit 1
+fi
 # The consumer examples, built with their Makefile against the installed libraries.
 cp "$src/examples/consumer/consumer.c" "$src/examples/consumer/consumer.cpp" \
     "$src/examples/consumer/Makefile" "$work/"
