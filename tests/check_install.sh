@@ -63,9 +63,9 @@ PROG
     cc -std=c11 -Wall -Wextra -Werror "$work/mpi.c" -o "$work/mpi" \
         $(pkg-config --cflags --libs libgan-mpi)
     LD_LIBRARY_PATH="$libdir" "$work/mpi" || { echo "libgan-mpi: the program failed"; exit 1; }
-    soname=$(readelf -d "$libdir/libgan-mpi.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
-    [ "$soname" = "libgan-mpi.so.0" ] || { echo "libgan-mpi's SONAME is '$soname'"; exit 1; }
-    echo "libgan-mpi.pc, gan/mpi.h and $soname installed and usable"
+    mpi_soname=$(readelf -d "$libdir/libgan-mpi.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+    [ "$mpi_soname" = "libgan-mpi.so.0" ] || { echo "libgan-mpi's SONAME is '$mpi_soname'"; exit 1; }
+    echo "libgan-mpi.pc, gan/mpi.h and $mpi_soname installed and usable"
 elif [ -f "$prefix/include/gan/mpi.h" ]; then
     echo "gan/mpi.h installed without libgan-mpi"; exit 1
 fi
