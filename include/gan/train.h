@@ -239,11 +239,11 @@ GAN_API gan_status gan_trainer_get_models(const gan_trainer_t *trainer,
                                           gan_model_t **generator,
                                           gan_model_t **discriminator);
 
-/** The network a gradient hook is called for (gan_grad_hook_fn's @p network). */
-enum {
-    GAN_NETWORK_GENERATOR = 0,    /**< G: called once per G update */
-    GAN_NETWORK_DISCRIMINATOR = 1 /**< D: called once per D update */
-};
+/* The network a gradient hook is called for (gan_grad_hook_fn's network). Macros, not an
+ * enum: an anonymous enum added to a header is a new type to the ABI check (abidiff),
+ * and these values never change. */
+#define GAN_NETWORK_GENERATOR 0     /**< G: called once per G update */
+#define GAN_NETWORK_DISCRIMINATOR 1 /**< D: called once per D update */
 
 /**
  * A gradient hook (gan_trainer_set_grad_hook()): called by gan_trainer_step() for each
