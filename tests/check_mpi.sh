@@ -4,9 +4,11 @@
 # timeout: a hang is a failure, not a stuck CI.
 #  1. exact: 2 ranks x batch 32 of mnist_gan's MLP GAN against 1 process x batch 64
 #     built for 2 parts (mpi_rig prints the largest difference; it fails above 1e-5);
-#  2. mismatch: a rank with another batch size is refused at gan_mpi_create, on every rank;
+#  2. mismatch, model: a rank with another batch size, or another model, is refused at
+#     gan_mpi_create, on every rank;
 #  3. die: a rank that exits early takes the job down with mpirun's message, no hang.
-#  4. --mpi: mnist_gan trains under mpirun and writes its outputs from rank 0 only.
+#  4. --mpi: mnist_gan trains under mpirun (rank 0 writes the outputs), and resumed from
+#     rank 0's checkpoint by both ranks ends byte for byte where the straight run ends.
 # usage: check_mpi.sh MPIRUN MPI_RIG DATA_DIR [EXAMPLE GAN_SCORE]
 set -eu
 mpirun=$1
@@ -48,6 +50,11 @@ grep -q "rank 1 trains batches of 31 and rank 0 batches of 32" "$work/mismatch.l
 echo "mismatch: refused on both ranks:"
 grep "^rank 0" "$work/mismatch.log"
 
+run model 60 "$rig" model "$data" 5
+[ "$status" -eq 0 ] || { cat "$work/model.log"; echo "model: not refused ($status)"; exit 1; }
+echo "model: refused on both ranks:"
+grep "^rank 0" "$work/model.log"
+
 run die 60 "$rig" die "$data" 1000
 [ "$status" -ne 0 ] || { cat "$work/die.log"; echo "die: the job ended with status 0"; exit 1; }
 grep -q "exits at step 2 on purpose" "$work/die.log" &&
@@ -60,11 +67,22 @@ if [ -n "$example" ]; then
     mkdir "$work/digits"
     "$score" export --n 1024 --out "$work/digits/train-images-idx3-ubyte" \
         > "$work/export.log" 2>&1 || { cat "$work/export.log"; exit 1; }
-    run example 120 "$example" --mpi --epochs 1 --batch 32 --threads 1 --sample-every 0 \
-        --data "$work/digits" --out "$work/out"
-    [ "$status" -eq 0 ] || { cat "$work/example.log"; echo "--mpi: failed ($status)"; exit 1; }
+    common="--mpi --batch 32 --threads 1 --sample-every 0 --data $work/digits"
+    run straight 120 "$example" $common --epochs 2 --out "$work/straight"
+    [ "$status" -eq 0 ] || { cat "$work/straight.log"; echo "--mpi: failed ($status)"; exit 1; }
     for f in checkpoint.gan samples_final.png loss_curve.png metrics.csv; do
-        [ -s "$work/out/$f" ] || { cat "$work/example.log"; echo "--mpi: no $f"; exit 1; }
+        [ -s "$work/straight/$f" ] || { cat "$work/straight.log"; echo "--mpi: no $f"; exit 1; }
     done
-    echo "--mpi: $(tail -n 1 "$work/example.log")"
+    grep "all-reduce" "$work/straight.log"
+    # Rank 0's checkpoint resumed by both ranks ends where the straight run ends.
+    run first 120 "$example" $common --epochs 1 --out "$work/resumed"
+    [ "$status" -eq 0 ] || { cat "$work/first.log"; echo "--mpi: failed ($status)"; exit 1; }
+    run resumed 120 "$example" $common --epochs 2 --out "$work/resumed" \
+        --resume "$work/resumed/checkpoint.gan"
+    [ "$status" -eq 0 ] || { cat "$work/resumed.log"; echo "--mpi --resume: failed ($status)"; exit 1; }
+    for f in checkpoint.gan samples_final.png; do
+        cmp "$work/straight/$f" "$work/resumed/$f" ||
+            { echo "--mpi --resume: $f differs from the straight run's"; exit 1; }
+    done
+    echo "--mpi: 2 epochs straight and 1 + 1 resumed give the same checkpoint and samples"
 fi

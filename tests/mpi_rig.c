@@ -6,6 +6,7 @@
  *             for as many parts as ranks), then all ranks train with batch 32 each;
  *             prints the largest parameter difference and fails above 1e-5
  *   mismatch  rank 1 builds batch 31: gan_mpi_create must refuse on every rank
+ *   model     rank 1's D has 255 units where rank 0's has 256: refused likewise
  *   die       rank 1 exits at step 2 (without MPI_Finalize): mpirun must end the job */
 #include <math.h>
 #include <mpi.h>
@@ -69,11 +70,11 @@ static gan_model_t *mlp(int32_t in, const int32_t *units, int32_t out, bool gene
     return m;
 }
 
-static void rig_create(rig *r, int32_t batch, int32_t parts, const char *data)
+static void rig_create(rig *r, int32_t batch, int32_t parts, const char *data, bool odd)
 {
-    static const int32_t gu[2] = {256, 512}, du[2] = {512, 256};
+    static const int32_t gu[2] = {256, 512}, du[2] = {512, 256}, odd_du[2] = {512, 255};
     r->g = mlp(LATENT, gu, 784, true, batch, parts, 1);
-    r->d = mlp(784, du, 1, false, batch, parts, 2);
+    r->d = mlp(784, odd ? odd_du : du, 1, false, batch, parts, 2);
     CHECK(gan_optimizer_adam_create(&r->g_opt, r->g, 2e-4f, 0.5f, 0.999f, 1e-8f));
     CHECK(gan_optimizer_adam_create(&r->d_opt, r->d, 2e-4f, 0.5f, 0.999f, 1e-8f));
     gan_hacks_t *h;
@@ -115,7 +116,7 @@ static double max_diff(gan_model_t *a, gan_model_t *b, bool *same_bits)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: mpi_rig exact|mismatch|die DATA_DIR STEPS\n");
+        fprintf(stderr, "usage: mpi_rig exact|mismatch|model|die DATA_DIR STEPS\n");
         return 2;
     }
     const char *mode = argv[1], *data = argv[2];
@@ -128,7 +129,7 @@ int main(int argc, char **argv)
 
     rig one = {0};
     if (rank == 0 && strcmp(mode, "exact") == 0) {
-        rig_create(&one, size * BATCH, size, data);
+        rig_create(&one, size * BATCH, size, data, false);
         for (int i = 0; i < steps; i++) {
             CHECK(gan_dataset_next_batch(one.data, size * BATCH, one.real, NULL));
             CHECK(gan_trainer_step(one.trainer, one.real, NULL, size * BATCH, NULL));
@@ -137,11 +138,13 @@ int main(int argc, char **argv)
 
     const int32_t batch = strcmp(mode, "mismatch") == 0 && rank == 1 ? BATCH - 1 : BATCH;
     rig r;
-    rig_create(&r, batch, 1, data);
+    rig_create(&r, batch, 1, data, strcmp(mode, "model") == 0 && rank == 1);
     gan_mpi_t *mpi;
     gan_status st = gan_mpi_create(&mpi, r.trainer, NULL);
-    if (strcmp(mode, "mismatch") == 0) {
-        int ok = st == GAN_E_BATCH_SIZE && strstr(gan_last_error(), "batches of 31");
+    if (strcmp(mode, "mismatch") == 0 || strcmp(mode, "model") == 0) {
+        int ok = strcmp(mode, "model") == 0
+                     ? st == GAN_E_SHAPE && strstr(gan_last_error(), "rank 1's discriminator")
+                     : st == GAN_E_BATCH_SIZE && strstr(gan_last_error(), "batches of 31");
         printf("rank %d: %s: %s\n", rank, gan_status_string(st), gan_last_error());
         rig_destroy(&r);
         MPI_Finalize();
