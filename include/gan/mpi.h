@@ -52,8 +52,9 @@ typedef struct gan_mpi gan_mpi_t;
  *         both), GAN_E_SHAPE (the ranks' models differ), GAN_E_IO (an MPI call failed, or
  *         the state could not be passed through a temporary file), GAN_E_FORMAT (a
  *         rank could not load rank 0's state), GAN_E_NO_MEMORY. Every rank returns the
- *         same status; on failure the trainer is left as it was, with no hook and no
- *         shard.
+ *         same status; on failure the trainer has no hook and no shard, and holds its
+ *         own state, or rank 0's if the failure came after the copy (another rank's
+ *         load failed).
  */
 GAN_API gan_status gan_mpi_create(gan_mpi_t **out, gan_trainer_t *trainer, const void *comm);
 
