@@ -598,3 +598,12 @@ void gan__model_streams_restore(gan_model_t *m, const gan__rng *src)
     for (int32_t i = 0; i < m->n_layers; i++)
         m->layers[i]->rng = src[i];
 }
+
+gan_status gan_model_set_reduce_hook(gan_model_t *m, gan_reduce_hook_fn fn, void *user)
+{
+    if (!m)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_model_set_reduce_hook: model is NULL");
+    m->reduce = fn;
+    m->reduce_user = fn ? user : NULL;
+    return GAN_OK;
+}

@@ -48,6 +48,8 @@ struct gan_model {
     int32_t batch;
     int32_t parts;        /* in force: parts_setting, or the pool size when built or re-sized */
     int32_t parts_setting; /* gan_model_set_parts(); 0: follow the pool */
+    gan_reduce_hook_fn reduce; /* gan_model_set_reduce_hook(); NULL when none */
+    void *reduce_user;
     gan__blas blas;
     bool profiling;
     atomic_ullong profile_flops; /* blas.flops points here while profiling */

@@ -16,6 +16,8 @@ gan__ctx gan__model_ctx(const gan_model_t *m, bool param_grads)
         .workspace = m->workspace,
         .labels = m->needs_labels ? m->labels : NULL,
         .parts = m->parts,
+        .reduce = m->reduce,
+        .reduce_user = m->reduce_user,
     };
 }
 

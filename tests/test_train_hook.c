@@ -22,14 +22,21 @@ typedef struct rig {
     gan_trainer_t *trainer;
 } rig;
 
+static bool with_bn; /* the rigs' hidden layers are followed by BatchNorm */
+
 static gan_model_t *mlp(int32_t in, int32_t out, int32_t batch, uint64_t seed)
 {
     const int32_t dims[1] = {in};
     gan_model_t *m = gt_model_seeded(dims, 1, seed);
     gan_layer_t *l;
-    gt_add(m, gan_layer_dense_create(&l, 32, true), l);
+    /* No bias before BatchNorm: its gradient is zero but for rounding, which Adam would
+     * blow up to a step of the learning rate either way. */
+    gt_add(m, gan_layer_dense_create(&l, 32, !with_bn), l);
+    if (with_bn)
+        gt_add(m, gan_layer_batchnorm_create(&l, 0.1f, 1e-5f), l);
     gt_add(m, gan_layer_leaky_relu_create(&l, 0.2f), l);
-    gt_add(m, gan_layer_dense_create(&l, out, true), l);
+    /* Nor at the output: a shift of all of G's fakes is invisible to D's BatchNorm. */
+    gt_add(m, gan_layer_dense_create(&l, out, !with_bn), l);
     GT_OK(gan_model_build(m, batch));
     return m;
 }
@@ -166,6 +173,7 @@ static void test_hook_error_stops_the_step(void **state)
 typedef struct pair {
     pthread_barrier_t barrier;
     float *grads[2];
+    double *sums[2];
     size_t count;
 } pair;
 
@@ -196,6 +204,25 @@ static gan_status average_pair(void *user, int32_t network, float *grads, size_t
     return GAN_OK;
 }
 
+/* Sync-BN's reduction: both shards' sums, added in shard order. */
+static gan_status sum_pair(void *user, int32_t layer, double *sums, size_t count)
+{
+    shard *s = user;
+    (void)layer;
+    s->p->sums[s->index] = sums;
+    pthread_barrier_wait(&s->p->barrier);
+    double *a = s->p->sums[0], *b = s->p->sums[1];
+    double *mine = malloc(count * sizeof *mine);
+    for (size_t i = 0; mine && i < count; i++)
+        mine[i] = a[i] + b[i];
+    pthread_barrier_wait(&s->p->barrier);
+    if (!mine)
+        return GAN_E_NO_MEMORY;
+    memcpy(sums, mine, count * sizeof *mine);
+    free(mine);
+    return GAN_OK;
+}
+
 static void *run_shard(void *arg)
 {
     shard *s = arg;
@@ -219,9 +246,10 @@ static double max_diff(gan_model_t *a, gan_model_t *b)
     return m;
 }
 
-static void test_two_shards_train_as_the_global_batch(void **state)
+/* One trainer on the global batch against two shards (sync: with sync-BN's reduction
+ * hooks); the largest parameter difference of G and D after STEPS steps. */
+static void one_against_shards(bool sync, double *dg, double *dd)
 {
-    (void)state;
     gan_hacks_t *h;
     GT_OK(gan_hacks_create(&h));
     GT_OK(gan_hacks_set(h, GAN_HACK_FLIP_PROB, 0.05)); /* per-sample draws, sharded */
@@ -247,6 +275,10 @@ static void test_two_shards_train_as_the_global_batch(void **state)
         rig_create(&s[k].r, BATCH, h);
         GT_OK(gan_trainer_set_shard(s[k].r.trainer, k, 2));
         GT_OK(gan_trainer_set_grad_hook(s[k].r.trainer, average_pair, &s[k]));
+        if (sync) {
+            GT_OK(gan_model_set_reduce_hook(s[k].r.g, sum_pair, &s[k]));
+            GT_OK(gan_model_set_reduce_hook(s[k].r.d, sum_pair, &s[k]));
+        }
     }
     for (int k = 0; k < 2; k++)
         assert_int_equal(pthread_create(&th[k], NULL, run_shard, &s[k]), 0);
@@ -259,10 +291,10 @@ static void test_two_shards_train_as_the_global_batch(void **state)
      * Dense layers' sums over the batch (one GEMM of 32 rows against two of 16). */
     assert_true(max_diff(s[0].r.g, s[1].r.g) == 0.0);
     assert_true(max_diff(s[0].r.d, s[1].r.d) == 0.0);
-    const double dg = max_diff(one.g, s[0].r.g), dd = max_diff(one.d, s[0].r.d);
-    printf("# %d steps: largest |difference| from the global batch: G %.3g, D %.3g\n",
-           STEPS, dg, dd);
-    assert_true(dg < 1e-4 && dd < 1e-4);
+    *dg = max_diff(one.g, s[0].r.g);
+    *dd = max_diff(one.d, s[0].r.d);
+    printf("# %d steps%s%s: largest |difference| from the global batch: G %.3g, D %.3g\n",
+           STEPS, with_bn ? ", BatchNorm" : "", sync ? " synchronised" : "", *dg, *dd);
     /* And their random streams are where the global trainer's is. */
     float za[LATENT], zb[LATENT];
     GT_OK(gan_trainer_sample_latent(one.trainer, 1, za));
@@ -274,6 +306,63 @@ static void test_two_shards_train_as_the_global_batch(void **state)
     rig_destroy(&one);
     gan_hacks_destroy(h);
     free(real);
+}
+
+static void test_two_shards_train_as_the_global_batch(void **state)
+{
+    (void)state;
+    double dg, dd;
+    with_bn = false;
+    one_against_shards(false, &dg, &dd);
+    assert_true(dg < 1e-4 && dd < 1e-4);
+}
+
+/* With BatchNorm, each shard's own statistics make another model; synchronised (the
+ * reduction hooks), the shards train as the global batch does again. */
+static void test_sync_bn(void **state)
+{
+    (void)state;
+    double dg, dd, sync_g, sync_d;
+    with_bn = true;
+    one_against_shards(false, &dg, &dd);
+    one_against_shards(true, &sync_g, &sync_d);
+    with_bn = false;
+    assert_true(sync_g < 1e-4 && sync_d < 1e-4);
+    assert_true(dg > 100 * sync_g && dd > 100 * sync_d);
+}
+
+static gan_status refuse(void *user, int32_t layer, double *sums, size_t count)
+{
+    int *calls = user;
+    (void)sums;
+    (void)count;
+    (*calls)++;
+    return gan_set_error(GAN_E_IO, "reduce: layer %d: the peer is gone", (int)layer);
+}
+
+/* The reduction hook runs in training mode only, and its error ends the pass. */
+static void test_reduce_hook_error(void **state)
+{
+    (void)state;
+    with_bn = true;
+    gan_model_t *m = mlp(2, 1, 4, 9);
+    with_bn = false;
+    const float x[8] = {0.1f, 0.2f, 0.3f, -0.4f, 0.5f, 0.6f, -0.7f, 0.8f};
+    int calls = 0;
+    GT_OK(gan_model_set_reduce_hook(m, refuse, &calls));
+    GT_OK(gan_model_set_training(m, false));
+    GT_OK(gan_model_forward(m, x, NULL, 4, NULL));
+    assert_int_equal(calls, 0);
+    GT_OK(gan_model_set_training(m, true));
+    GT_FAILS(gan_model_forward(m, x, NULL, 4, NULL), GAN_E_IO, "reduction hook returned");
+    assert_non_null(strstr(gan_last_error(), "layer 1: the peer is gone"));
+    assert_int_equal(calls, 1);
+    GT_OK(gan_model_set_reduce_hook(m, NULL, &calls));
+    GT_OK(gan_model_forward(m, x, NULL, 4, NULL));
+    assert_int_equal(calls, 1);
+    GT_FAILS(gan_model_set_reduce_hook(NULL, refuse, NULL), GAN_E_INVALID_ARG,
+             "model is NULL");
+    gan_model_destroy(m);
 }
 
 static void test_errors(void **state)
@@ -315,6 +404,8 @@ int main(void)
         cmocka_unit_test(test_zero_gradients_leave_the_parameters),
         cmocka_unit_test(test_hook_error_stops_the_step),
         cmocka_unit_test(test_two_shards_train_as_the_global_batch),
+        cmocka_unit_test(test_sync_bn),
+        cmocka_unit_test(test_reduce_hook_error),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -273,6 +273,43 @@ GAN_API gan_status gan_model_set_parts(gan_model_t *model, int32_t parts);
 GAN_API gan_status gan_model_get_parts(const gan_model_t *model, int32_t *parts);
 
 /**
+ * A reduction hook (gan_model_set_reduce_hook()): called by the layers whose training-mode
+ * results depend on statistics over the batch — BatchNorm — with sums over this process's
+ * batch, to be replaced in place by the sums over a global batch, e.g. an all-reduce with
+ * MPI_SUM across the ranks of data-parallel training (synchronised batch normalisation).
+ * Every process must make the same calls in the same order, which it does when they run
+ * the same model through the same passes. BatchNorm calls it three times per training
+ * step of a layer: in forward with its C per-channel sums of x and then the sample count
+ * (C + 1 values), then with the C per-channel sums of squared deviations from the global
+ * mean; in backward (when the gradient of its input is needed) with the C sums of dy then
+ * the C sums of dy times the normalised input (2C values). Its parameter gradients stay
+ * this process's own (a gradient hook averages them with the rest).
+ *
+ * @param user the pointer given to gan_model_set_reduce_hook().
+ * @param layer the index of the calling layer in the model.
+ * @param sums (count) the sums, in double, valid for the call only.
+ * @param count the number of sums.
+ * @return GAN_OK; any other status ends the pass with it (the message names the model and
+ *         the layer, after the hook's own message set with gan_set_error()).
+ */
+typedef gan_status (*gan_reduce_hook_fn)(void *user, int32_t layer, double *sums,
+                                         size_t count);
+
+/**
+ * @brief Install (or remove) the model's reduction hook (synchronised batch normalisation
+ *        across processes). Without one (the default), statistics are this process's
+ *        batch's and the passes are as before this setting existed. Not saved in
+ *        checkpoints.
+ * @param model the model, built or not.
+ * @param fn the hook, or NULL for none.
+ * @param user passed to every call of @p fn; borrowed, it must outlive the hook's use.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL model). Not thread-safe against passes of
+ *         the same model.
+ */
+GAN_API gan_status gan_model_set_reduce_hook(gan_model_t *model, gan_reduce_hook_fn fn,
+                                             void *user);
+
+/**
  * @brief Forward pass of one batch.
  * @param input (batch, input shape) floats, row-major NCHW; copied, so it may be reused
  *        at once.

@@ -17,6 +17,8 @@ typedef struct gan__batchnorm {
     float momentum, epsilon;
     int32_t channels;
     size_t pixels; /* per channel per sample */
+    double count;  /* values per channel of the last training forward's statistics: the
+                    * global batch's with a reduction hook (sync-BN) */
 } gan__batchnorm;
 
 /* l->saved: xhat (N*C*pixels), then mean (C), then inv_std (C). */
@@ -57,7 +59,8 @@ static gan_status gan__bn_configure(gan_layer_t *l)
     return GAN_OK;
 }
 
-/* Scratch: two per-channel double accumulators. */
+/* Scratch: two per-channel double accumulators (one, and the count, in sync-BN's
+ * forward: C + 1 <= 2C doubles). */
 static size_t gan__bn_workspace(const gan_layer_t *l, int32_t batch)
 {
     (void)batch;
@@ -73,7 +76,17 @@ typedef struct gan__bn_job {
     const gan__ctx *c;
     const float *x, *dy;
     float *y, *dx;
+    int32_t phase; /* sync-BN's passes in steps (GAN__BN_*); GAN__BN_ALL without it */
 } gan__bn_job;
+
+/* What a range job does. Without a reduction hook one job does everything; with one
+ * (sync-BN) the sums are made, reduced across processes, then used, in separate jobs. */
+enum {
+    GAN__BN_ALL,     /* forward or backward, whole */
+    GAN__BN_SUMS,    /* forward: sums of x; backward: sums of dy and dy * xhat */
+    GAN__BN_SQUARES, /* forward: sums of squared deviations from the (global) mean */
+    GAN__BN_APPLY    /* forward: normalise; backward: dx */
+};
 
 /* acc[ch] = sum over the batch of x (or of (x - center[ch])^2 when center is set), for
  * ch in [c0, c1). */
@@ -127,7 +140,17 @@ GAN__CLONES static void gan__bn_forward_range(void *arg, size_t first, size_t la
     float *run_mean = l->state, *run_var = l->state + nc;
     double *acc = (double *)j->c->workspace;
 
-    if (j->c->training) {
+    if (j->phase == GAN__BN_SUMS) {
+        gan__bn_channel_sums(acc, j->x, NULL, n, nc, px, c0, c1);
+        return;
+    }
+    if (j->phase == GAN__BN_SQUARES) {
+        gan__bn_channel_sums(acc, j->x, mean, n, nc, px, c0, c1);
+        return;
+    }
+    if (j->phase == GAN__BN_APPLY) {
+        /* the statistics are in mean and inv_std already */
+    } else if (j->c->training) {
         gan__bn_channel_sums(acc, j->x, NULL, n, nc, px, c0, c1);
         for (int32_t ch = c0; ch < c1; ch++)
             mean[ch] = (float)(acc[ch] / (double)count);
@@ -167,11 +190,66 @@ static size_t gan__bn_grain(const gan__batchnorm *b, int32_t batch)
     return per_channel >= 16384 ? 1 : 16384 / per_channel;
 }
 
+/* The reduction hook on @p count sums of the layer's. */
+static gan_status gan__bn_reduce(const gan__batchnorm *b, const gan__ctx *c, double *sums,
+                                 size_t count)
+{
+    gan_status st = c->reduce(c->reduce_user, b->base.index, sums, count);
+    if (st != GAN_OK)
+        gan__error_prefix("batchnorm: the reduction hook returned %s",
+                          gan_status_string(st));
+    return st;
+}
+
+/* Sync-BN's forward: local sums, reduced; the mean; local squared deviations from it,
+ * reduced; the variance, running statistics and inv_std; then the normalisation. */
+static gan_status gan__bn_forward_synced(gan__batchnorm *b, const gan__ctx *c,
+                                         gan__bn_job *job)
+{
+    gan_layer_t *l = &b->base;
+    const int32_t nc = b->channels, n = c->batch;
+    const size_t grain = gan__bn_grain(b, n);
+    float *mean = l->saved + (size_t)n * nc * b->pixels, *inv_std = mean + nc;
+    float *run_mean = l->state, *run_var = l->state + nc;
+    double *acc = (double *)c->workspace;
+    job->phase = GAN__BN_SUMS;
+    gan__pool_for(gan__bn_forward_range, job, (size_t)nc, grain, c->parts);
+    acc[nc] = (double)n * (double)b->pixels;
+    gan_status st = gan__bn_reduce(b, c, acc, (size_t)nc + 1);
+    if (st != GAN_OK)
+        return st;
+    const double count = acc[nc];
+    if (!(count >= 1.0))
+        return gan__fail(GAN_E_NUMERIC, "batchnorm: the reduction hook gave a count of %g "
+                         "values per channel", count);
+    b->count = count;
+    for (int32_t ch = 0; ch < nc; ch++)
+        mean[ch] = (float)(acc[ch] / count);
+    job->phase = GAN__BN_SQUARES;
+    gan__pool_for(gan__bn_forward_range, job, (size_t)nc, grain, c->parts);
+    if ((st = gan__bn_reduce(b, c, acc, (size_t)nc)) != GAN_OK)
+        return st;
+    for (int32_t ch = 0; ch < nc; ch++) {
+        const double var = acc[ch] / count;
+        const double unbiased = count > 1 ? acc[ch] / (count - 1) : var;
+        run_mean[ch] = (float)((1.0 - b->momentum) * run_mean[ch] +
+                               b->momentum * (double)mean[ch]);
+        run_var[ch] = (float)((1.0 - b->momentum) * run_var[ch] + b->momentum * unbiased);
+        inv_std[ch] = (float)(1.0 / sqrt(var + b->epsilon));
+    }
+    job->phase = GAN__BN_APPLY;
+    gan__pool_for(gan__bn_forward_range, job, (size_t)nc, grain, c->parts);
+    return GAN_OK;
+}
+
 static gan_status gan__bn_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
                                   float *y)
 {
     gan__batchnorm *b = (gan__batchnorm *)l;
-    gan__bn_job job = {.b = b, .c = c, .x = x, .y = y};
+    gan__bn_job job = {.b = b, .c = c, .x = x, .y = y, .phase = GAN__BN_ALL};
+    if (c->training && c->reduce)
+        return gan__bn_forward_synced(b, c, &job);
+    b->count = (double)c->batch * (double)b->pixels;
     gan__pool_for(gan__bn_forward_range, &job, (size_t)b->channels, gan__bn_grain(b, c->batch),
                   c->parts);
     return GAN_OK;
@@ -190,29 +268,34 @@ GAN__CLONES static void gan__bn_backward_range(void *arg, size_t first, size_t l
     const float *inv_std = xhat + (size_t)n * nc * px + nc;
     double *sum_dy = (double *)c->workspace, *sum_dy_xhat = sum_dy + nc;
 
-    for (int32_t ch = c0; ch < c1; ch++)
-        sum_dy[ch] = sum_dy_xhat[ch] = 0.0;
-    for (int32_t i = 0; i < n; i++)
-        for (int32_t ch = c0; ch < c1; ch++) {
-            const size_t at = ((size_t)i * nc + ch) * px;
-            const float *restrict g = j->dy + at, *restrict h = xhat + at;
-            double s0 = 0.0, s1 = 0.0;
-            for (size_t k = 0; k < px; k++) {
-                s0 += g[k];
-                s1 += (double)g[k] * h[k];
+    if (j->phase != GAN__BN_APPLY) { /* under sync-BN's APPLY, the sums are there, reduced */
+        for (int32_t ch = c0; ch < c1; ch++)
+            sum_dy[ch] = sum_dy_xhat[ch] = 0.0;
+        for (int32_t i = 0; i < n; i++)
+            for (int32_t ch = c0; ch < c1; ch++) {
+                const size_t at = ((size_t)i * nc + ch) * px;
+                const float *restrict g = j->dy + at, *restrict h = xhat + at;
+                double s0 = 0.0, s1 = 0.0;
+                for (size_t k = 0; k < px; k++) {
+                    s0 += g[k];
+                    s1 += (double)g[k] * h[k];
+                }
+                sum_dy[ch] += s0;
+                sum_dy_xhat[ch] += s1;
             }
-            sum_dy[ch] += s0;
-            sum_dy_xhat[ch] += s1;
-        }
-    if (c->param_grads)
-        for (int32_t ch = c0; ch < c1; ch++) {
-            l->param[GAN_PARAM_WEIGHT].grad[ch] += (float)sum_dy_xhat[ch];
-            l->param[GAN_PARAM_BIAS].grad[ch] += (float)sum_dy[ch];
-        }
-    if (!j->dx)
+        if (c->param_grads)
+            for (int32_t ch = c0; ch < c1; ch++) {
+                l->param[GAN_PARAM_WEIGHT].grad[ch] += (float)sum_dy_xhat[ch];
+                l->param[GAN_PARAM_BIAS].grad[ch] += (float)sum_dy[ch];
+            }
+    }
+    if (!j->dx || j->phase == GAN__BN_SUMS)
         return;
-    /* In inference mode the statistics are constants: y is affine in x. */
-    const double mean_scale = c->training ? 1.0 / (double)count : 0.0;
+    /* In inference mode the statistics are constants: y is affine in x. The count is the
+     * global batch's under sync-BN. */
+    const double mean_scale = !c->training ? 0.0
+                              : j->phase == GAN__BN_APPLY ? 1.0 / b->count
+                                                          : 1.0 / (double)count;
     for (int32_t i = 0; i < n; i++)
         for (int32_t ch = c0; ch < c1; ch++) {
             const size_t at = ((size_t)i * nc + ch) * px;
@@ -232,9 +315,21 @@ static gan_status gan__bn_backward(gan_layer_t *l, const gan__ctx *c, const floa
     (void)x;
     (void)y;
     gan__batchnorm *b = (gan__batchnorm *)l;
-    gan__bn_job job = {.b = b, .c = c, .dy = dy, .dx = dx};
-    gan__pool_for(gan__bn_backward_range, &job, (size_t)b->channels,
-                  gan__bn_grain(b, c->batch), c->parts);
+    gan__bn_job job = {.b = b, .c = c, .dy = dy, .dx = dx, .phase = GAN__BN_ALL};
+    const size_t grain = gan__bn_grain(b, c->batch);
+    if (!(c->training && c->reduce && dx)) {
+        gan__pool_for(gan__bn_backward_range, &job, (size_t)b->channels, grain, c->parts);
+        return GAN_OK;
+    }
+    /* Sync-BN: the local sums (and from them this process's parameter gradients), the
+     * global sums, then dx. */
+    job.phase = GAN__BN_SUMS;
+    gan__pool_for(gan__bn_backward_range, &job, (size_t)b->channels, grain, c->parts);
+    gan_status st = gan__bn_reduce(b, c, (double *)c->workspace, 2 * (size_t)b->channels);
+    if (st != GAN_OK)
+        return st;
+    job.phase = GAN__BN_APPLY;
+    gan__pool_for(gan__bn_backward_range, &job, (size_t)b->channels, grain, c->parts);
     return GAN_OK;
 }
 

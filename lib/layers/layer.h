@@ -10,6 +10,7 @@
 #include "core/rng.h"
 #include "gan/init.h"
 #include "gan/layer.h"
+#include "gan/model.h"
 #include "tensor.h"
 
 /* What a forward or backward call may use besides its tensors. */
@@ -21,6 +22,8 @@ typedef struct gan__ctx {
     float *workspace;      /* >= ops->workspace_floats(layer, batch) floats, scratch */
     const int32_t *labels; /* batch class ids, or NULL */
     int32_t parts;         /* the batch splits into this many parts (core/pool.h) */
+    gan_reduce_hook_fn reduce; /* sums over the batch to global sums, or NULL */
+    void *reduce_user;
 } gan__ctx;
 
 #define GAN__PARAM_GROUPS 2
