@@ -112,6 +112,7 @@ static int ex_setup(ex_run_state *r, ex_build_fn build)
     if (c->mpi) { /* rank 0's state to all, each rank its shard, gradients averaged */
         EX_CHECK(gan_mpi_create(&r->mpi, r->trainer, NULL));
         EX_CHECK(gan_mpi_get_rank(r->mpi, &r->rank, &r->ranks));
+        EX_CHECK(gan_mpi_set_sync_bn(r->mpi, c->sync_bn));
     }
 #endif
     r->global = r->ranks * c->batch;

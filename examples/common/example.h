@@ -23,6 +23,7 @@ typedef struct ex_config {
     bool spectral_norm; /* on D's weight layers */
     bool conditional;   /* the models take class labels */
     bool mpi;           /* --mpi: data-parallel under mpirun (built with EX_MPI) */
+    bool sync_bn;       /* --sync-bn: BatchNorm statistics over all ranks */
     gan_hacks_t *hacks;
 } ex_config;
 

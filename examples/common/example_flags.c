@@ -43,7 +43,7 @@ enum {
     OPT_SMOOTH_REAL, OPT_SMOOTH_FAKE, OPT_ONE_SIDED, OPT_NO_SMOOTHING, OPT_FLIP, OPT_COMBINED,
     OPT_FRESH_G,
     OPT_UNIFORM, OPT_NOISE, OPT_NOISE_STEPS, OPT_N_CRITIC, OPT_G_STEPS, OPT_REPLAY, OPT_EMA,
-    OPT_SPECTRAL, OPT_FEATURE, OPT_GP, OPT_CLIP, OPT_RMSPROP, OPT_HELP, OPT_PARTS, OPT_MPI
+    OPT_SPECTRAL, OPT_FEATURE, OPT_GP, OPT_CLIP, OPT_RMSPROP, OPT_HELP, OPT_PARTS, OPT_MPI, OPT_SYNC_BN
 };
 
 static const struct option ex_options[] = {
@@ -83,6 +83,7 @@ static const struct option ex_options[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {"parts", required_argument, NULL, OPT_PARTS},
     {"mpi", no_argument, NULL, OPT_MPI},
+    {"sync-bn", no_argument, NULL, OPT_SYNC_BN},
     {NULL, 0, NULL, 0},
 };
 
@@ -104,6 +105,7 @@ static void ex_usage(const ex_config *c, FILE *f, const char *description)
         "  --mpi                   data-parallel training under mpirun (libgan-mpi): each\n"
         "                          rank trains on its shard, --batch is per rank, rank 0\n"
         "                          writes the outputs (doc/MPI.md)%s\n"
+        "  --sync-bn               with --mpi: BatchNorm statistics over all ranks' batches\n"
         "  --out DIR               outputs: sample grids, metrics.csv, loss_curve.png,\n"
         "                          checkpoint.gan (default %s)\n"
         "  --sample-every N        write a sample grid every N steps (default %d, 0: off)\n"
@@ -228,6 +230,7 @@ static bool ex_option(ex_config *c, int opt, const char *arg)
     case OPT_LR_D: return ex_float(arg, &c->lr_d) && c->lr_d > 0;
     case OPT_RMSPROP: c->rmsprop = true; return true;
     case OPT_MPI: c->mpi = true; return true;
+    case OPT_SYNC_BN: c->sync_bn = true; return true;
     case OPT_SPECTRAL: c->spectral_norm = true; return true;
     case OPT_LOSS: {
         static const char *const names[] = {"bce", "wasserstein", "hinge", "lsgan"};
@@ -284,6 +287,10 @@ int ex_parse(ex_config *c, int argc, char **argv, const char *description)
         return 2;
     }
 #endif
+    if (c->sync_bn && !c->mpi) {
+        fprintf(stderr, "%s: --sync-bn goes with --mpi\n", c->program);
+        return 2;
+    }
     if ((c->samples_out != NULL) != (c->samples > 0)) {
         fprintf(stderr, "%s: --samples and --samples-out go together\n", c->program);
         return 2;

@@ -58,9 +58,22 @@ typedef struct gan_mpi gan_mpi_t;
  */
 GAN_API gan_status gan_mpi_create(gan_mpi_t **out, gan_trainer_t *trainer, const void *comm);
 
-/** @brief Detach: remove the hook, make the trainer one shard of one again and free the
- *         handle (not collective); NULL is a no-op. */
+/** @brief Detach: remove the hooks (gradients, sync-BN), make the trainer one shard of
+ *         one again and free the handle (not collective); NULL is a no-op. */
 GAN_API void gan_mpi_destroy(gan_mpi_t *mpi);
+
+/**
+ * @brief Synchronised batch normalisation (sync-BN): install (or remove) on both of the
+ *        trainer's models a reduction hook (gan_model_set_reduce_hook()) that all-reduces
+ *        every BatchNorm layer's per-channel sums (MPI_Allreduce, MPI_DOUBLE, MPI_SUM),
+ *        so that the statistics are the global batch's and the ranks train as one
+ *        process on the global batch does. Off by default: each rank's BatchNorm then
+ *        normalises with its own shard's statistics. Every rank must make the same
+ *        choice (it is not checked).
+ * @param on true to synchronise, false to stop.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL handle).
+ */
+GAN_API gan_status gan_mpi_set_sync_bn(gan_mpi_t *mpi, bool on);
 
 /**
  * @brief This process's rank and the number of ranks.

@@ -274,6 +274,34 @@ static gan_status gan__mpi_average(void *user, int32_t network, float *grads, si
     return GAN_OK;
 }
 
+/* Sync-BN's reduction hook: BatchNorm's per-channel sums over all ranks. */
+static gan_status gan__mpi_sum(void *user, int32_t layer, double *sums, size_t count)
+{
+    gan_mpi_t *m = user;
+    (void)layer;
+    for (size_t at = 0; at < count; at += INT_MAX) {
+        const size_t piece = count - at < INT_MAX ? count - at : INT_MAX;
+        int rc = MPI_Allreduce(MPI_IN_PLACE, sums + at, (int)piece, MPI_DOUBLE, MPI_SUM,
+                               m->comm);
+        if (rc != MPI_SUCCESS)
+            return gan__mpi_fail(rc, "gan_mpi (sync-BN)", "MPI_Allreduce");
+    }
+    return GAN_OK;
+}
+
+gan_status gan_mpi_set_sync_bn(gan_mpi_t *m, bool on)
+{
+    if (!m)
+        return gan_set_error(GAN_E_INVALID_ARG, "gan_mpi_set_sync_bn: handle is NULL");
+    gan_model_t *g, *d;
+    gan_status st = gan_trainer_get_models(m->trainer, &g, &d);
+    if (st == GAN_OK)
+        st = gan_model_set_reduce_hook(g, on ? gan__mpi_sum : NULL, m);
+    if (st == GAN_OK)
+        st = gan_model_set_reduce_hook(d, on ? gan__mpi_sum : NULL, m);
+    return st;
+}
+
 gan_status gan_mpi_create(gan_mpi_t **out, gan_trainer_t *trainer, const void *comm)
 {
     static const char who[] = "gan_mpi_create";
@@ -322,6 +350,7 @@ void gan_mpi_destroy(gan_mpi_t *m)
         return;
     gan_trainer_set_grad_hook(m->trainer, NULL, NULL);
     gan_trainer_set_shard(m->trainer, 0, 1);
+    gan_mpi_set_sync_bn(m, false);
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (!finalized)
