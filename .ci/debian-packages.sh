@@ -127,4 +127,4 @@ for lib in "$openblas_lib" "$netlib_lib"; do
     echo "   consumer and consumer_cpp passed in $((($(date +%s%N) - t0) / 1000000)) ms"
 done
 echo "== debian packages: built, lintian-clean, installed, autopkgtest passed, man page read," \
-     "consumer ran under OpenBLAS and netlib; purging them"
+     "consumer ran under OpenBLAS and netlib, in $SECONDS s; purging them"
