@@ -34,8 +34,8 @@ typedef int (*gan_sgemm_fn)(void *user, int32_t trans_a, int32_t trans_b, int32_
 GAN_API gan_status gan_model_set_sgemm(gan_model_t *model, gan_sgemm_fn fn, void *user);
 
 /**
- * @brief Name of the backend a model uses now: "openblas", "netlib", "reference" (the
- *        built-in C kernels) or "user".
+ * @brief Name of the backend a model uses now: "openblas", "netlib", "system" (the
+ *        system's libblas.so.3), "reference" (the built-in C kernels) or "user".
  * @param name receives a static string.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
@@ -44,8 +44,9 @@ GAN_API gan_status gan_model_get_backend(const gan_model_t *model, const char **
 /**
  * @brief Set how many threads the built-in BLAS backend uses for matrix products.
  *        With OpenBLAS this calls openblas_set_num_threads, which is process-wide (the
- *        library has one thread pool); netlib and the reference kernels are
- *        single-threaded and ignore it. Call it before training, not while other threads
+ *        library has one thread pool), as does a "system" build when the libblas.so.3
+ *        loaded is OpenBLAS's; netlib and the reference kernels are single-threaded and
+ *        ignore it. Call it before training, not while other threads
  *        run products.
  * @param threads >= 1.
  * @return GAN_OK; GAN_E_OUT_OF_RANGE (threads < 1 or > 1024).
@@ -84,7 +85,9 @@ GAN_API gan_status gan_set_num_threads(int32_t threads);
 GAN_API int32_t gan_get_num_threads(void);
 
 /** @brief Name of the backend chosen when the library was built (meson option `blas`).
- *  @return "openblas", "netlib" or "reference": a static string. Cannot fail.
+ *  @return "openblas", "netlib", "system" (the generic libblas.so.3, whichever the
+ *          system's alternatives select at run time) or "reference": a static string.
+ *          Cannot fail.
  *  Thread-safe. */
 GAN_API const char *gan_blas_default_backend(void);
 

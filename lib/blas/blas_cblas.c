@@ -1,4 +1,8 @@
-/* The CBLAS backend: OpenBLAS or netlib's reference CBLAS, chosen at build time. */
+/* The CBLAS backend: OpenBLAS, netlib's reference CBLAS, or the system's libblas.so.3,
+ * chosen at build time. */
+#if defined(GAN_BLAS_SYSTEM)
+#define _GNU_SOURCE /* dladdr */
+#endif
 #include "blas/blas.h"
 
 #include GAN_CBLAS_HEADER
@@ -6,12 +10,50 @@
 #if defined(GAN_BLAS_OPENBLAS)
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+#elif defined(GAN_BLAS_SYSTEM)
+#include <dlfcn.h>
+#include <pthread.h>
+#include <string.h>
+
+/* blas=system links the generic -lblas, which update-alternatives points at OpenBLAS,
+ * BLIS or netlib after the build. The thread control is OpenBLAS's own, so it is looked
+ * up once, at run time, in the library that really provides cblas_sgemm and in the
+ * libraries it loads (Debian's OpenBLAS libblas.so.3 needs libopenblas.so.0, which
+ * defines it); found nowhere, the BLAS is taken as single-threaded. Searching from that
+ * library's handle, not the global scope, finds it even when libgan itself was opened
+ * with RTLD_LOCAL. */
+static void (*gan__blas_set_fn)(int);
+static int (*gan__blas_get_fn)(void);
+static pthread_once_t gan__blas_lookup_once = PTHREAD_ONCE_INIT;
+
+static void gan__blas_lookup(void)
+{
+    void (*sgemm)(void) = (void (*)(void))cblas_sgemm;
+    void *addr;
+    memcpy(&addr, &sgemm, sizeof addr); /* ISO C has no function-to-object cast */
+    Dl_info info;
+    void *lib = NULL;
+    if (dladdr(addr, &info) != 0 && info.dli_fname)
+        lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+    void *where = lib ? lib : RTLD_DEFAULT;
+    *(void **)&gan__blas_set_fn = dlsym(where, "openblas_set_num_threads");
+    *(void **)&gan__blas_get_fn = dlsym(where, "openblas_get_num_threads");
+    if (!gan__blas_set_fn || !gan__blas_get_fn) {
+        gan__blas_set_fn = NULL;
+        gan__blas_get_fn = NULL;
+    }
+    /* The handle is kept: the library is loaded for as long as libgan is. */
+}
 #endif
 
 void gan__blas_threads(int32_t threads)
 {
 #if defined(GAN_BLAS_OPENBLAS)
     openblas_set_num_threads(threads);
+#elif defined(GAN_BLAS_SYSTEM)
+    pthread_once(&gan__blas_lookup_once, gan__blas_lookup);
+    if (gan__blas_set_fn)
+        gan__blas_set_fn(threads);
 #else
     (void)threads; /* netlib is single-threaded */
 #endif
@@ -21,6 +63,9 @@ int32_t gan__blas_get_threads(void)
 {
 #if defined(GAN_BLAS_OPENBLAS)
     return (int32_t)openblas_get_num_threads();
+#elif defined(GAN_BLAS_SYSTEM)
+    pthread_once(&gan__blas_lookup_once, gan__blas_lookup);
+    return gan__blas_get_fn ? (int32_t)gan__blas_get_fn() : 1;
 #else
     return 1;
 #endif
