@@ -252,19 +252,31 @@ static gan_status gan__mpi_check_models(gan_mpi_t *m, const char *who)
     return st; /* every rank compared the same table: the same verdict everywhere */
 }
 
+/* MPI_Allreduce(SUM) in place over every rank, in pieces of at most INT_MAX elements
+ * (MPI counts are int). */
+static gan_status gan__mpi_sum_in_place(gan_mpi_t *m, void *data, size_t count,
+                                        MPI_Datatype type, size_t element, const char *who)
+{
+    for (size_t at = 0; at < count; at += INT_MAX) {
+        const size_t piece = count - at < INT_MAX ? count - at : INT_MAX;
+        int rc = MPI_Allreduce(MPI_IN_PLACE, (char *)data + at * element, (int)piece, type,
+                               MPI_SUM, m->comm);
+        if (rc != MPI_SUCCESS)
+            return gan__mpi_fail(rc, who, "MPI_Allreduce");
+    }
+    return GAN_OK;
+}
+
 /* The gradient hook: the sum over ranks, times 1/size. */
 static gan_status gan__mpi_average(void *user, int32_t network, float *grads, size_t count)
 {
     gan_mpi_t *m = user;
     (void)network;
     const double t0 = MPI_Wtime();
-    for (size_t at = 0; at < count; at += INT_MAX) {
-        const size_t piece = count - at < INT_MAX ? count - at : INT_MAX;
-        int rc = MPI_Allreduce(MPI_IN_PLACE, grads + at, (int)piece, MPI_FLOAT, MPI_SUM,
-                               m->comm);
-        if (rc != MPI_SUCCESS)
-            return gan__mpi_fail(rc, "gan_mpi (gradient hook)", "MPI_Allreduce");
-    }
+    gan_status st = gan__mpi_sum_in_place(m, grads, count, MPI_FLOAT, sizeof *grads,
+                                          "gan_mpi (gradient hook)");
+    if (st != GAN_OK)
+        return st;
     const float scale = 1.0f / (float)m->size;
     for (size_t i = 0; m->size > 1 && i < count; i++)
         grads[i] *= scale;
@@ -279,14 +291,7 @@ static gan_status gan__mpi_sum(void *user, int32_t layer, double *sums, size_t c
 {
     gan_mpi_t *m = user;
     (void)layer;
-    for (size_t at = 0; at < count; at += INT_MAX) {
-        const size_t piece = count - at < INT_MAX ? count - at : INT_MAX;
-        int rc = MPI_Allreduce(MPI_IN_PLACE, sums + at, (int)piece, MPI_DOUBLE, MPI_SUM,
-                               m->comm);
-        if (rc != MPI_SUCCESS)
-            return gan__mpi_fail(rc, "gan_mpi (sync-BN)", "MPI_Allreduce");
-    }
-    return GAN_OK;
+    return gan__mpi_sum_in_place(m, sums, count, MPI_DOUBLE, sizeof *sums, "gan_mpi (sync-BN)");
 }
 
 gan_status gan_mpi_set_sync_bn(gan_mpi_t *m, bool on)
