@@ -219,6 +219,15 @@ size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena)
     if (arena)
         m->workspace = ws ? arena + at : NULL;
     at += ws;
+    /* Packing space of the bf16 products, one slot per part (64-byte lines, as all). */
+    const size_t pack_bytes = gan__blas_pack_bytes(&m->blas, m->parts);
+    if (arena) {
+        const int32_t slots = m->parts > 1 ? m->parts : 1;
+        m->blas.pack = pack_bytes ? (unsigned char *)(arena + at) : NULL;
+        m->blas.pack_slots = pack_bytes ? slots : 0;
+        m->blas.pack_bytes = pack_bytes / (size_t)slots;
+    }
+    at += pack_bytes / sizeof(float);
     /* Labels live after the floats, as int32. */
     if (arena)
         m->labels = (int32_t *)(arena + at);

@@ -124,6 +124,9 @@ int32_t gan__node_consumers(const gan_model_t *m, int32_t id);
 /* Plan which layers run in their input's buffer and lay the batch arena out for
  * @p batch; with arena NULL only its size in floats is computed (memory_plan.c). */
 size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena);
+/* (Re-)allocate a built model's batch arena for @p batch: the part count in force is
+ * taken again, and on failure the model keeps its arena and parts (model.c). */
+gan_status gan__model_resize(gan_model_t *m, int32_t batch, const char *who);
 void gan__plan_sharing(gan_model_t *m);
 
 /* At build: a graph in which every input and every layer leads to an output. */

@@ -34,14 +34,20 @@ typedef struct bench_options {
     unsigned long long seed;
     int peak;        /* measure the sgemm peak */
     int blas_only;   /* threads in OpenBLAS only, libgan's pool at 1 */
+    int bf16;        /* GAN_MATMUL_BF16 */
     int resgan;      /* mnist_resgan's networks and settings instead of mnist_dcgan's */
 } bench_options;
 
-static double seconds(void)
+static double clock_seconds(clockid_t clock)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double seconds(void)
+{
+    return clock_seconds(CLOCK_MONOTONIC);
 }
 
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
@@ -110,7 +116,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: bench_dcgan [--batch N] [--threads N] [--steps N] [--repeats N]\n"
             "                   [--warmup N] [--seed N] [--no-peak] [--blas-threads]\n"
-            "                   [--model dcgan|resgan]\n"
+            "                   [--model dcgan|resgan] [--bf16]\n"
             "Time full training steps of the mnist_dcgan networks (Adam, BCE, separate\n"
             "real and fake batches) and print images/s (median of the repeats), each\n"
             "layer's time and GFLOP/s, the sgemm peak of the same run and peak RSS.\n"
@@ -123,7 +129,8 @@ static void usage(FILE *f)
             "  --repeats N  timed repeats, 1 to %d (default 5)\n"
             "  --warmup N   untimed steps first (default 3)\n"
             "  --seed N     initialisation seed (default 42)\n"
-            "  --no-peak    skip the sgemm peak measurement\n",
+            "  --no-peak    skip the sgemm peak measurement\n"
+            "  --bf16       matrix products in bfloat16 (GAN_MATMUL_BF16)\n",
             MAX_REPEATS);
 }
 
@@ -135,7 +142,7 @@ static int parse(bench_options *o, int argc, char **argv)
         {"warmup", required_argument, NULL, 'w'}, {"seed", required_argument, NULL, 'S'},
         {"no-peak", no_argument, NULL, 'n'},      {"help", no_argument, NULL, 'h'},
         {"blas-threads", no_argument, NULL, 'B'}, {"model", required_argument, NULL, 'm'},
-        {NULL, 0, NULL, 0},
+        {"bf16", no_argument, NULL, 'f'},         {NULL, 0, NULL, 0},
     };
     for (int c; (c = getopt_long(argc, argv, "h", options, NULL)) != -1;) {
         char *end = NULL;
@@ -148,6 +155,7 @@ static int parse(bench_options *o, int argc, char **argv)
         case 'S': o->seed = strtoull(optarg, &end, 10); break;
         case 'n': o->peak = 0; break;
         case 'B': o->blas_only = 1; break;
+        case 'f': o->bf16 = 1; break;
         case 'm':
             if (strcmp(optarg, "dcgan") != 0 && strcmp(optarg, "resgan") != 0) {
                 fprintf(stderr, "bench_dcgan: --model is dcgan or resgan, not '%s'\n", optarg);
@@ -208,6 +216,10 @@ int main(int argc, char **argv)
         CHECK(ex_dcgan_generator(&config, 0, &g));
         CHECK(ex_dcgan_discriminator(&config, 0, true, &d));
     }
+    if (o.bf16) {
+        CHECK(gan_model_set_matmul_precision(g, GAN_MATMUL_BF16));
+        CHECK(gan_model_set_matmul_precision(d, GAN_MATMUL_BF16));
+    }
     CHECK(gan_model_build(g, batch));
     CHECK(gan_model_build(d, batch));
     CHECK(gan_optimizer_adam_create(&g_opt, g, config.lr_g, config.beta1, config.beta2, 1e-8f));
@@ -229,12 +241,17 @@ int main(int argc, char **argv)
 
     for (long s = 0; s < o.warmup; s++)
         CHECK(gan_trainer_step(trainer, real, NULL, batch, NULL));
-    double rates[MAX_REPEATS];
+    /* Also per second of the process's CPU time: on a shared machine a run at one
+     * thread loses wall time to other processes but not CPU time. (With more threads
+     * the pool's waiting counts as CPU time too.) */
+    double rates[MAX_REPEATS], cpu_rates[MAX_REPEATS];
     for (long r = 0; r < o.repeats; r++) {
-        double start = seconds();
+        double start = seconds(), cpu_start = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         for (long s = 0; s < o.steps; s++)
             CHECK(gan_trainer_step(trainer, real, NULL, batch, NULL));
         rates[r] = (double)batch * (double)o.steps / (seconds() - start);
+        cpu_rates[r] = (double)batch * (double)o.steps /
+                       (clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start);
     }
     double lo = rates[0], hi = rates[0];
     for (long r = 1; r < o.repeats; r++) {
@@ -245,6 +262,8 @@ int main(int argc, char **argv)
     printf("batch %d: %.1f images/s (median of %ld repeats of %ld steps; min %.1f, max "
            "%.1f)\n",
            (int)batch, rate, o.repeats, o.steps, lo, hi);
+    printf("per CPU second: %.1f images (median)\n",
+           ex_bench_median(cpu_rates, o.repeats, NULL, NULL));
 
     /* One more repeat with the per-layer counters on. */
     CHECK(gan_model_set_profiling(g, 1));

@@ -96,6 +96,10 @@ static int ex_setup(ex_run_state *r, ex_build_fn build)
     EX_CHECK(build(c, c->conditional ? r->classes : 0, &r->g, &r->d));
     EX_CHECK(gan_model_set_parts(r->g, c->parts));
     EX_CHECK(gan_model_set_parts(r->d, c->parts));
+    if (c->bf16) {
+        EX_CHECK(gan_model_set_matmul_precision(r->g, GAN_MATMUL_BF16));
+        EX_CHECK(gan_model_set_matmul_precision(r->d, GAN_MATMUL_BF16));
+    }
     EX_CHECK(gan_model_build(r->g, c->batch));
     EX_CHECK(gan_model_build(r->d, c->batch));
     if (c->rmsprop) {

@@ -67,10 +67,29 @@ static void gan__pool_record(gan__pool *p, int32_t part, gan_status st)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* The part this thread runs, plus one (0: none). A part run inside another part, which
+ * runs on the same thread one after the other, keeps the outer part's slot. */
+static _Thread_local int32_t gan__pool_part_plus1;
+
+int32_t gan__pool_slot(void)
+{
+    return gan__pool_part_plus1 > 0 ? gan__pool_part_plus1 - 1 : 0;
+}
+
+static gan_status gan__pool_call(gan__part_fn fn, void *arg, int32_t part, int32_t parts)
+{
+    const int32_t outer = gan__pool_part_plus1;
+    if (!outer)
+        gan__pool_part_plus1 = part + 1;
+    gan_status st = fn(arg, part, parts);
+    gan__pool_part_plus1 = outer;
+    return st;
+}
+
 static void gan__pool_run_parts(gan__pool *p, int32_t first, int32_t step)
 {
     for (int32_t part = first; part < p->parts; part += step) {
-        gan_status st = p->fn(p->arg, part, p->parts);
+        gan_status st = gan__pool_call(p->fn, p->arg, part, p->parts);
         if (st != GAN_OK)
             gan__pool_record(p, part, st);
     }
@@ -111,7 +130,7 @@ gan_status gan__pool_run(gan__part_fn fn, void *arg, int32_t parts)
     gan__pool *p = &gan__the_pool;
     if (parts <= 1 || gan__pool_size() == 1 || pthread_mutex_trylock(&gan__pool_owner) != 0) {
         for (int32_t part = 0; part < parts; part++) {
-            gan_status st = fn(arg, part, parts);
+            gan_status st = gan__pool_call(fn, arg, part, parts);
             if (st != GAN_OK)
                 return st;
         }

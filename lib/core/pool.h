@@ -19,6 +19,11 @@ int32_t gan__pool_size(void);
  * and puts its message in this thread's gan_last_error(). */
 gan_status gan__pool_run(gan__part_fn fn, void *arg, int32_t parts);
 
+/* Which part of a gan__pool_run this thread is running (the outermost one when parts
+ * nest), 0 outside one: parts running at once have different slots, so per-part scratch
+ * space indexed by it is never shared between threads. */
+int32_t gan__pool_slot(void);
+
 /* Part p of n items split into `parts` contiguous ranges: [*begin, *end). */
 static inline void gan__part_range(size_t n, int32_t part, int32_t parts, size_t *begin,
                                    size_t *end)
