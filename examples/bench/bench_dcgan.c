@@ -291,6 +291,19 @@ int main(int argc, char **argv)
                    "reaches %.0f%% of it, limit %.0f images/s\n",
                    o.threads, peak, 100.0 * flops_per_image * rate * 1e-9 / peak,
                    peak * 1e9 / flops_per_image);
+        const char *kind;
+        const double fma = ex_bench_arith_peak((int)o.threads, EX_PEAK_FP32, &kind);
+        if (fma > 0)
+            printf("FMA peak (register-only %s loop, %ld threads): %.1f GFLOP/s; the step "
+                   "reaches %.0f%% of it, limit %.0f images/s\n",
+                   kind, o.threads, fma, 100.0 * flops_per_image * rate * 1e-9 / fma,
+                   fma * 1e9 / flops_per_image);
+        const double dot = o.bf16 ? ex_bench_arith_peak((int)o.threads, EX_PEAK_BF16, &kind)
+                                  : 0.0;
+        if (dot > 0)
+            printf("bfloat16 peak (register-only %s loop, %ld threads): %.1f GFLOP/s; the "
+                   "step reaches %.0f%% of it\n",
+                   kind, o.threads, dot, 100.0 * flops_per_image * rate * 1e-9 / dot);
     }
     rc = 0;
 fail:

@@ -45,3 +45,144 @@ void ex_bench_print_machine(const gan_model_t *m, long threads, const char *plac
         printf("OpenBLAS core type %s (OPENBLAS_CORETYPE=%s), %s\n", corename(),
                env ? env : "unset", config ? config() : "");
 }
+
+/* The cores' arithmetic peak: register-only loops of 12 independent multiply-add chains
+ * (more than a core's FMA latency times its FMA units), no memory traffic. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#include <pthread.h>
+#include <time.h>
+
+#define EX_PEAK_CHAINS 12
+
+static double ex_thread_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+__attribute__((target("avx512f"))) static float ex_fma_zmm(long rounds)
+{
+    __m512 acc[EX_PEAK_CHAINS];
+    const __m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+    for (int i = 0; i < EX_PEAK_CHAINS; i++)
+        acc[i] = _mm512_set1_ps((float)i);
+    for (long r = 0; r < rounds; r++)
+        for (int i = 0; i < EX_PEAK_CHAINS; i++)
+            acc[i] = _mm512_fmadd_ps(acc[i], x, y);
+    __m512 s = acc[0];
+    for (int i = 1; i < EX_PEAK_CHAINS; i++)
+        s = _mm512_add_ps(s, acc[i]);
+    return _mm512_reduce_add_ps(s);
+}
+
+__attribute__((target("avx2,fma"))) static float ex_fma_ymm(long rounds)
+{
+    __m256 acc[EX_PEAK_CHAINS];
+    const __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+    for (int i = 0; i < EX_PEAK_CHAINS; i++)
+        acc[i] = _mm256_set1_ps((float)i);
+    for (long r = 0; r < rounds; r++)
+        for (int i = 0; i < EX_PEAK_CHAINS; i++)
+            acc[i] = _mm256_fmadd_ps(acc[i], x, y);
+    __m256 s = acc[0];
+    for (int i = 1; i < EX_PEAK_CHAINS; i++)
+        s = _mm256_add_ps(s, acc[i]);
+    float out[8];
+    _mm256_storeu_ps(out, s);
+    return out[0];
+}
+
+/* VDPBF16PS: two bfloat16 products and their sum into each float lane. */
+__attribute__((target("avx512f,avx512bf16"))) static float ex_dot_bf16(long rounds)
+{
+    __m512 acc[EX_PEAK_CHAINS];
+    const __m512bh x = (__m512bh)_mm512_set1_epi32(0x3f803f80); /* (1, 1) */
+    const __m512bh y = (__m512bh)_mm512_set1_epi32(0x33d633d6); /* (1e-7, 1e-7) */
+    for (int i = 0; i < EX_PEAK_CHAINS; i++)
+        acc[i] = _mm512_set1_ps((float)i);
+    for (long r = 0; r < rounds; r++)
+        for (int i = 0; i < EX_PEAK_CHAINS; i++)
+            acc[i] = _mm512_dpbf16_ps(acc[i], x, y);
+    __m512 s = acc[0];
+    for (int i = 1; i < EX_PEAK_CHAINS; i++)
+        s = _mm512_add_ps(s, acc[i]);
+    return _mm512_reduce_add_ps(s);
+}
+
+typedef struct ex_peak_job {
+    float (*loop)(long);
+    long rounds;
+    double flops_per_round;
+    pthread_barrier_t *start;
+    double rate;
+    float sink;
+} ex_peak_job;
+
+static void *ex_peak_thread(void *arg)
+{
+    ex_peak_job *j = arg;
+    pthread_barrier_wait(j->start);
+    double t = ex_thread_seconds();
+    j->sink = j->loop(j->rounds);
+    j->rate = 1e-9 * j->flops_per_round * (double)j->rounds / (ex_thread_seconds() - t);
+    return NULL;
+}
+
+double ex_bench_arith_peak(int threads, ex_peak_kind kind, const char **name)
+{
+    __builtin_cpu_init();
+    float (*loop)(long) = NULL;
+    double lanes = 0.0; /* multiply-adds per instruction */
+    *name = "none";
+    if (kind == EX_PEAK_BF16 && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bf16")) {
+        loop = ex_dot_bf16, lanes = 32.0, *name = "VDPBF16PS zmm";
+    } else if (kind == EX_PEAK_FP32 && __builtin_cpu_supports("avx512f")) {
+        loop = ex_fma_zmm, lanes = 16.0, *name = "FMA zmm";
+    } else if (kind == EX_PEAK_FP32 && __builtin_cpu_supports("avx2") &&
+               __builtin_cpu_supports("fma")) {
+        loop = ex_fma_ymm, lanes = 8.0, *name = "FMA ymm";
+    }
+    if (!loop || threads < 1 || threads > 256)
+        return 0.0;
+    const long rounds = 20000000; /* about 0.1 s a thread */
+    double runs[5];
+    for (int run = 0; run < 5; run++) {
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, (unsigned)threads);
+        ex_peak_job jobs[256];
+        pthread_t ids[256];
+        int started = 0;
+        for (int t = 0; t < threads; t++) {
+            jobs[t] = (ex_peak_job){.loop = loop, .rounds = rounds,
+                                    .flops_per_round = 2.0 * lanes * EX_PEAK_CHAINS,
+                                    .start = &start};
+            if (t > 0 && pthread_create(&ids[t], NULL, ex_peak_thread, &jobs[t]) != 0)
+                break;
+            started = t + 1;
+        }
+        if (started < threads) { /* cannot start them all: no figure */
+            pthread_barrier_destroy(&start);
+            return 0.0;
+        }
+        ex_peak_thread(&jobs[0]);
+        double total = jobs[0].rate;
+        for (int t = 1; t < threads; t++) {
+            pthread_join(ids[t], NULL);
+            total += jobs[t].rate;
+        }
+        pthread_barrier_destroy(&start);
+        runs[run] = total;
+    }
+    return ex_bench_median(runs, 5, NULL, NULL);
+}
+#else
+double ex_bench_arith_peak(int threads, ex_peak_kind kind, const char **name)
+{
+    (void)threads, (void)kind;
+    *name = "none";
+    return 0.0;
+}
+#endif
