@@ -54,10 +54,15 @@ static float at(const float *x, int ld, int trans, int r, int c)
     return trans ? x[(size_t)c * ld + r] : x[(size_t)r * ld + c];
 }
 
+/* Random in [-1, 1], with rounding ties, subnormals and signed zeros sprinkled in. */
 static float *fill(gt_rng *r, size_t n)
 {
+    static const uint32_t specials[] = {0x3f808000u, 0x3f818000u, 0xbe7f8000u, 0x00000007u,
+                                        0x80400000u, 0x80000000u};
     float *v = malloc(n * sizeof *v);
     gt_fill(r, v, n, -1.0f, 1.0f);
+    for (size_t i = 0; i < n; i += 13)
+        v[i] = bits_to_float(specials[(i / 13) % (sizeof specials / sizeof specials[0])]);
     return v;
 }
 

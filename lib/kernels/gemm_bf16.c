@@ -31,11 +31,6 @@ uint16_t gan__bf16_round(float x)
     return (uint16_t)(u >> 16);
 }
 
-static inline uint32_t gan__bf16_pair(float lo, float hi)
-{
-    return (uint32_t)gan__bf16_round(lo) | (uint32_t)gan__bf16_round(hi) << 16;
-}
-
 #if defined(__x86_64__) &&                                                              \
     ((defined(__clang__) && __clang_major__ >= 9) ||                                     \
      (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 10))
@@ -76,6 +71,50 @@ GAN__BF16_TARGET static inline __m512i gan__bf16_pairs16(const float *r0, const 
     return _mm512_permutexvar_epi16(order, both);
 }
 
+/* Rows r < nrows (<= 16; zeros beyond) of a matrix stored with k contiguous, k from 0
+ * to kk (<= 32 used; zeros beyond): pairs[t] holds pair t, (x[r][2t], x[r][2t+1]), of
+ * each row r in lane r. Each row converts in one instruction, then a 16 x 16 transpose
+ * of 32-bit lanes turns rows into pairs. */
+GAN__BF16_TARGET static void gan__bf16_pairs_transposed(const float *x, int32_t ld,
+                                                        int32_t nrows, int32_t kk,
+                                                        __m512i pairs[16])
+{
+    const __mmask16 lo = kk >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << kk) - 1u);
+    const __mmask16 hi = kk >= 32   ? (__mmask16)0xffff
+                         : kk <= 16 ? (__mmask16)0
+                                    : (__mmask16)((1u << (kk - 16)) - 1u);
+    __m512i v[16], t[16];
+    for (int32_t r = 0; r < 16; r++) {
+        if (r >= nrows) {
+            v[r] = _mm512_setzero_si512();
+            continue;
+        }
+        const float *row = x + (size_t)r * ld;
+        v[r] = (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, row + 16),
+                                            _mm512_maskz_loadu_ps(lo, row));
+    }
+    for (int i = 0; i < 8; i++) { /* rows 2i, 2i+1 interleaved within 128-bit lanes */
+        t[2 * i] = _mm512_unpacklo_epi32(v[2 * i], v[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_epi32(v[2 * i], v[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) { /* v[4i+j], lane L: column 4L+j of rows 4i..4i+3 */
+        v[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+        v[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+        v[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+        v[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+    }
+    for (int j = 0; j < 4; j++) { /* the four row groups' lanes side by side */
+        const __m512i c0 = _mm512_shuffle_i32x4(v[j], v[4 + j], 0x88);
+        const __m512i c1 = _mm512_shuffle_i32x4(v[j], v[4 + j], 0xdd);
+        const __m512i c2 = _mm512_shuffle_i32x4(v[8 + j], v[12 + j], 0x88);
+        const __m512i c3 = _mm512_shuffle_i32x4(v[8 + j], v[12 + j], 0xdd);
+        pairs[j] = _mm512_shuffle_i32x4(c0, c2, 0x88);
+        pairs[4 + j] = _mm512_shuffle_i32x4(c1, c3, 0x88);
+        pairs[8 + j] = _mm512_shuffle_i32x4(c0, c2, 0xdd);
+        pairs[12 + j] = _mm512_shuffle_i32x4(c1, c3, 0xdd);
+    }
+}
+
 /* op(B)[p0 .. p0+kc) x [j0 .. j0+nc) as NR-column panels of kc/2 pair rows. */
 GAN__BF16_TARGET static void gan__bf16_pack_b(uint32_t *dst, int32_t trans_b,
                                               const float *b, int32_t ldb, int32_t p0,
@@ -83,21 +122,27 @@ GAN__BF16_TARGET static void gan__bf16_pack_b(uint32_t *dst, int32_t trans_b,
 {
     for (int32_t jr = 0; jr < nc; jr += GAN__BF16_NR) {
         const int32_t nr = nc - jr < GAN__BF16_NR ? nc - jr : GAN__BF16_NR;
+        if (trans_b) { /* column j of op(B) is row j of B: 16 of them at a time */
+            uint32_t *panel = dst;
+            dst += (size_t)(kc + 1) / 2 * GAN__BF16_NR;
+            for (int32_t q = 0; q < kc; q += 32, panel += 16 * GAN__BF16_NR)
+                for (int32_t half = 0; half < 2; half++) {
+                    const int32_t rows = nr - 16 * half;
+                    __m512i pairs[16];
+                    gan__bf16_pairs_transposed(
+                        rows > 0 ? b + (size_t)(j0 + jr + 16 * half) * ldb + p0 + q : NULL,
+                        ldb, rows, kc - q, pairs);
+                    for (int32_t t = 0; t < 16 && 2 * t < kc - q; t++)
+                        _mm512_store_si512(panel + t * GAN__BF16_NR + 16 * half, pairs[t]);
+                }
+            continue;
+        }
         for (int32_t q = 0; q < kc; q += 2, dst += GAN__BF16_NR) {
-            const int32_t p = p0 + q;
-            const bool odd = q + 1 >= kc; /* the last pair of an odd k has no partner */
-            if (!trans_b) {
-                const float *r0 = b + (size_t)p * ldb + j0 + jr;
-                const float *r1 = odd ? NULL : r0 + ldb;
-                _mm512_store_si512(dst, gan__bf16_pairs16(r0, r1, nr));
-                _mm512_store_si512(dst + 16, gan__bf16_pairs16(r0 + 16, r1 ? r1 + 16 : NULL,
-                                                                nr - 16));
-                continue;
-            }
-            for (int32_t j = 0; j < GAN__BF16_NR; j++) {
-                const float *col = b + (size_t)(j0 + jr + j) * ldb + p;
-                dst[j] = j >= nr ? 0u : gan__bf16_pair(col[0], odd ? 0.0f : col[1]);
-            }
+            const float *r0 = b + (size_t)(p0 + q) * ldb + j0 + jr;
+            const float *r1 = q + 1 < kc ? r0 + ldb : NULL; /* an odd k's last pair: alone */
+            _mm512_store_si512(dst, gan__bf16_pairs16(r0, r1, nr));
+            _mm512_store_si512(dst + 16, gan__bf16_pairs16(r0 + 16, r1 ? r1 + 16 : NULL,
+                                                            nr - 16));
         }
     }
 }
@@ -109,19 +154,23 @@ GAN__BF16_TARGET static void gan__bf16_pack_a(uint32_t *dst, int32_t trans_a,
 {
     for (int32_t ir = 0; ir < mc; ir += GAN__BF16_MR) {
         const int32_t mr = mc - ir < GAN__BF16_MR ? mc - ir : GAN__BF16_MR;
+        const __mmask16 lanes = (__mmask16)((1u << GAN__BF16_MR) - 1u);
+        if (!trans_a) { /* row i of op(A) is row i of A: the panel's rows at once */
+            uint32_t *panel = dst;
+            dst += (size_t)(kc + 1) / 2 * GAN__BF16_MR;
+            for (int32_t q = 0; q < kc; q += 32, panel += 16 * GAN__BF16_MR) {
+                __m512i pairs[16];
+                gan__bf16_pairs_transposed(a + (size_t)(i0 + ir) * lda + p0 + q, lda, mr,
+                                           kc - q, pairs);
+                for (int32_t t = 0; t < 16 && 2 * t < kc - q; t++)
+                    _mm512_mask_storeu_epi32(panel + t * GAN__BF16_MR, lanes, pairs[t]);
+            }
+            continue;
+        }
         for (int32_t q = 0; q < kc; q += 2, dst += GAN__BF16_MR) {
-            const int32_t p = p0 + q;
-            const bool odd = q + 1 >= kc;
-            if (trans_a) {
-                const float *r0 = a + (size_t)p * lda + i0 + ir;
-                _mm512_mask_storeu_epi32(dst, (__mmask16)((1u << GAN__BF16_MR) - 1u),
-                                         gan__bf16_pairs16(r0, odd ? NULL : r0 + lda, mr));
-                continue;
-            }
-            for (int32_t i = 0; i < GAN__BF16_MR; i++) {
-                const float *row = a + (size_t)(i0 + ir + i) * lda + p;
-                dst[i] = i >= mr ? 0u : gan__bf16_pair(row[0], odd ? 0.0f : row[1]);
-            }
+            const float *r0 = a + (size_t)(p0 + q) * lda + i0 + ir;
+            _mm512_mask_storeu_epi32(dst, lanes,
+                                     gan__bf16_pairs16(r0, q + 1 < kc ? r0 + lda : NULL, mr));
         }
     }
 }
@@ -219,7 +268,6 @@ void gan__sgemm_bf16(void *pack, int32_t trans_a, int32_t trans_b, int32_t m, in
 {
     (void)pack, (void)trans_a, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha;
     (void)a, (void)lda, (void)b, (void)ldb, (void)beta, (void)c, (void)ldc;
-    (void)gan__bf16_pair;
 }
 
 #endif
