@@ -86,8 +86,9 @@ GAN_API gan_status gan_set_num_threads(int32_t threads);
  *  Cannot fail. Thread-safe. */
 GAN_API int32_t gan_get_num_threads(void);
 
-/** Precision of a model's matrix products (gan_model_set_matmul_precision). */
-enum {
+/** Precision of a model's matrix products (gan_model_set_matmul_precision). Named, not
+ *  anonymous: abidiff matches anonymous enums by their order in the library. */
+enum gan_matmul_precision {
     /** float32 throughout, through the model's backend (the default). */
     GAN_MATMUL_FP32 = 0,
     /** Both operands of every product rounded to bfloat16 (8 significant bits), products
