@@ -242,7 +242,7 @@ gan_status ex_bench_print_model(gan_model_t *m, const char *name)
         printf("parameters %s %zu:", name, total);
         for (size_t i = 0; i < n; i++)
             printf(" %zu", counts[i]);
-        printf("\nforward FLOP per image %s %.0f\n", name, flops / (double)batch);
+        printf("\nforward FLOP per sample %s %.0f\n", name, flops / (double)batch);
     }
     free(counts);
     free(zeros);

@@ -30,7 +30,7 @@ double ex_bench_arith_peak(int threads, ex_peak_kind kind, const char **name);
  * network, printed for @p m under @p name:
  *   parameters NAME TOTAL: C1 C2 ...   (each layer's parameter count, largest first,
  *                                       layers without parameters left out)
- *   forward FLOP per image NAME F      (the matrix products of one inference-mode
+ *   forward FLOP per sample NAME F      (the matrix products of one inference-mode
  *                                       forward at the model's batch, divided by it)
  * The forward runs on zeros (token 0 for ids); it advances a stateful layer's carried
  * state and resets the model's profile counters. */

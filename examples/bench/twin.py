@@ -78,8 +78,8 @@ def _matmul_flops(module, inputs, output):
 def print_model(name, model, *inputs):
     """The lines libgan's benchmarks print for the same network (bench_machine.h):
     'parameters NAME TOTAL: C1 C2 ...', the trainable parameters of each module that
-    holds some, largest first, and 'forward FLOP per image NAME F', the matrix products
-    of one forward (no_grad, eval mode) on @p inputs divided by their batch."""
+    holds some, largest first, and 'forward FLOP per sample NAME F', the matrix products
+    of one forward (no_grad, eval mode) on @p inputs divided by their batch (one sample: an image, a sequence, a token)."""
     counts = [sum(p.numel() for p in m.parameters(recurse=False) if p.requires_grad)
               for m in model.modules()]
     counts = sorted((c for c in counts if c), reverse=True)
@@ -95,4 +95,4 @@ def print_model(name, model, *inputs):
     model.train(training)
     for h in hooks:
         h.remove()
-    print(f"forward FLOP per image {name} {flops[0] // inputs[0].shape[0]}")
+    print(f"forward FLOP per sample {name} {flops[0] // inputs[0].shape[0]}")
