@@ -25,7 +25,7 @@ All models stay in training mode. The "real" batches are fixed noise in [-1, 1],
 costs exactly what digits cost.
 
 Before the timing the script prints, for every network, its trainable parameters per
-module and the matrix products of one forward per image, the lines bench_dcgan prints
+module and the matrix products of one forward per sample, the lines bench_dcgan prints
 for its networks (tests/check_bench_twins.sh compares them).
 
   /usr/bin/python3 examples/bench/dcgan_torch.py [--model dcgan|resgan|cyclegan]
