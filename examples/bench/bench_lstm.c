@@ -339,22 +339,23 @@ fail:
 static int bench_mle(const bench_options *o)
 {
     int rc = 1;
-    gan_model_t *g = NULL, *g_step = NULL, *d = NULL;
-    gan_optimizer_t *g_opt = NULL, *d_opt = NULL;
+    gan_model_t *m[3] = {NULL, NULL, NULL}; /* G, G_step, D */
+    gan_optimizer_t *opt[2] = {NULL, NULL};
     gan_seqgan_t *t = NULL;
     int32_t *real = NULL;
     const int32_t B = (int32_t)o->batch, T = EX_WORDS_MAX_LEN + 1, one = 1;
-    CHECK(ex_seqgan_generator(VOCAB, T, EX_WORDS_EMBED, EX_WORDS_HIDDEN, false, B, "g",
-                              o->seed, &g));
-    CHECK(ex_seqgan_generator(VOCAB, T, EX_WORDS_EMBED, EX_WORDS_HIDDEN, true, B, "g_step",
-                              o->seed + 1, &g_step));
-    CHECK(ex_seqgan_discriminator(VOCAB, T, 1, &one, &one, 1, 0.0f, B, "d", o->seed + 2, &d));
-    CHECK(gan_optimizer_adam_create(&g_opt, g, (float)EX_WORDS_G_LR, 0.9f, 0.999f, 1e-8f));
-    CHECK(gan_optimizer_adam_create(&d_opt, d, 1e-3f, 0.9f, 0.999f, 1e-8f));
-    CHECK(gan_seqgan_create(&t, g, g_step, d, g_opt, d_opt, NULL));
+    for (int k = 0; k < 2; k++)
+        CHECK(ex_seqgan_generator(VOCAB, T, EX_WORDS_EMBED, EX_WORDS_HIDDEN, k == 1, B,
+                                  k ? "g_step" : "g", o->seed + (uint64_t)k, &m[k]));
+    CHECK(ex_seqgan_discriminator(VOCAB, T, 1, &one, &one, 1, 0.0f, B, "d", o->seed + 2,
+                                  &m[2]));
+    CHECK(gan_optimizer_adam_create(&opt[0], m[0], (float)EX_WORDS_G_LR, 0.9f, 0.999f,
+                                    1e-8f));
+    CHECK(gan_optimizer_adam_create(&opt[1], m[2], 1e-3f, 0.9f, 0.999f, 1e-8f));
+    CHECK(gan_seqgan_create(&t, m[0], m[1], m[2], opt[0], opt[1], NULL));
     printf("mle: words_seqgan's generator, batch %d, T %d, V %d, E %d, H %d, Adam %g, "
            "clip 5\n", (int)B, (int)T, VOCAB, EX_WORDS_EMBED, EX_WORDS_HIDDEN, EX_WORDS_G_LR);
-    CHECK(ex_bench_print_model(g, "G"));
+    CHECK(ex_bench_print_model(m[0], "G"));
     if (!(real = malloc((size_t)B * T * sizeof *real)))
         goto fail;
     srand((unsigned)o->seed);
@@ -375,11 +376,10 @@ static int bench_mle(const bench_options *o)
     rc = 0;
 fail:
     gan_seqgan_destroy(t);
-    gan_optimizer_destroy(g_opt);
-    gan_optimizer_destroy(d_opt);
-    gan_model_destroy(g);
-    gan_model_destroy(g_step);
-    gan_model_destroy(d);
+    for (int k = 0; k < 2; k++)
+        gan_optimizer_destroy(opt[k]);
+    for (int k = 0; k < 3; k++)
+        gan_model_destroy(m[k]);
     free(real);
     return rc;
 }

@@ -29,13 +29,15 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "$usage" >&2; exit 2; fi
 build=$1
 lstm_runs="--repeats 5 --passes 5"
 mle_runs="--repeats 5 --passes 20"
+rollouts=16
 rollout_runs="--repeats 5"
 probe_runs="--rollouts 1 --repeats 1 --warmup 0"
 if [ $# -eq 2 ]; then
     case $2 in
     --quick) lstm_runs="--repeats 1 --warmup 0 --passes 3"
              mle_runs="--repeats 1 --warmup 1 --passes 3"
-             rollout_runs="--repeats 1 --warmup 0 --rollouts 2"
+             rollouts=2
+             rollout_runs="--repeats 1 --warmup 0 --rollouts $rollouts"
              quick=1 ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
@@ -181,7 +183,7 @@ for core in default Haswell; do
         echo "speed ratio libgan / PyTorch (> 1: libgan faster): $(ratio "$t" "$l")"
         t=$(per_second "$t")
     fi
-    summary_row "$core" "SeqGAN rollouts (16 per prefix)" sequences/s "$(per_second "$l")" \
+    summary_row "$core" "SeqGAN rollouts ($rollouts per prefix)" sequences/s "$(per_second "$l")" \
         "$(cat "$tmp/libgan.probe.config")" "$t" "$torch_setting"
 done
 
