@@ -42,7 +42,7 @@ rate() { awk '/^batch [0-9]+: [0-9.]+ images\/s/ { print $3; exit }'; }
 rss() { sed -n 's/^peak RSS[^:]*: \([0-9.]*\) MB.*/\1/p'; }
 libgan_threads() { echo "--threads $1"; }
 # What search() shows of each run besides its rate.
-details() { grep -E '^(OpenBLAS core type|peak RSS|sgemm peak)' | sed 's/^/    /' || true; }
+details() { grep -E '^(OpenBLAS core type|peak RSS|sgemm peak|FMA peak)' | sed 's/^/    /' || true; }
 
 COMPARE_SUMMARY=$(mktemp)
 export COMPARE_SUMMARY
