@@ -35,7 +35,7 @@ typedef struct config {
     const char *translate, *translate_out;
     int32_t direction; /* GAN_CYCLEGAN_A2B or B2A, -1 unset */
     int32_t steps, stop_after, batch, threads, sample_every;
-    int32_t g_filters, g_blocks, g_down, d_filters, d_layers;
+    ex_cyclegan_sizes_t net;
     double lr, cycle, identity;
     uint64_t seed;
 } config;
@@ -109,13 +109,10 @@ static int parse(config *c, int argc, char **argv)
         {"direction", 1, NULL, DIRECTION}, {"translate-out", 1, NULL, TRANSLATE_OUT},
         {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (config){.data_a = EX_DEFAULT_DATA_A, .data_b = EX_DEFAULT_DATA_B,
-                  .out = "out-cycle", .direction = -1, .steps = 6000, .batch = 8,
-                  .threads = 1, .sample_every = 500, .g_filters = EX_CYCLEGAN_G_FILTERS,
-                  .g_blocks = EX_CYCLEGAN_G_BLOCKS,
-                  .g_down = EX_CYCLEGAN_G_DOWNSAMPLINGS, .d_filters = EX_CYCLEGAN_D_FILTERS,
-                  .d_layers = EX_CYCLEGAN_D_LAYERS, .lr = 2e-4, .cycle = 10,
-                  .identity = 0 /* off: measured better here, doc/EXAMPLES.md */,
-                  .seed = 42};
+                  .out = "out-cycle", .direction = -1, .steps = 6000,
+                  .batch = EX_CYCLEGAN_BATCH, .threads = 1, .sample_every = 500,
+                  .net = EX_CYCLEGAN_SIZES_DEFAULT, .lr = EX_CYCLEGAN_LR,
+                  .cycle = EX_CYCLEGAN_CYCLE, .identity = EX_CYCLEGAN_IDENTITY, .seed = 42};
     for (int opt; (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         bool ok = true;
         int32_t seed;
@@ -129,11 +126,11 @@ static int parse(config *c, int argc, char **argv)
         case LR: ok = ex_parse_double(optarg, 0, DBL_MAX, &c->lr) && c->lr > 0; break;
         case CYCLE: ok = ex_parse_double(optarg, 0, DBL_MAX, &c->cycle); break;
         case IDENTITY: ok = ex_parse_double(optarg, 0, DBL_MAX, &c->identity); break;
-        case GF: ok = ex_parse_int(optarg, 1, 1024, &c->g_filters); break;
-        case GB: ok = ex_parse_int(optarg, 0, 64, &c->g_blocks); break;
-        case GD: ok = ex_parse_int(optarg, 0, 2, &c->g_down); break; /* 28 = 4 x 7 */
-        case DF: ok = ex_parse_int(optarg, 1, 1024, &c->d_filters); break;
-        case DL: ok = ex_parse_int(optarg, 0, 4, &c->d_layers); break;
+        case GF: ok = ex_parse_int(optarg, 1, 1024, &c->net.g_filters); break;
+        case GB: ok = ex_parse_int(optarg, 0, 64, &c->net.g_blocks); break;
+        case GD: ok = ex_parse_int(optarg, 0, 2, &c->net.g_down); break; /* 28 = 4 x 7 */
+        case DF: ok = ex_parse_int(optarg, 1, 1024, &c->net.d_filters); break;
+        case DL: ok = ex_parse_int(optarg, 0, 4, &c->net.d_layers); break;
         case SAMPLE: ok = ex_parse_int(optarg, 1, 100000000, &c->sample_every); break;
         case SEED: ok = ex_parse_int(optarg, 0, 2147483647, &seed); c->seed = (uint64_t)seed; break;
         case THREADS: ok = ex_parse_int(optarg, 1, 256, &c->threads); break;
@@ -174,25 +171,12 @@ static char *path_in(const config *c, const char *name)
 static int build(run *r)
 {
     const config *c = &r->c;
-    static const char *const names[4] = {"G", "F", "D_A", "D_B"};
-    for (int i = 0; i < 4; i++) {
-        const uint64_t seed = c->seed + 1 + (uint64_t)i;
-        if (i < 2)
-            CHECK(ex_resnet_generator(1, 1, 28, 28, c->g_filters, c->g_blocks, c->g_down,
-                                      c->batch, names[i], seed, &r->m[i]));
-        else
-            CHECK(ex_patchgan_discriminator(1, 28, 28, c->d_filters, c->d_layers, c->batch,
-                                            names[i], seed, &r->m[i]));
-        CHECK(gan_optimizer_adam_create(&r->o[i], r->m[i], (float)c->lr, 0.5f, 0.999f,
-                                        1e-8f));
-    }
     gan_cyclegan_options_t o;
     CHECK(gan_cyclegan_options_init(&o, sizeof o));
     o.cycle_weight = c->cycle;
     o.identity_weight = c->identity;
     o.seed = c->seed;
-    CHECK(gan_cyclegan_create(&r->t, r->m[0], r->m[1], r->m[2], r->m[3], r->o[0], r->o[1],
-                              r->o[2], r->o[3], &o));
+    CHECK(ex_cyclegan_build(&c->net, c->batch, c->lr, c->seed, &o, r->m, r->o, &r->t));
     if (c->resume)
         CHECK(gan_cyclegan_load(r->t, c->resume));
     /* After the load: --steps says how long the run is, also when it is resumed. */

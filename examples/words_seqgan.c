@@ -164,11 +164,12 @@ static int parse(config *c, int argc, char **argv)
         {"baseline-steps", 1, NULL, BASE}, {"reward-baseline", 0, NULL, RBASE},
         {"keep-adam", 0, NULL, KEEPADAM},
         {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
-    *c = (config){.words = EX_DEFAULT_WORDS, .out = "out-words", .max_len = 10,
-                  .threads = 2, .embed = 32, .hidden = 128, .batch = 64, .rollouts = 16,
+    *c = (config){.words = EX_DEFAULT_WORDS, .out = "out-words", .max_len = EX_WORDS_MAX_LEN,
+                  .threads = 2, .embed = EX_WORDS_EMBED, .hidden = EX_WORDS_HIDDEN,
+                  .batch = EX_WORDS_BATCH, .rollouts = 16,
                   .mle_epochs = 10, .d_pretrain = 1000, .adv_rounds = 100, .d_steps = 5,
                   .d_embed = 32, .eval = 10000, .baseline_steps = -1,
-                  .d_filter_scale = 0.25, .g_lr = 0.01, .d_lr = 1e-3, .pg_lr = 1e-3,
+                  .d_filter_scale = 0.25, .g_lr = EX_WORDS_G_LR, .d_lr = 1e-3, .pg_lr = 1e-3,
                   .temperature = 1.0, .seed = 1};
     for (int opt; (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         bool ok = true;

@@ -1,8 +1,10 @@
 /* bench_dcgan: throughput of one full GAN training step (D on a real batch, D on a fake
  * batch, G update) with the mnist_dcgan networks, or with --model resgan those of
- * mnist_resgan and its trainer settings (hinge loss, EMA of G), per-layer time and
- * GFLOP/s, the sgemm peak measured in the same run, and peak RSS. Needs no data: the
- * "real" batch is noise in [-1, 1], which costs exactly what digits cost. */
+ * mnist_resgan and its trainer settings (hinge loss, EMA of G), or with --model cyclegan
+ * one gan_cyclegan_step of mnist_cyclegan's four networks; per-layer time and GFLOP/s,
+ * the sgemm peak measured in the same run, and peak RSS. Needs no data: the "real"
+ * batches are noise in [-1, 1], which costs exactly what digits cost. The PyTorch twin
+ * is examples/bench/dcgan_torch.py. */
 #include <dlfcn.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 
 #include "bench/bench_machine.h"
 
+#include "common/cyclegan_models.h"
 #include "common/models.h"
 
 #define CHECK(call)                                                                   \
@@ -29,14 +32,31 @@
 
 #define MAX_REPEATS 101
 
+enum { MODEL_DCGAN, MODEL_RESGAN, MODEL_CYCLEGAN, MODEL_COUNT };
+static const char *const model_names[MODEL_COUNT] = {"dcgan", "resgan", "cyclegan"};
+
 typedef struct bench_options {
     long batch, threads, steps, repeats, warmup;
     unsigned long long seed;
     int peak;        /* measure the sgemm peak */
     int blas_only;   /* threads in OpenBLAS only, libgan's pool at 1 */
     int bf16;        /* GAN_MATMUL_BF16 */
-    int resgan;      /* mnist_resgan's networks and settings instead of mnist_dcgan's */
+    int model;       /* MODEL_* */
+    double identity; /* CycleGAN's identity weight */
 } bench_options;
+
+/* The models of a run and what steps them: a GAN trainer, or the CycleGAN trainer. */
+typedef struct bench_run {
+    int n;                 /* models */
+    gan_model_t *m[4];     /* G, D; or G, F, D_A, D_B */
+    gan_optimizer_t *o[4];
+    const char *names[4];
+    gan_trainer_t *trainer;
+    gan_hacks_t *hacks;
+    gan_cyclegan_t *cycle;
+    float *real[2];        /* the real batch; CycleGAN's of domains A and B */
+    int32_t batch;
+} bench_run;
 
 static double clock_seconds(clockid_t clock)
 {
@@ -98,7 +118,7 @@ static void print_profile(const char *model_name, const gan_model_t *m, long ste
             snprintf(fwd_rate, sizeof fwd_rate, "%.1f", ff / fs * 1e-9);
         if (bf > 0)
             snprintf(bwd_rate, sizeof bwd_rate, "%.1f", bf / bs * 1e-9);
-        printf("%-2s %-24s %-17s %8.3f %8.3f %8s %8s %6.1f%%\n", model_name,
+        printf("%-3s %-24s %-17s %8.3f %8.3f %8s %8s %6.1f%%\n", model_name,
                gan_layer_get_name(layer), gan_layer_get_kind(layer), 1e3 * fs / (double)steps,
                1e3 * bs / (double)steps, fwd_rate, bwd_rate,
                100.0 * (fs + bs) / (step_seconds * (double)steps));
@@ -116,13 +136,17 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: bench_dcgan [--batch N] [--threads N] [--steps N] [--repeats N]\n"
             "                   [--warmup N] [--seed N] [--no-peak] [--blas-threads]\n"
-            "                   [--model dcgan|resgan] [--bf16]\n"
+            "                   [--model dcgan|resgan|cyclegan] [--identity W] [--bf16]\n"
             "Time full training steps of the mnist_dcgan networks (Adam, BCE, separate\n"
             "real and fake batches) and print images/s (median of the repeats), each\n"
-            "layer's time and GFLOP/s, the sgemm peak of the same run and peak RSS.\n"
-            "  --model M    dcgan (default) or resgan: mnist_resgan's residual networks,\n"
-            "               hinge loss and EMA of G's weights\n"
-            "  --batch N    batch size (default 64)\n"
+            "network's parameter count and forward GEMM work per image, each layer's\n"
+            "time and GFLOP/s, the sgemm peak of the same run and peak RSS.\n"
+            "  --model M    dcgan (default); resgan: mnist_resgan's residual networks,\n"
+            "               hinge loss and EMA of G's weights; cyclegan: one\n"
+            "               gan_cyclegan_step of mnist_cyclegan's four networks (images/s\n"
+            "               counts the images of domain A: a step also takes as many of B)\n"
+            "  --identity W cyclegan: the identity weight (default %g, mnist_cyclegan's)\n"
+            "  --batch N    batch size (default 64; cyclegan %d, mnist_cyclegan's)\n"
             "  --threads N  threads (default 2): libgan's pool, the BLAS single-threaded\n"
             "  --blas-threads  put the threads in the BLAS instead (libgan's pool at 1)\n"
             "  --steps N    steps per timed repeat (default 20)\n"
@@ -131,7 +155,7 @@ static void usage(FILE *f)
             "  --seed N     initialisation seed (default 42)\n"
             "  --no-peak    skip the sgemm peak measurement\n"
             "  --bf16       matrix products in bfloat16 (GAN_MATMUL_BF16)\n",
-            MAX_REPEATS);
+            EX_CYCLEGAN_IDENTITY, EX_CYCLEGAN_BATCH, MAX_REPEATS);
 }
 
 static int parse(bench_options *o, int argc, char **argv)
@@ -142,7 +166,8 @@ static int parse(bench_options *o, int argc, char **argv)
         {"warmup", required_argument, NULL, 'w'}, {"seed", required_argument, NULL, 'S'},
         {"no-peak", no_argument, NULL, 'n'},      {"help", no_argument, NULL, 'h'},
         {"blas-threads", no_argument, NULL, 'B'}, {"model", required_argument, NULL, 'm'},
-        {"bf16", no_argument, NULL, 'f'},         {NULL, 0, NULL, 0},
+        {"identity", required_argument, NULL, 'i'}, {"bf16", no_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
     };
     for (int c; (c = getopt_long(argc, argv, "h", options, NULL)) != -1;) {
         char *end = NULL;
@@ -155,13 +180,17 @@ static int parse(bench_options *o, int argc, char **argv)
         case 'S': o->seed = strtoull(optarg, &end, 10); break;
         case 'n': o->peak = 0; break;
         case 'B': o->blas_only = 1; break;
+        case 'i': o->identity = strtod(optarg, &end); break;
         case 'f': o->bf16 = 1; break;
         case 'm':
-            if (strcmp(optarg, "dcgan") != 0 && strcmp(optarg, "resgan") != 0) {
-                fprintf(stderr, "bench_dcgan: --model is dcgan or resgan, not '%s'\n", optarg);
+            for (o->model = 0; o->model < MODEL_COUNT; o->model++)
+                if (strcmp(optarg, model_names[o->model]) == 0)
+                    break;
+            if (o->model == MODEL_COUNT) {
+                fprintf(stderr, "bench_dcgan: --model is dcgan, resgan or cyclegan, not "
+                        "'%s'\n", optarg);
                 return 2;
             }
-            o->resgan = strcmp(optarg, "resgan") == 0;
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -171,7 +200,10 @@ static int parse(bench_options *o, int argc, char **argv)
             return 2;
         }
     }
+    if (o->batch == 0)
+        o->batch = o->model == MODEL_CYCLEGAN ? EX_CYCLEGAN_BATCH : 64;
     if (optind < argc || o->batch < 1 || o->batch > 4096 || o->threads < 1 ||
+        !(o->identity >= 0.0 && o->identity <= 1e6) ||
         o->threads > 1024 || o->steps < 1 || o->repeats < 1 || o->repeats > MAX_REPEATS ||
         o->warmup < 0) {
         usage(stderr);
@@ -180,23 +212,82 @@ static int parse(bench_options *o, int argc, char **argv)
     return -1;
 }
 
+/* The models, optimizers and trainer of o->model, built for o->batch. */
+static gan_status build(const bench_options *o, bench_run *r)
+{
+    /* mnist_dcgan's optimizer settings; --model resgan takes mnist_resgan's. */
+    ex_config config = {.seed = o->seed, .lr_g = 0.0002f, .lr_d = 0.0002f, .beta1 = 0.5f,
+                        .beta2 = 0.999f};
+    gan_status st = GAN_OK;
+    r->batch = (int32_t)o->batch;
+    if (o->model == MODEL_CYCLEGAN) {
+        static const char *const names[4] = {"G", "F", "D_A", "D_B"};
+        const ex_cyclegan_sizes_t sizes = EX_CYCLEGAN_SIZES_DEFAULT;
+        gan_cyclegan_options_t co;
+        r->n = 4;
+        memcpy(r->names, names, sizeof names);
+        if ((st = gan_cyclegan_options_init(&co, sizeof co)) != GAN_OK)
+            return st;
+        co.cycle_weight = EX_CYCLEGAN_CYCLE;
+        co.identity_weight = o->identity;
+        co.seed = o->seed;
+        st = ex_cyclegan_build(&sizes, r->batch, EX_CYCLEGAN_LR, o->seed, &co, r->m, r->o,
+                               &r->cycle);
+        for (int i = 0; i < 4 && st == GAN_OK && o->bf16; i++) /* the models are built */
+            st = gan_model_set_matmul_precision(r->m[i], GAN_MATMUL_BF16);
+        return st;
+    }
+    r->n = 2;
+    r->names[0] = "G";
+    r->names[1] = "D";
+    if (o->model == MODEL_RESGAN) {
+        ex_resgan_widths_t w;
+        ex_resgan_widths_default(&w);
+        st = ex_resgan_generator(&config, &w, &r->m[0]);
+        if (st == GAN_OK)
+            st = ex_resgan_discriminator(&config, &w, &r->m[1]);
+        if (st == GAN_OK)
+            st = gan_hacks_create(&r->hacks);
+        config.hacks = r->hacks;
+        if (st == GAN_OK)
+            st = ex_resgan_settings(&config);
+    } else {
+        st = ex_dcgan_generator(&config, 0, &r->m[0]);
+        if (st == GAN_OK)
+            st = ex_dcgan_discriminator(&config, 0, true, &r->m[1]);
+    }
+    for (int i = 0; i < 2 && st == GAN_OK && o->bf16; i++)
+        st = gan_model_set_matmul_precision(r->m[i], GAN_MATMUL_BF16);
+    for (int i = 0; i < 2 && st == GAN_OK; i++)
+        st = gan_model_build(r->m[i], r->batch);
+    if (st == GAN_OK)
+        st = gan_optimizer_adam_create(&r->o[0], r->m[0], config.lr_g, config.beta1,
+                                       config.beta2, 1e-8f);
+    if (st == GAN_OK)
+        st = gan_optimizer_adam_create(&r->o[1], r->m[1], config.lr_d, config.beta1,
+                                       config.beta2, 1e-8f);
+    if (st == GAN_OK)
+        st = gan_trainer_create(&r->trainer, r->m[0], r->m[1], r->o[0], r->o[1], r->hacks);
+    return st;
+}
+
+static gan_status step(bench_run *r)
+{
+    if (r->cycle)
+        return gan_cyclegan_step(r->cycle, r->real[0], r->real[1], r->batch, NULL);
+    return gan_trainer_step(r->trainer, r->real[0], NULL, r->batch, NULL);
+}
+
 int main(int argc, char **argv)
 {
-    bench_options o = {.batch = 64, .threads = 2, .steps = 20, .repeats = 5, .warmup = 3,
-                       .seed = 42, .peak = 1};
+    bench_options o = {.threads = 2, .steps = 20, .repeats = 5, .warmup = 3, .seed = 42,
+                       .peak = 1, .identity = EX_CYCLEGAN_IDENTITY};
     int parsed = parse(&o, argc, argv);
     if (parsed >= 0)
         return parsed;
 
     int rc = 1;
-    gan_model_t *g = NULL, *d = NULL;
-    gan_optimizer_t *g_opt = NULL, *d_opt = NULL;
-    gan_trainer_t *trainer = NULL;
-    gan_hacks_t *hacks = NULL;
-    float *real = NULL;
-    /* mnist_dcgan's optimizer settings; --model resgan takes mnist_resgan's. */
-    ex_config config = {.seed = o.seed, .lr_g = 0.0002f, .lr_d = 0.0002f, .beta1 = 0.5f,
-                        .beta2 = 0.999f};
+    bench_run r = {0};
     const int32_t batch = (int32_t)o.batch;
     if (o.blas_only) {
         CHECK(gan_set_num_threads(1));
@@ -204,61 +295,43 @@ int main(int argc, char **argv)
     } else {
         CHECK(gan_set_num_threads((int32_t)o.threads));
     }
-    if (o.resgan) {
-        ex_resgan_widths_t w;
-        ex_resgan_widths_default(&w);
-        CHECK(ex_resgan_generator(&config, &w, &g));
-        CHECK(ex_resgan_discriminator(&config, &w, &d));
-        CHECK(gan_hacks_create(&hacks));
-        config.hacks = hacks;
-        CHECK(ex_resgan_settings(&config));
-    } else {
-        CHECK(ex_dcgan_generator(&config, 0, &g));
-        CHECK(ex_dcgan_discriminator(&config, 0, true, &d));
-    }
-    if (o.bf16) {
-        CHECK(gan_model_set_matmul_precision(g, GAN_MATMUL_BF16));
-        CHECK(gan_model_set_matmul_precision(d, GAN_MATMUL_BF16));
-    }
-    CHECK(gan_model_build(g, batch));
-    CHECK(gan_model_build(d, batch));
-    CHECK(gan_optimizer_adam_create(&g_opt, g, config.lr_g, config.beta1, config.beta2, 1e-8f));
-    CHECK(gan_optimizer_adam_create(&d_opt, d, config.lr_d, config.beta1, config.beta2, 1e-8f));
-    CHECK(gan_trainer_create(&trainer, g, d, g_opt, d_opt, hacks));
-    ex_bench_print_machine(g, o.threads,
+    CHECK(build(&o, &r));
+    ex_bench_print_machine(r.m[0], o.threads,
                            o.blas_only ? "inside the BLAS only" : "libgan's pool, BLAS single-threaded",
                            false);
-    if (o.resgan)
+    if (o.model == MODEL_RESGAN)
         printf("model mnist_resgan (hinge loss, EMA of G, spectral norm in D)\n");
+    if (o.model == MODEL_CYCLEGAN)
+        printf("model mnist_cyclegan (G, F, D_A, D_B; least squares, cycle %g, identity %g, "
+               "pools of 50)\n", EX_CYCLEGAN_CYCLE, o.identity);
+    for (int i = 0; i < r.n; i++)
+        CHECK(ex_bench_print_model(r.m[i], r.names[i]));
 
     const size_t image = 28 * 28;
-    real = malloc((size_t)batch * image * sizeof *real);
-    if (!real)
-        goto fail;
     srand((unsigned)o.seed);
-    for (size_t i = 0; i < (size_t)batch * image; i++)
-        real[i] = 2.0f * (float)rand() / (float)RAND_MAX - 1.0f;
+    for (int d = 0; d < (r.cycle ? 2 : 1); d++) {
+        if (!(r.real[d] = malloc((size_t)batch * image * sizeof *r.real[d])))
+            goto fail;
+        for (size_t i = 0; i < (size_t)batch * image; i++)
+            r.real[d][i] = 2.0f * (float)rand() / (float)RAND_MAX - 1.0f;
+    }
 
     for (long s = 0; s < o.warmup; s++)
-        CHECK(gan_trainer_step(trainer, real, NULL, batch, NULL));
+        CHECK(step(&r));
     /* Also per second of the process's CPU time: on a shared machine a run at one
      * thread loses wall time to other processes but not CPU time. (With more threads
      * the pool's waiting counts as CPU time too.) */
     double rates[MAX_REPEATS], cpu_rates[MAX_REPEATS];
-    for (long r = 0; r < o.repeats; r++) {
+    for (long k = 0; k < o.repeats; k++) {
         double start = seconds(), cpu_start = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         for (long s = 0; s < o.steps; s++)
-            CHECK(gan_trainer_step(trainer, real, NULL, batch, NULL));
-        rates[r] = (double)batch * (double)o.steps / (seconds() - start);
-        cpu_rates[r] = (double)batch * (double)o.steps /
+            CHECK(step(&r));
+        rates[k] = (double)batch * (double)o.steps / (seconds() - start);
+        cpu_rates[k] = (double)batch * (double)o.steps /
                        (clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start);
     }
-    double lo = rates[0], hi = rates[0];
-    for (long r = 1; r < o.repeats; r++) {
-        lo = rates[r] < lo ? rates[r] : lo;
-        hi = rates[r] > hi ? rates[r] : hi;
-    }
-    const double rate = ex_bench_median(rates, o.repeats, NULL, NULL);
+    double lo, hi;
+    const double rate = ex_bench_median(rates, o.repeats, &lo, &hi);
     printf("batch %d: %.1f images/s (median of %ld repeats of %ld steps; min %.1f, max "
            "%.1f)\n",
            (int)batch, rate, o.repeats, o.steps, lo, hi);
@@ -266,18 +339,18 @@ int main(int argc, char **argv)
            ex_bench_median(cpu_rates, o.repeats, NULL, NULL));
 
     /* One more repeat with the per-layer counters on. */
-    CHECK(gan_model_set_profiling(g, 1));
-    CHECK(gan_model_set_profiling(d, 1));
+    for (int i = 0; i < r.n; i++)
+        CHECK(gan_model_set_profiling(r.m[i], 1));
     double start = seconds();
     for (long s = 0; s < o.steps; s++)
-        CHECK(gan_trainer_step(trainer, real, NULL, batch, NULL));
+        CHECK(step(&r));
     const double step_seconds = (seconds() - start) / (double)o.steps;
     printf("\nper step, profiled: %.2f ms\n", 1e3 * step_seconds);
-    printf("%-2s %-24s %-17s %8s %8s %8s %8s %7s\n", "", "layer", "kind", "fwd ms",
+    printf("%-3s %-24s %-17s %8s %8s %8s %8s %7s\n", "", "layer", "kind", "fwd ms",
            "bwd ms", "fwd GF/s", "bwd GF/s", "share");
     double flops = 0.0;
-    print_profile("G", g, o.steps, step_seconds, &flops);
-    print_profile("D", d, o.steps, step_seconds, &flops);
+    for (int i = 0; i < r.n; i++)
+        print_profile(r.names[i], r.m[i], o.steps, step_seconds, &flops);
     const double flops_per_image = flops / (double)o.steps / (double)batch;
     printf("\nGEMM work: %.3f GFLOP per image; at %.1f images/s that is %.1f GFLOP/s\n",
            flops_per_image * 1e-9, rate, flops_per_image * rate * 1e-9);
@@ -307,12 +380,14 @@ int main(int argc, char **argv)
     }
     rc = 0;
 fail:
-    free(real);
-    gan_trainer_destroy(trainer);
-    gan_hacks_destroy(hacks);
-    gan_optimizer_destroy(g_opt);
-    gan_optimizer_destroy(d_opt);
-    gan_model_destroy(g);
-    gan_model_destroy(d);
+    gan_trainer_destroy(r.trainer);
+    gan_cyclegan_destroy(r.cycle);
+    gan_hacks_destroy(r.hacks);
+    for (int i = 0; i < 4; i++) {
+        gan_optimizer_destroy(r.o[i]);
+        gan_model_destroy(r.m[i]);
+    }
+    free(r.real[0]);
+    free(r.real[1]);
     return rc;
 }

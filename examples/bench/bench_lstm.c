@@ -1,8 +1,9 @@
-/* bench_lstm: throughput of the LSTM layer (forward, forward + backward, tokens/s) and
+/* bench_lstm: throughput of the LSTM layer (forward, forward + backward, tokens/s),
  * the cost of SeqGAN's Monte-Carlo rollouts for one batch with a stepped generator
- * (EmbeddingSequence -> stateful LSTM -> Dense, T = 1, categorical sampling). The
- * PyTorch twin is examples/bench/bench_lstm.py; examples/bench/compare_lstm.sh runs
- * both. Needs no data. */
+ * (EmbeddingSequence -> stateful LSTM -> Dense, T = 1, categorical sampling), and
+ * SeqGAN's maximum-likelihood step (gan_seqgan_mle_step) with words_seqgan's generator
+ * (sequences/s). The PyTorch twin is examples/bench/bench_lstm.py;
+ * examples/bench/compare_lstm.sh runs both. Needs no data. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,9 @@
 #include <gan/gan.h>
 
 #include "bench/bench_machine.h"
+
+#include "common/seqgan_models.h"
+#include "common/word_list.h"
 
 #define CHECK(call)                                                                   \
     do {                                                                              \
@@ -31,7 +35,7 @@ typedef struct bench_options {
     long hidden[MAX_HIDDEN_SIZES], n_hidden, gen_hidden;
     unsigned long long seed;
     int blas_only;   /* threads in OpenBLAS only, libgan's pool at 1 */
-    int do_lstm, do_rollout;
+    int do_lstm, do_rollout, do_mle;
     int wide;        /* rollouts as one (batch * rollouts)-row model instead of branching */
 } bench_options;
 
@@ -113,49 +117,13 @@ fail:
     return rc;
 }
 
-/* SeqGAN's generator for one token at a time: (1) id -> EmbeddingSequence(V, E) ->
- * stateful LSTM(H) -> Dense(V) per step -> (1, V) logits. */
+/* SeqGAN's generator for one token at a time (ex_seqgan_generator's sampler): (1) id ->
+ * EmbeddingSequence(V, E) -> stateful LSTM(H) -> Dense(V) per step -> (1, V) logits. */
 static gan_status make_generator(const bench_options *o, int32_t batch, gan_model_t **out)
 {
-    gan_model_t *m = NULL;
-    gan_layer_t *layer = NULL;
-    gan_status st;
-    const int32_t dims[1] = {1};
-    gan_model_options_t mo;
-    gan_recurrent_options_t ro;
-    *out = NULL;
-    if ((st = gan_model_options_init(&mo, sizeof mo)) != GAN_OK)
-        return st;
-    mo.seed = o->seed;
-    mo.name = "generator";
-    if ((st = gan_recurrent_options_init(&ro, sizeof ro)) != GAN_OK)
-        return st;
-    ro.hidden = (int32_t)o->gen_hidden;
-    ro.stateful = 1;
-    ro.max_steps = (int32_t)o->steps;
-    if ((st = gan_model_create(&m, dims, 1, &mo)) != GAN_OK)
-        return st;
-    if ((st = gan_layer_embedding_sequence_create(&layer, (int32_t)o->vocab,
-                                                  (int32_t)o->embed)) != GAN_OK ||
-        (st = gan_model_add(m, layer)) != GAN_OK)
-        goto fail;
-    layer = NULL;
-    if ((st = gan_layer_lstm_create_ex(&layer, &ro)) != GAN_OK ||
-        (st = gan_model_add(m, layer)) != GAN_OK)
-        goto fail;
-    layer = NULL;
-    if ((st = gan_layer_dense_create(&layer, (int32_t)o->vocab, true)) != GAN_OK ||
-        (st = gan_model_add(m, layer)) != GAN_OK)
-        goto fail;
-    layer = NULL;
-    if ((st = gan_model_build(m, batch)) != GAN_OK)
-        goto fail;
-    *out = m;
-    return GAN_OK;
-fail:
-    gan_layer_destroy(layer);
-    gan_model_destroy(m);
-    return st;
+    return ex_seqgan_generator((int32_t)o->vocab, (int32_t)o->steps, (int32_t)o->embed,
+                               (int32_t)o->gen_hidden, true, batch, "generator", o->seed,
+                               out);
 }
 
 /* Where the rollout's time goes, summed over the timed repeat. */
@@ -278,6 +246,7 @@ static int bench_rollout(const bench_options *o)
     float *y = NULL;
     const size_t nh = (size_t)c.N * (size_t)c.H, rows = (size_t)c.N * (size_t)c.R;
     CHECK(make_generator(o, c.N, &c.g));
+    CHECK(ex_bench_print_model(c.g, "G_step"));
     if (o->wide) {
         float *src, *dst;
         size_t ns, nd;
@@ -361,25 +330,80 @@ fail:
     return rc;
 }
 
+/* SeqGAN's maximum-likelihood step, gan_seqgan_mle_step, as words_seqgan pre-trains its
+ * generator with its defaults: (T) ids -> EmbeddingSequence(VOCAB, E) -> LSTM(H) ->
+ * Dense(VOCAB) per step, T = EX_WORDS_MAX_LEN + 1, Adam(EX_WORDS_G_LR, 0.9, 0.999), the
+ * trainer's defaults (start token 0, gradients clipped to norm 5). The trainer needs a
+ * discriminator, which this step never runs: the smallest one is built. The real batch
+ * is uniform ids, which cost what words cost. sequences/s = batch * passes / seconds. */
+static int bench_mle(const bench_options *o)
+{
+    int rc = 1;
+    gan_model_t *m[3] = {NULL, NULL, NULL}; /* G, G_step, D */
+    gan_optimizer_t *opt[2] = {NULL, NULL};
+    gan_seqgan_t *t = NULL;
+    int32_t *real = NULL;
+    const int32_t B = (int32_t)o->batch, T = EX_WORDS_MAX_LEN + 1, one = 1;
+    for (int k = 0; k < 2; k++)
+        CHECK(ex_seqgan_generator(VOCAB, T, EX_WORDS_EMBED, EX_WORDS_HIDDEN, k == 1, B,
+                                  k ? "g_step" : "g", o->seed + (uint64_t)k, &m[k]));
+    CHECK(ex_seqgan_discriminator(VOCAB, T, 1, &one, &one, 1, 0.0f, B, "d", o->seed + 2,
+                                  &m[2]));
+    CHECK(gan_optimizer_adam_create(&opt[0], m[0], (float)EX_WORDS_G_LR, 0.9f, 0.999f,
+                                    1e-8f));
+    CHECK(gan_optimizer_adam_create(&opt[1], m[2], 1e-3f, 0.9f, 0.999f, 1e-8f));
+    CHECK(gan_seqgan_create(&t, m[0], m[1], m[2], opt[0], opt[1], NULL));
+    printf("mle: words_seqgan's generator, batch %d, T %d, V %d, E %d, H %d, Adam %g, "
+           "clip 5\n", (int)B, (int)T, VOCAB, EX_WORDS_EMBED, EX_WORDS_HIDDEN, EX_WORDS_G_LR);
+    CHECK(ex_bench_print_model(m[0], "G"));
+    if (!(real = malloc((size_t)B * T * sizeof *real)))
+        goto fail;
+    srand((unsigned)o->seed);
+    for (size_t i = 0; i < (size_t)B * T; i++)
+        real[i] = rand() % VOCAB;
+    for (long w = 0; w < o->warmup; w++)
+        CHECK(gan_seqgan_mle_step(t, real, B, NULL));
+    double rates[MAX_REPEATS], lo, hi;
+    for (long r = 0; r < o->repeats; r++) {
+        double start = seconds();
+        for (long p = 0; p < o->passes; p++)
+            CHECK(gan_seqgan_mle_step(t, real, B, NULL));
+        rates[r] = (double)B * (double)o->passes / (seconds() - start);
+    }
+    const double rate = ex_bench_median(rates, o->repeats, &lo, &hi);
+    printf("mle: %.0f sequences/s (median of %ld repeats of %ld steps; min %.0f, max "
+           "%.0f)\n", rate, o->repeats, o->passes, lo, hi);
+    rc = 0;
+fail:
+    gan_seqgan_destroy(t);
+    for (int k = 0; k < 2; k++)
+        gan_optimizer_destroy(opt[k]);
+    for (int k = 0; k < 3; k++)
+        gan_model_destroy(m[k]);
+    free(real);
+    return rc;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: bench_lstm [--part lstm|rollout|all] [--threads N] [--blas-threads]\n"
+            "usage: bench_lstm [--part lstm|rollout|mle|all] [--threads N] [--blas-threads]\n"
             "                  [--repeats N] [--warmup N] [--passes N] [--seed N]\n"
             "                  [--batch N] [--steps T] [--embed E] [--hidden H[,H...]]\n"
             "                  [--vocab V] [--gen-hidden H] [--rollouts R]\n"
             "                  [--layout branch|wide]\n"
             "Time the LSTM layer (forward, forward+backward; tokens/s, median of the\n"
-            "repeats) and SeqGAN's Monte-Carlo rollouts of one batch with a generator\n"
-            "stepped one token at a time (ms per batch). PyTorch twin: bench_lstm.py.\n"
-            "  --part P       lstm, rollout or all (default all)\n"
+            "repeats), SeqGAN's Monte-Carlo rollouts of one batch with a generator\n"
+            "stepped one token at a time (ms per batch) and SeqGAN's maximum-likelihood\n"
+            "step with words_seqgan's generator (sequences/s). PyTorch twin: bench_lstm.py.\n"
+            "  --part P       lstm, rollout, mle or all (default all)\n"
             "  --threads N    threads (default 1): libgan's pool, the BLAS single-threaded\n"
             "  --blas-threads put the threads in the BLAS instead (libgan's pool at 1)\n"
             "  --repeats N    timed repeats, 1 to %d (default 5)\n"
             "  --warmup N     untimed passes (rollout batches) first (default 2)\n"
-            "  --passes N     LSTM passes per timed repeat (default 20)\n"
+            "  --passes N     LSTM passes (MLE steps) per timed repeat (default 20)\n"
             "  --seed N       initialisation and sampling seed (default 42)\n"
-            "  --batch N      batch size (default 64)\n"
+            "  --batch N      batch size (default 64; words_seqgan's for the MLE step)\n"
             "  --steps T      sequence length (default 20)\n"
             "  --embed E      LSTM input / embedding size (default 32)\n"
             "  --hidden LIST  LSTM sizes to time, up to %d (default 32,256)\n"
@@ -426,13 +450,15 @@ static int parse(bench_options *o, int argc, char **argv)
         char *end = NULL;
         switch (c) {
         case 'P':
-            if (strcmp(optarg, "lstm") && strcmp(optarg, "rollout") && strcmp(optarg, "all")) {
-                fprintf(stderr, "bench_lstm: --part is lstm, rollout or all, not '%s'\n",
+            if (strcmp(optarg, "lstm") && strcmp(optarg, "rollout") && strcmp(optarg, "mle") &&
+                strcmp(optarg, "all")) {
+                fprintf(stderr, "bench_lstm: --part is lstm, rollout, mle or all, not '%s'\n",
                         optarg);
                 return 2;
             }
-            o->do_lstm = strcmp(optarg, "rollout") != 0;
-            o->do_rollout = strcmp(optarg, "lstm") != 0;
+            o->do_lstm = !strcmp(optarg, "lstm") || !strcmp(optarg, "all");
+            o->do_rollout = !strcmp(optarg, "rollout") || !strcmp(optarg, "all");
+            o->do_mle = !strcmp(optarg, "mle") || !strcmp(optarg, "all");
             break;
         case 'L':
             if (strcmp(optarg, "branch") && strcmp(optarg, "wide")) {
@@ -484,7 +510,7 @@ int main(int argc, char **argv)
     bench_options o = {.batch = 64, .steps = 20, .embed = 32, .vocab = 5000, .rollouts = 16,
                        .threads = 1, .repeats = 5, .warmup = 2, .passes = 20,
                        .hidden = {32, 256}, .n_hidden = 2, .gen_hidden = 32, .seed = 42,
-                       .do_lstm = 1, .do_rollout = 1};
+                       .do_lstm = 1, .do_rollout = 1, .do_mle = 1};
     int parsed = parse(&o, argc, argv);
     if (parsed >= 0)
         return parsed;
@@ -510,6 +536,8 @@ int main(int argc, char **argv)
         if (bench_layer(&o, o.hidden[i]) != 0)
             return 1;
     if (o.do_rollout && bench_rollout(&o) != 0)
+        return 1;
+    if (o.do_mle && bench_mle(&o) != 0)
         return 1;
     return 0;
 fail:

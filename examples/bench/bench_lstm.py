@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""PyTorch twin of bench_lstm: the same LSTM passes and SeqGAN rollouts, timed the same way.
+"""PyTorch twin of bench_lstm: the same LSTM passes, SeqGAN rollouts and SeqGAN
+maximum-likelihood step, timed the same way.
 
 LSTM throughput: nn.LSTM(E, H, batch_first=True) on (batch, T, E) floats of N(0, 1).
   * forward: under torch.no_grad() (PyTorch's cheapest forward; libgan's forward always
@@ -18,9 +19,18 @@ S_1 .. S_{T-1}. For every prefix length t = 1 .. T-1 and every rollout: from S_t
 y_{t-1} and draw y_t, feed it, ... up to y_{T-1} (T - t steps and draws). Layout branch:
 the batch's rows, the rollouts one after another; wide: the R rollouts of a prefix
 together, batch * R rows (each state row repeated R times). The same counts as
-bench_lstm's.
+bench_lstm's. The generator's parameters and forward FLOP per token are printed as
+bench_lstm prints them (G_step).
 
-  /usr/bin/python3 examples/bench/bench_lstm.py [--part lstm|rollout|all] [--threads N]
+Maximum-likelihood step (--part mle, as words_seqgan pre-trains, and libgan's
+gan_seqgan_mle_step): nn.Embedding(27, 32) -> nn.LSTM(32, 128, batch_first=True) ->
+nn.Linear(128, 27) on (batch, 11) ids (words of up to 10 letters and the end token);
+input the start token 0 and x_0 .. x_{T-2}, the mean cross-entropy against x_0 .. x_{T-1},
+backward, gradients clipped to norm 5, Adam(0.01, 0.9, 0.999). The real batch is uniform
+ids. sequences/s = batch * passes / seconds. The parameters and forward FLOP per sequence
+are printed as bench_lstm prints them (G).
+
+  /usr/bin/python3 examples/bench/bench_lstm.py [--part lstm|rollout|mle|all] [--threads N]
       [--blas-threads N] [--repeats N] [--warmup N] [--passes N] [--seed N] [--batch N]
       [--steps T] [--embed E] [--hidden H[,H...]] [--vocab V] [--gen-hidden H]
       [--rollouts R] [--layout branch|wide]
@@ -31,7 +41,13 @@ import statistics
 import sys
 import time
 
-torch = nn = None  # imported by main(), once the BLAS thread count is set
+import twin
+
+torch = nn = None  # imported by main() through twin.load_torch()
+
+# words_seqgan's defaults (EX_WORDS_* in examples/common/seqgan_models.h, VOCAB in
+# word_list.h): T = max_len + 1.
+WORDS_VOCAB, WORDS_T, WORDS_EMBED, WORDS_HIDDEN, WORDS_G_LR = 27, 11, 32, 128, 0.01
 
 
 def summary(values):
@@ -87,6 +103,8 @@ def bench_rollout(o):
     nn.init.normal_(lin.weight, 0.0, 0.02)    # libgan's Dense: N(0, 0.02), bias 0
     nn.init.zeros_(lin.bias)
     wide = o.layout == "wide"
+    twin.print_model("G_step", nn.Sequential(emb, cell_output(cell), lin),
+                     torch.zeros(N, dtype=torch.long))
 
     def step(ids, state, clk):
         t0 = time.perf_counter()
@@ -163,11 +181,52 @@ def bench_rollout(o):
           f"{whole - mf - ms_ - mst:.1f} ms")
 
 
-def positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not >= 1")
-    return value
+def cell_output(cell):
+    """The cell as a module of one input whose output is h (for print_model)."""
+    class Output(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cell = cell
+
+        def forward(self, x):
+            return self.cell(x)[0]
+    return Output()
+
+
+def bench_mle(o):
+    torch.manual_seed(o.seed)
+    B, T, V = o.batch, WORDS_T, WORDS_VOCAB
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(V, WORDS_EMBED)                      # N(0, 1)
+            self.lstm = nn.LSTM(WORDS_EMBED, WORDS_HIDDEN, batch_first=True)
+            self.lin = nn.Linear(WORDS_HIDDEN, V)
+
+        def forward(self, ids):
+            return self.lin(self.lstm(self.emb(ids))[0])
+
+    g = Generator()
+    nn.init.normal_(g.lin.weight, 0.0, 0.02)  # libgan's Dense: N(0, 0.02), bias 0
+    nn.init.zeros_(g.lin.bias)
+    opt = torch.optim.Adam(g.parameters(), lr=WORDS_G_LR, betas=(0.9, 0.999), eps=1e-8)
+    real = torch.randint(0, V, (B, T))
+    start = torch.zeros(B, 1, dtype=torch.long)
+    print(f"mle: words_seqgan's generator, batch {B}, T {T}, V {V}, E {WORDS_EMBED}, "
+          f"H {WORDS_HIDDEN}, Adam {WORDS_G_LR:g}, clip 5")
+    twin.print_model("G", g, real)
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        logits = g(torch.cat([start, real[:, :-1]], 1))
+        nn.functional.cross_entropy(logits.reshape(-1, V), real.reshape(-1)).backward()
+        nn.utils.clip_grad_norm_(g.parameters(), 5.0)
+        opt.step()
+
+    med, lo, hi = twin.median_rates(step, B, o.passes, o.repeats, o.warmup)
+    print(f"mle: {med:.0f} sequences/s (median of {o.repeats} repeats of {o.passes} steps; "
+          f"min {lo:.0f}, max {hi:.0f})")
 
 
 def sizes(text):
@@ -183,41 +242,29 @@ def sizes(text):
 def main():
     p = argparse.ArgumentParser(description="Time the LSTM's passes and SeqGAN's rollouts "
                                 "in PyTorch (the twin of libgan's bench_lstm).")
-    p.add_argument("--part", choices=("lstm", "rollout", "all"), default="all")
-    p.add_argument("--threads", type=positive, default=1,
-                   help="torch.set_num_threads (default 1)")
-    p.add_argument("--blas-threads", type=positive, default=None,
-                   help="OPENBLAS_NUM_THREADS, set before torch loads (default: as "
-                   "--threads, unless the environment sets it)")
-    p.add_argument("--repeats", type=positive, default=5, help="timed repeats (default 5)")
+    p.add_argument("--part", choices=("lstm", "rollout", "mle", "all"), default="all")
+    twin.add_thread_options(p)
+    p.add_argument("--repeats", type=twin.positive, default=5, help="timed repeats (default 5)")
     p.add_argument("--warmup", type=int, default=2, help="untimed passes first (default 2)")
-    p.add_argument("--passes", type=positive, default=20,
-                   help="LSTM passes per timed repeat (default 20)")
+    p.add_argument("--passes", type=twin.positive, default=20,
+                   help="LSTM passes (MLE steps) per timed repeat (default 20)")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--batch", type=positive, default=64)
+    p.add_argument("--batch", type=twin.positive, default=64)
     p.add_argument("--steps", type=int, default=20, help="sequence length T (default 20)")
-    p.add_argument("--embed", type=positive, default=32)
+    p.add_argument("--embed", type=twin.positive, default=32)
     p.add_argument("--hidden", type=sizes, default=[32, 256],
                    help="LSTM sizes to time (default 32,256)")
-    p.add_argument("--vocab", type=positive, default=5000)
-    p.add_argument("--gen-hidden", type=positive, default=32)
-    p.add_argument("--rollouts", type=positive, default=16)
+    p.add_argument("--vocab", type=twin.positive, default=5000)
+    p.add_argument("--gen-hidden", type=twin.positive, default=32)
+    p.add_argument("--rollouts", type=twin.positive, default=16)
     p.add_argument("--layout", choices=("branch", "wide"), default="branch")
     o = p.parse_args()
     if o.warmup < 0 or o.steps < 2:
         p.error("--warmup must be >= 0 and --steps >= 2")
 
-    # PyTorch's matrix products call the system BLAS (OpenBLAS on Debian), whose thread
-    # pool torch.set_num_threads does not size: set it before the library loads.
-    if o.blas_threads is not None:
-        os.environ["OPENBLAS_NUM_THREADS"] = str(o.blas_threads)
-    else:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(o.threads))
     global torch, nn
-    import torch
-    import torch.nn as nn
-
-    torch.set_num_threads(o.threads)
+    torch = twin.load_torch(o)
+    nn = torch.nn
     print(f"PyTorch {torch.__version__}, torch threads {torch.get_num_threads()}, "
           f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
@@ -227,6 +274,8 @@ def main():
             bench_layer(o, hidden)
     if o.part in ("rollout", "all"):
         bench_rollout(o)
+    if o.part in ("mle", "all"):
+        bench_mle(o)
     return 0
 
 

@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+static int larger_first(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x < y) - (x > y);
+}
+
 static int compare_doubles(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -186,3 +192,59 @@ double ex_bench_arith_peak(int threads, ex_peak_kind kind, const char **name)
     return 0.0;
 }
 #endif
+
+gan_status ex_bench_print_model(gan_model_t *m, const char *name)
+{
+    int32_t layers = 0, batch = 0, dims[4], ndim = 0;
+    size_t total = 0, per_sample = 1;
+    bool training = true;
+    gan_status st = gan_model_get_layer_count(m, &layers);
+    if (st == GAN_OK)
+        st = gan_model_get_param_count(m, &total);
+    if (st == GAN_OK)
+        st = gan_model_get_batch_size(m, &batch);
+    if (st == GAN_OK)
+        st = gan_model_get_input_shape(m, dims, &ndim);
+    if (st == GAN_OK)
+        st = gan_model_get_training(m, &training);
+    if (st != GAN_OK)
+        return st;
+    for (int32_t i = 0; i < ndim; i++)
+        per_sample *= (size_t)dims[i];
+    size_t *counts = malloc((size_t)layers * sizeof *counts);
+    float *zeros = calloc((size_t)batch * per_sample, sizeof *zeros);
+    if (!counts || !zeros) {
+        free(counts);
+        free(zeros);
+        return GAN_E_NO_MEMORY;
+    }
+    size_t n = 0, offset;
+    for (int32_t i = 0; st == GAN_OK && i < layers; i++)
+        if ((st = gan_model_get_layer_params(m, i, &offset, &counts[n])) == GAN_OK &&
+            counts[n] > 0)
+            n++;
+    qsort(counts, n, sizeof *counts, larger_first);
+    double flops = 0.0;
+    if (st == GAN_OK)
+        st = gan_model_set_training(m, false);
+    if (st == GAN_OK)
+        st = gan_model_set_profiling(m, 1);
+    if (st == GAN_OK)
+        st = gan_model_forward(m, zeros, NULL, batch, NULL);
+    for (int32_t i = 0; st == GAN_OK && i < layers; i++) {
+        double ff = 0.0;
+        st = gan_model_get_layer_profile(m, i, NULL, NULL, &ff, NULL);
+        flops += ff;
+    }
+    gan_model_set_profiling(m, 0);
+    gan_model_set_training(m, training);
+    if (st == GAN_OK) {
+        printf("parameters %s %zu:", name, total);
+        for (size_t i = 0; i < n; i++)
+            printf(" %zu", counts[i]);
+        printf("\nforward FLOP per sample %s %.0f\n", name, flops / (double)batch);
+    }
+    free(counts);
+    free(zeros);
+    return st;
+}

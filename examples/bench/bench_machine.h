@@ -26,4 +26,14 @@ typedef enum ex_peak_kind { EX_PEAK_FP32, EX_PEAK_BF16 } ex_peak_kind;
  * when the CPU has neither. */
 double ex_bench_arith_peak(int threads, ex_peak_kind kind, const char **name);
 
+/* The lines by which a benchmark and its PyTorch twin show that they run the same
+ * network, printed for @p m under @p name:
+ *   parameters NAME TOTAL: C1 C2 ...   (each layer's parameter count, largest first,
+ *                                       layers without parameters left out)
+ *   forward FLOP per sample NAME F      (the matrix products of one inference-mode
+ *                                       forward at the model's batch, divided by it)
+ * The forward runs on zeros (token 0 for ids); it advances a stateful layer's carried
+ * state and resets the model's profile counters. */
+gan_status ex_bench_print_model(gan_model_t *m, const char *name);
+
 #endif

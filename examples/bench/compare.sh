@@ -1,15 +1,22 @@
 #!/bin/sh
-# libgan against PyTorch at its best on the mnist_dcgan training step (batch 64), under
-# each OpenBLAS core type worth trying here (the one OpenBLAS detects, Haswell's AVX2
-# kernels, and SkylakeX on AVX-512 machines), both programs under the same core type in
-# the same block: bench_dcgan at 2 threads and 1, then, if /usr/bin/python3 has torch,
-# examples/bench/dcgan_torch.py (the same step in PyTorch) at every pair of its two
-# thread knobs (torch.set_num_threads x OPENBLAS_NUM_THREADS, 1-2 each: its convolutions
-# go partly through oneDNN, partly through OpenBLAS), and the ratio of libgan to the best
-# pair. Then a summary table, libgan with OpenBLAS's threads instead of its pool, and a
-# batch sweep. The load average is printed before each run: the machine may be shared.
-# About fifteen minutes on 2 idle cores; --quick runs 3 steps once per measurement, a
-# smoke test whose figures mean little.
+# libgan against PyTorch at its best on every model libgan trains, under each OpenBLAS
+# core type worth trying here (the one OpenBLAS detects, Haswell's AVX2 kernels, and
+# SkylakeX on AVX-512 machines), both programs under the same core type in the same
+# block:
+#   * the training steps of mnist_dcgan and mnist_resgan (batch 64) and mnist_cyclegan
+#     (batch 8): bench_dcgan --model dcgan|resgan|cyclegan at 2 threads and 1, then, if
+#     /usr/bin/python3 has torch, its twin examples/bench/dcgan_torch.py at every pair
+#     of PyTorch's two thread knobs (torch.set_num_threads x OPENBLAS_NUM_THREADS, 1-2
+#     each: its convolutions go partly through oneDNN, partly through OpenBLAS); the
+#     ratio of each side's best (images/s);
+#   * then examples/bench/compare_lstm.sh: the LSTM's passes, SeqGAN's
+#     maximum-likelihood step (words_seqgan's generator) and its rollouts against
+#     bench_lstm.py, searched the same way;
+# and a summary table of every model's figures and ratios, then libgan with OpenBLAS's
+# threads instead of its pool and a DCGAN batch sweep. The load average is printed
+# before each run: the machine may be shared. About 40 minutes on 2 idle cores; --quick
+# runs 3 steps once per measurement under the unset and Haswell core types only, a smoke
+# test whose figures mean little.
 #
 #   examples/bench/compare.sh BUILD_DIR [--quick]
 set -eu
@@ -17,106 +24,83 @@ usage="usage: examples/bench/compare.sh BUILD_DIR [--quick]"
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "$usage" >&2; exit 2; fi
 build=$1
 runs=""
+quick=""
 if [ $# -eq 2 ]; then
     case $2 in
-    --quick) runs="--steps 3 --repeats 1" ;;
+    --quick) runs="--steps 3 --repeats 1 --warmup 1" quick=1 ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
 fi
 bench="$build/examples/bench_dcgan"
 [ -x "$bench" ] || { echo "compare.sh: no $bench; build libgan first" >&2; exit 1; }
-torch_script="$(cd "$(dirname "$0")" && pwd)/dcgan_torch.py"
-python=/usr/bin/python3
+# shellcheck source=examples/bench/compare_common.sh
+. "$(cd "$(dirname "$0")" && pwd)/compare_common.sh"
+torch_script="$here/dcgan_torch.py"
 
 # Fields of the programs' output.
 rate() { awk '/^batch [0-9]+: [0-9.]+ images\/s/ { print $3; exit }'; }
 rss() { sed -n 's/^peak RSS[^:]*: \([0-9.]*\) MB.*/\1/p'; }
-corename() { awk '/^OpenBLAS core type / { print $4 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
+libgan_threads() { echo "--threads $1"; }
+# What search() shows of each run besides its rate.
+details() { grep -E '^(OpenBLAS core type|peak RSS|sgemm peak|FMA peak)' | sed 's/^/    /' || true; }
 
-# bench_dcgan under a core type ("default": OPENBLAS_CORETYPE unset, OpenBLAS detects).
-run_bench() {
-    core=$1
-    shift
-    if [ "$core" = default ]; then
-        (unset OPENBLAS_CORETYPE; "$bench" "$@")
-    else
-        OPENBLAS_CORETYPE=$core "$bench" "$@"
-    fi
-}
+COMPARE_SUMMARY=$(mktemp)
+export COMPARE_SUMMARY
+trap 'rm -f "$COMPARE_SUMMARY"' EXIT
 
-echo "== machine"
-model=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
-if grep -qw avx512f /proc/cpuinfo; then avx512=yes; else avx512=no; fi
-echo "cores: $(nproc), CPU: ${model:-unknown}, avx512f: $avx512"
-echo "OPENBLAS_CORETYPE in the environment: ${OPENBLAS_CORETYPE:-unset} (the default runs unset it)"
+print_machine
 cores="default Haswell"
-if [ "$avx512" = yes ]; then cores="default Haswell SkylakeX"; fi
+if [ "$avx512" = yes ] && [ -z "$quick" ]; then cores="default Haswell SkylakeX"; fi
 
-have_torch=no
-if "$python" -c 'import torch' > /dev/null 2>&1; then have_torch=yes; fi
-[ "$have_torch" = yes ] || echo "$python cannot import torch: PyTorch skipped"
-load() { awk '{ print $1 }' /proc/loadavg; }
-# the larger of two rates, "-" for none yet
-larger() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b > a) print b; else print a }'; }
-
-summary=""
-first=1
 for core in $cores; do
-    echo
-    echo "== core type $core, batch 64"
-    libgan2="-"
-    for threads in 2 1; do
-        if [ "$first" = 1 ]; then peak=""; else peak=--no-peak; fi
-        first=0
-        load_now=$(load)
+    for model in dcgan resgan cyclegan; do
+        echo
+        echo "== core type $core, $model"
+        # The sgemm peak (a second) with the DCGAN's runs only.
+        peak=--no-peak
+        if [ "$model" = dcgan ]; then peak=""; fi
         # shellcheck disable=SC2086 # $runs and $peak are words or nothing
-        out=$(run_bench "$core" --batch 64 --threads "$threads" $runs $peak)
-        r=$(printf '%s\n' "$out" | rate)
-        kernel=$(printf '%s\n' "$out" | corename)
-        echo "libgan (OpenBLAS $kernel), $threads thread(s) (load $load_now): $r images/s, peak RSS $(printf '%s\n' "$out" | rss) MB"
-        printf '%s\n' "$out" | grep '^sgemm peak' || true
-        if [ "$threads" = 2 ]; then libgan2=$r; fi
-    done
-    if [ "$have_torch" = no ]; then
-        summary="$summary$core $kernel $libgan2 - - -
-"
-        continue
-    fi
-    best="-" best_pair="-"
-    for tt in 1 2; do
-        for bt in 1 2; do
-            load_now=$(load)
+        search libgan "$core" images/s rate "$bench" --model "$model" $runs $peak
+        libgan=$found libgan_setting=$found_setting
+        torch="-" torch_setting="-"
+        if [ "$have_torch" = yes ]; then
             # shellcheck disable=SC2086
-            out=$(if [ "$core" = default ]; then unset OPENBLAS_CORETYPE; else export OPENBLAS_CORETYPE=$core; fi
-                  "$python" "$torch_script" --batch 64 --threads "$tt" --blas-threads "$bt" $runs)
-            r=$(printf '%s\n' "$out" | rate)
-            echo "PyTorch torch=$tt/blas=$bt (load $load_now): $r images/s, peak RSS $(printf '%s\n' "$out" | rss) MB"
-            if [ "$(larger "$best" "$r")" != "$best" ]; then best=$r best_pair="torch=$tt/blas=$bt"; fi
-        done
+            search torch "$core" images/s rate "$python" "$torch_script" --model "$model" $runs
+            torch=$found torch_setting=$found_setting
+            echo "best: libgan $libgan ($libgan_setting), PyTorch $torch ($torch_setting): libgan / PyTorch $(ratio "$libgan" "$torch")x"
+        fi
+        summary_row "$core" "$model step" images/s "$libgan" "$libgan_setting" "$torch" "$torch_setting"
     done
-    echo "PyTorch best: $best images/s ($best_pair); libgan at 2 threads / PyTorch best: $(ratio "$libgan2" "$best")x"
-    summary="$summary$core $kernel $libgan2 $best $best_pair $(ratio "$libgan2" "$best")
-"
 done
 
 echo
-echo "== summary (batch 64; libgan at 2 threads; PyTorch at its best pair, same core type)"
-echo "| OPENBLAS_CORETYPE | OpenBLAS kernels | libgan images/s | PyTorch best images/s | PyTorch's pair | ratio |"
-echo "| --- | --- | --- | --- | --- | --- |"
-printf '%s' "$summary" | while read -r core kernel l t pair r; do
-    echo "| $core | $kernel | $l | $t | $pair | ${r}x |"
+if [ -n "$quick" ]; then
+    sh "$here/compare_lstm.sh" "$build" --quick
+else
+    sh "$here/compare_lstm.sh" "$build"
+fi
+
+echo
+echo "== summary: each side at its best setting, same core type, ratio libgan / PyTorch (> 1: libgan faster)"
+echo "| OPENBLAS_CORETYPE | model | unit | libgan | libgan's setting | PyTorch | PyTorch's setting | ratio |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+for core in $cores; do
+    grep "^$core|" "$COMPARE_SUMMARY" | while IFS='|' read -r c m u l ls t ts r; do
+        echo "| $c | $m | $u | $l | $ls | $t | $ts | ${r}x |"
+    done
 done
 
 # shellcheck disable=SC2086
-out=$(run_bench default --batch 64 --threads 2 --blas-threads --no-peak $runs)
+out=$(with_core default "$bench" --batch 64 --threads 2 --blas-threads --no-peak $runs)
 echo
-echo "libgan default, 2 threads inside OpenBLAS instead of libgan's pool: $(printf '%s\n' "$out" | rate) images/s"
+echo "libgan DCGAN, default core type, 2 threads inside OpenBLAS instead of libgan's pool: $(printf '%s\n' "$out" | rate) images/s"
 
 echo
-echo "== libgan batch sweep (default core type, 2 threads)"
+echo "== libgan DCGAN batch sweep (default core type, 2 threads)"
 for batch in 16 64 256; do
     # shellcheck disable=SC2086
-    out=$(run_bench default --batch "$batch" --threads 2 --no-peak $runs)
+    out=$(with_core default "$bench" --batch "$batch" --threads 2 --no-peak $runs)
     echo "batch $batch: $(printf '%s\n' "$out" | rate) images/s, peak RSS $(printf '%s\n' "$out" | rss) MB"
 done
+echo
+echo "load average at the end: $(load)"

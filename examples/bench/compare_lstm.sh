@@ -1,22 +1,26 @@
 #!/bin/sh
-# libgan against PyTorch on the LSTM and SeqGAN's rollouts: bench_lstm and its twin
-# examples/bench/bench_lstm.py, run one after the other in this script under each OpenBLAS
-# core type (the one OpenBLAS detects, and Haswell's AVX2 kernels; both programs load the
-# same OpenBLAS, so both run the same kernels). Per core type:
+# libgan against PyTorch on the LSTM, SeqGAN's maximum-likelihood step and SeqGAN's
+# rollouts: bench_lstm and its twin examples/bench/bench_lstm.py, run one after the
+# other in this script under each OpenBLAS core type (the one OpenBLAS detects, and
+# Haswell's AVX2 kernels; both programs load the same OpenBLAS, so both run the same
+# kernels). Per core type:
 #   1. the LSTM's passes (5 repeats of 5 passes) with libgan at 1 thread and at 2
 #      threads in the BLAS, and PyTorch at every pair (torch.set_num_threads,
 #      OPENBLAS_NUM_THREADS) in {1, 2}, then each side's best and the ratio;
-#   2. a rollout probe (1 rollout per prefix, once) at each of those settings, to find
+#   2. SeqGAN's maximum-likelihood step with words_seqgan's generator (5 repeats of 20
+#      steps, sequences/s) at the same settings, each side's best and the ratio;
+#   3. a rollout probe (1 rollout per prefix, once) at each of those settings, to find
 #      each side's best (PyTorch at 2 threads can be slower by 10x on a busy machine,
 #      which would make the full measurement take an hour); a setting with more
 #      threads wins only if it is faster by more than 5 % than the best with fewer,
 #      since on a shared machine a tie at 2 threads turns into a collapse when the
 #      load rises;
-#   3. the full rollouts (16 per prefix, 5 repeats) at each side's best, and the ratio.
+#   4. the full rollouts (16 per prefix, 5 repeats) at each side's best, and the ratio.
 # The load average is printed before every run: the machine may be shared. Then the
 # rollouts in the wide layout (the 16 rollouts of a prefix in one 1024-row batch), 1
 # thread each, default core type. About 15 minutes on 2 quiet cores; --quick runs 1 repeat
-# and 2-rollout batches, a smoke test whose figures mean little.
+# and 2-rollout batches, a smoke test whose figures mean little. compare.sh runs this
+# script and puts its MLE and rollout figures in its summary table.
 #
 #   examples/bench/compare_lstm.sh BUILD_DIR [--quick]
 set -eu
@@ -24,43 +28,34 @@ usage="usage: examples/bench/compare_lstm.sh BUILD_DIR [--quick]"
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "$usage" >&2; exit 2; fi
 build=$1
 lstm_runs="--repeats 5 --passes 5"
+mle_runs="--repeats 5 --passes 20"
+rollouts=16
 rollout_runs="--repeats 5"
 probe_runs="--rollouts 1 --repeats 1 --warmup 0"
 if [ $# -eq 2 ]; then
     case $2 in
     --quick) lstm_runs="--repeats 1 --warmup 0 --passes 3"
-             rollout_runs="--repeats 1 --warmup 0 --rollouts 2"
+             mle_runs="--repeats 1 --warmup 1 --passes 3"
+             rollouts=2
+             rollout_runs="--repeats 1 --warmup 0 --rollouts $rollouts"
              quick=1 ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
 fi
 bench="$build/examples/bench_lstm"
 [ -x "$bench" ] || { echo "compare_lstm.sh: no $bench; build libgan first" >&2; exit 1; }
-torch_script="$(cd "$(dirname "$0")" && pwd)/bench_lstm.py"
-python=/usr/bin/python3
-have_torch=no
-if "$python" -c 'import torch' > /dev/null 2>&1; then have_torch=yes; fi
+quick=${quick:-}
+# shellcheck source=examples/bench/compare_common.sh
+. "$(cd "$(dirname "$0")" && pwd)/compare_common.sh"
+torch_script="$here/bench_lstm.py"
 
 # Fields of the programs' output: "lstm hidden H forward: X tokens/s ...",
 # "rollout LAYOUT: X ms per batch ...".
 lstm_rate() { awk -v h="$1" -v what="$2:" '$1 == "lstm" && $3 == h && $4 == what { print $5; exit }'; }
 rollout_ms() { awk '$1 == "rollout" && $4 == "ms" { print $3; exit }'; }
-load() { awk '{ print $1 }' /proc/loadavg; }
-# best VALUE_SO_FAR NEW: the larger (mode max) or the smaller (mode min), "-" for none.
-best() { awk -v a="$2" -v b="$3" -v mode="$1" 'BEGIN {
-    if (a == "-") print b; else if (mode == "max") print (b > a ? b : a); else print (b < a ? b : a) }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
-
-# Run a command under a core type ("default": OPENBLAS_CORETYPE unset).
-with_core() {
-    core=$1
-    shift
-    if [ "$core" = default ]; then
-        (unset OPENBLAS_CORETYPE; "$@")
-    else
-        OPENBLAS_CORETYPE=$core "$@"
-    fi
-}
+mle_rate() { awk '$1 == "mle:" && $3 == "sequences/s" { print $2; exit }'; }
+# sequences/s of a rollout batch of 64 that took MS milliseconds
+per_second() { awk -v ms="$1" 'BEGIN { if (ms > 0) printf "%.1f", 64000 / ms; else print "?" }'; }
 
 metrics="32:forward 32:forward+backward 256:forward 256:forward+backward"
 
@@ -97,16 +92,12 @@ probe_report() {
     fi
 }
 
-libgan_args() { if [ "$1" = 1 ]; then echo "--threads 1"; else echo "--threads $1 --blas-threads"; fi; }
+libgan_threads() { if [ "$1" = 1 ]; then echo "--threads 1"; else echo "--threads $1 --blas-threads"; fi; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "== machine"
-model=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
-echo "cores: $(nproc), CPU: ${model:-unknown}; load average at start: $(load)"
-echo "OPENBLAS_CORETYPE in the environment: ${OPENBLAS_CORETYPE:-unset} (the default runs unset it)"
-[ "$have_torch" = yes ] || echo "$python cannot import torch: PyTorch skipped"
+print_machine
 
 for core in default Haswell; do
     rm -f "$tmp"/*
@@ -115,7 +106,7 @@ for core in default Haswell; do
     for threads in 1 2; do
         load_now=$(load)
         # shellcheck disable=SC2086,SC2046 # word lists
-        out=$(with_core "$core" "$bench" --part lstm $(libgan_args "$threads") $lstm_runs)
+        out=$(with_core "$core" "$bench" --part lstm $(libgan_threads "$threads") $lstm_runs)
         [ "$threads" = 1 ] && printf '%s\n' "$out" | sed -n 's/^OpenBLAS core type \([^ ]*\) .*/(OpenBLAS runs \1)/p'
         lstm_report libgan "threads=$threads" "$load_now" "$out"
     done
@@ -137,14 +128,28 @@ for core in default Haswell; do
     fi
 
     echo
+    echo "== core type $core: SeqGAN's maximum-likelihood step, words_seqgan's generator, batch 64"
+    # shellcheck disable=SC2086
+    search libgan "$core" sequences/s mle_rate "$bench" --part mle $mle_runs
+    libgan=$found libgan_setting=$found_setting
+    torch="-" torch_setting="-"
+    if [ "$have_torch" = yes ]; then
+        # shellcheck disable=SC2086
+        search torch "$core" sequences/s mle_rate "$python" "$torch_script" --part mle $mle_runs
+        torch=$found torch_setting=$found_setting
+        echo "best: libgan $libgan ($libgan_setting), PyTorch $torch ($torch_setting): libgan / PyTorch $(ratio "$libgan" "$torch")x"
+    fi
+    summary_row "$core" "SeqGAN MLE step" sequences/s "$libgan" "$libgan_setting" "$torch" "$torch_setting"
+
+    echo
     echo "== core type $core: rollouts, V 5000, E 32, H 32, T 20, batch 64, layout branch"
     if [ -z "${quick:-}" ]; then
         for threads in 1 2; do
             load_now=$(load)
             # shellcheck disable=SC2086,SC2046
-            out=$(with_core "$core" "$bench" --part rollout $(libgan_args "$threads") $probe_runs)
+            out=$(with_core "$core" "$bench" --part rollout $(libgan_threads "$threads") $probe_runs)
             # shellcheck disable=SC2046 # the arguments are words
-            probe_report libgan "threads=$threads" "$load_now" "$out" $(libgan_args "$threads")
+            probe_report libgan "threads=$threads" "$load_now" "$out" $(libgan_threads "$threads")
         done
         if [ "$have_torch" = yes ]; then
             for tt in 1 2; do
@@ -157,7 +162,7 @@ for core in default Haswell; do
             done
         fi
     else
-        libgan_args 1 > "$tmp/libgan.probe.args"; echo "threads=1" > "$tmp/libgan.probe.config"
+        libgan_threads 1 > "$tmp/libgan.probe.args"; echo "threads=1" > "$tmp/libgan.probe.config"
         echo "--threads 1 --blas-threads 1" > "$tmp/torch.probe.args"; echo "torch=1/blas=1" > "$tmp/torch.probe.config"
     fi
     load_now=$(load)
@@ -166,15 +171,20 @@ for core in default Haswell; do
     l=$(printf '%s\n' "$out" | rollout_ms)
     echo "libgan $(cat "$tmp/libgan.probe.config") (load $load_now): $l ms per batch of 64 sequences"
     printf '%s\n' "$out" | grep '^rollout .* parts' | sed 's/^/    /'
+    t="-" torch_setting="-"
     if [ "$have_torch" = yes ]; then
         load_now=$(load)
         # shellcheck disable=SC2086,SC2046
         out=$(with_core "$core" "$python" "$torch_script" --part rollout $(cat "$tmp/torch.probe.args") $rollout_runs)
         t=$(printf '%s\n' "$out" | rollout_ms)
-        echo "torch $(cat "$tmp/torch.probe.config") (load $load_now): $t ms per batch of 64 sequences"
+        torch_setting=$(cat "$tmp/torch.probe.config")
+        echo "torch $torch_setting (load $load_now): $t ms per batch of 64 sequences"
         printf '%s\n' "$out" | grep '^rollout .* parts' | sed 's/^/    /'
         echo "speed ratio libgan / PyTorch (> 1: libgan faster): $(ratio "$t" "$l")"
+        t=$(per_second "$t")
     fi
+    summary_row "$core" "SeqGAN rollouts ($rollouts per prefix)" sequences/s "$(per_second "$l")" \
+        "$(cat "$tmp/libgan.probe.config")" "$t" "$torch_setting"
 done
 
 echo

@@ -135,3 +135,26 @@ gan_status ex_patchgan_discriminator(int32_t channels, int32_t h, int32_t w, int
         st = ex_conv(m, false, 1, 4, 1, 1, 0);
     return ex_model_finish(st, m, batch, out);
 }
+
+gan_status ex_cyclegan_build(const ex_cyclegan_sizes_t *s, int32_t batch, double lr,
+                             uint64_t seed, const gan_cyclegan_options_t *opts,
+                             gan_model_t *m[4], gan_optimizer_t *o[4], gan_cyclegan_t **t)
+{
+    static const char *const names[4] = {"G", "F", "D_A", "D_B"};
+    gan_status st = GAN_OK;
+    *t = NULL;
+    for (int i = 0; i < 4; i++)
+        m[i] = NULL, o[i] = NULL;
+    for (int i = 0; i < 4 && st == GAN_OK; i++) {
+        const uint64_t own = seed + 1 + (uint64_t)i;
+        st = i < 2 ? ex_resnet_generator(1, 1, 28, 28, s->g_filters, s->g_blocks, s->g_down,
+                                         batch, names[i], own, &m[i])
+                   : ex_patchgan_discriminator(1, 28, 28, s->d_filters, s->d_layers, batch,
+                                               names[i], own, &m[i]);
+        if (st == GAN_OK)
+            st = gan_optimizer_adam_create(&o[i], m[i], (float)lr, 0.5f, 0.999f, 1e-8f);
+    }
+    if (st == GAN_OK)
+        st = gan_cyclegan_create(t, m[0], m[1], m[2], m[3], o[0], o[1], o[2], o[3], opts);
+    return st;
+}

@@ -16,6 +16,26 @@
 #define EX_CYCLEGAN_G_DOWNSAMPLINGS 2
 #define EX_CYCLEGAN_D_FILTERS 16
 #define EX_CYCLEGAN_D_LAYERS 2
+/* mnist_cyclegan's training defaults: images of each domain per step, Adam's rate, the
+ * cycle weight, and the identity weight (off: measured better here, doc/EXAMPLES.md;
+ * the reference's is 5). */
+#define EX_CYCLEGAN_BATCH 8
+#define EX_CYCLEGAN_LR 2e-4
+#define EX_CYCLEGAN_CYCLE 10.0
+#define EX_CYCLEGAN_IDENTITY 0.0
+
+/* The sizes of the four networks (mnist_cyclegan's --g-filters and the like). */
+typedef struct ex_cyclegan_sizes {
+    int32_t g_filters, g_blocks, g_down, d_filters, d_layers;
+} ex_cyclegan_sizes_t;
+
+/* The defaults above, as sizes. */
+#define EX_CYCLEGAN_SIZES_DEFAULT                                                        \
+    ((ex_cyclegan_sizes_t){.g_filters = EX_CYCLEGAN_G_FILTERS,                           \
+                           .g_blocks = EX_CYCLEGAN_G_BLOCKS,                             \
+                           .g_down = EX_CYCLEGAN_G_DOWNSAMPLINGS,                        \
+                           .d_filters = EX_CYCLEGAN_D_FILTERS,                           \
+                           .d_layers = EX_CYCLEGAN_D_LAYERS})
 
 /* The ResNet generator (the reference's ResnetGenerator): reflection pad 3, Conv 7x7
  * (filters), InstanceNorm, ReLU; @p downsamplings (the reference's 2) Conv 3x3 stride 2
@@ -42,5 +62,14 @@ gan_status ex_resnet_generator(int32_t channels_in, int32_t channels_out, int32_
 gan_status ex_patchgan_discriminator(int32_t channels, int32_t h, int32_t w, int32_t filters,
                                      int32_t layers, int32_t batch, const char *name,
                                      uint64_t seed, gan_model_t **out);
+
+/* mnist_cyclegan's models for 28x28 gray digits, built for @p batch: m[0] G (A to B) and
+ * m[1] F (B to A), ResNet generators; m[2] D_A and m[3] D_B, PatchGAN discriminators;
+ * seeds seed + 1 .. seed + 4, names "G", "F", "D_A", "D_B"; o[i] Adam(lr, 0.5, 0.999)
+ * for m[i]; *t the trainer over them with @p opts. After a failure what was made is in
+ * m, o and *t (the rest NULL) for the caller to destroy. */
+gan_status ex_cyclegan_build(const ex_cyclegan_sizes_t *s, int32_t batch, double lr,
+                             uint64_t seed, const gan_cyclegan_options_t *opts,
+                             gan_model_t *m[4], gan_optimizer_t *o[4], gan_cyclegan_t **t);
 
 #endif

@@ -10,6 +10,15 @@
 
 #include <gan/gan.h>
 
+/* words_seqgan's defaults for its generator and the maximum-likelihood steps (its
+ * --max-len, --embed, --hidden, --batch, --g-lr): sequences of T = max_len + 1 tokens
+ * of VOCAB (common/word_list.h), Adam(g_lr, 0.9, 0.999). */
+#define EX_WORDS_MAX_LEN 10
+#define EX_WORDS_EMBED 32
+#define EX_WORDS_HIDDEN 128
+#define EX_WORDS_BATCH 64
+#define EX_WORDS_G_LR 0.01
+
 /* The generator: EmbeddingSequence(vocab, embed) -> LSTM(hidden) -> Dense(vocab) per
  * time step, (steps) ids -> (steps, vocab) logits. With @p sampler, the same layers for
  * one token (input (1), the LSTM stateful with max_steps @p steps): the trainer's

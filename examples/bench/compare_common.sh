@@ -1,0 +1,74 @@
+# shellcheck shell=sh
+# What compare.sh and compare_lstm.sh share; sourced by both (POSIX sh, after set -eu).
+# It sets $python, $here (this folder) and $have_torch; search() sets $found and
+# $found_setting for its caller.
+# shellcheck disable=SC2034 # the variables are the callers'
+
+python=/usr/bin/python3
+here=$(cd "$(dirname "$0")" && pwd)
+have_torch=no
+if "$python" -c 'import torch' > /dev/null 2>&1; then have_torch=yes; fi
+
+load() { awk '{ print $1 }' /proc/loadavg; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "?" }'; }
+# best max|min SO_FAR NEW: the larger or the smaller, "-" for none so far.
+best() { awk -v a="$2" -v b="$3" -v mode="$1" 'BEGIN {
+    if (a == "-") print b; else if (mode == "max") print (b > a ? b : a); else print (b < a ? b : a) }'; }
+
+# with_core CORE COMMAND...: COMMAND under an OpenBLAS core type ("default":
+# OPENBLAS_CORETYPE unset, OpenBLAS detects the CPU).
+with_core() {
+    with_core_type=$1
+    shift
+    if [ "$with_core_type" = default ]; then
+        (unset OPENBLAS_CORETYPE; "$@")
+    else
+        OPENBLAS_CORETYPE=$with_core_type "$@"
+    fi
+}
+
+print_machine() {
+    echo "== machine"
+    model=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
+    if grep -qw avx512f /proc/cpuinfo; then avx512=yes; else avx512=no; fi
+    echo "cores: $(nproc), CPU: ${model:-unknown}, avx512f: $avx512; load average at start: $(load)"
+    echo "OPENBLAS_CORETYPE in the environment: ${OPENBLAS_CORETYPE:-unset} (the default runs unset it)"
+    [ "$have_torch" = yes ] || echo "$python cannot import torch: PyTorch skipped"
+}
+
+# What search() shows of each run besides its figure, from its output on stdin; a
+# caller may define its own after sourcing this file.
+details() { cat > /dev/null; }
+
+# search SIDE CORE UNIT PARSER COMMAND...: run COMMAND under CORE once per setting of
+# SIDE, its arguments appended ("libgan": 2 threads then 1, spelled by the caller's
+# libgan_threads N; "torch": --threads T --blas-threads B for every pair in {1, 2}^2),
+# print a line per run with the load average before it, and leave the largest figure
+# that PARSER reads from the outputs in $found, its setting in $found_setting.
+search() {
+    side=$1 where=$2 unit=$3 parser=$4
+    shift 4
+    found="-" found_setting="-"
+    if [ "$side" = libgan ]; then settings="2 1"; else settings="1/1 1/2 2/1 2/2"; fi
+    for s in $settings; do
+        if [ "$side" = libgan ]; then
+            args=$(libgan_threads "$s") label="threads=$s"
+        else
+            args="--threads ${s%/*} --blas-threads ${s#*/}" label="torch=${s%/*}/blas=${s#*/}"
+        fi
+        load_now=$(load)
+        # shellcheck disable=SC2086 # $args are words
+        out=$(with_core "$where" "$@" $args)
+        r=$(printf '%s\n' "$out" | $parser)
+        echo "$side $label (load $load_now): $r $unit"
+        printf '%s\n' "$out" | details
+        if [ "$(best max "$found" "$r")" != "$found" ]; then found=$r found_setting=$label; fi
+    done
+}
+
+# summary_row CORE MODEL UNIT LIBGAN LIBGAN_SETTING TORCH TORCH_SETTING: one row of the
+# final table into $COMPARE_SUMMARY, when the caller (compare.sh) set it.
+summary_row() {
+    [ -n "${COMPARE_SUMMARY:-}" ] || return 0
+    echo "$1|$2|$3|$4|$5|$6|$7|$(ratio "$4" "$6")" >> "$COMPARE_SUMMARY"
+}
