@@ -9,6 +9,7 @@
 #include "core/options.h"
 #include "model.h"
 #include "optim/optimizer.h"
+#include "train/parallel.h"
 
 gan_status gan_cyclegan_options_init(gan_cyclegan_options_t *o, size_t struct_size)
 {
@@ -215,6 +216,7 @@ gan_status gan_cyclegan_create(gan_cyclegan_t **out, gan_model_t *g, gan_model_t
     t->alloc = g->alloc;
     t->opts = config;
     t->batch = g->batch;
+    t->shards = 1;
     gan__rng_seed(&t->rng, config.seed);
     for (int s = 0; s < 2; s++) {
         gan__cg_side *d = &t->side[s];
@@ -298,6 +300,47 @@ gan_status gan_cyclegan_set_data_position(gan_cyclegan_t *t, uint64_t position)
     if (!t)
         return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_set_data_position: trainer is NULL");
     t->data_position = position;
+    return GAN_OK;
+}
+
+gan_status gan_cyclegan_set_grad_hook(gan_cyclegan_t *t, gan_grad_hook_fn fn, void *user)
+{
+    if (!t)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_set_grad_hook: trainer is NULL");
+    t->hook = fn;
+    t->hook_user = fn ? user : NULL;
+    return GAN_OK;
+}
+
+gan_status gan_cyclegan_set_shard(gan_cyclegan_t *t, int32_t index, int32_t count)
+{
+    if (!t)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_set_shard: trainer is NULL");
+    return gan__shard_set(&t->shard, &t->shards, t->batch, index, count,
+                          "gan_cyclegan_set_shard");
+}
+
+gan_status gan_cyclegan_get_shard(const gan_cyclegan_t *t, int32_t *index, int32_t *count)
+{
+    if (!t || !index || !count)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_get_shard: %s is NULL",
+                         !t ? "trainer" : !index ? "index" : "count");
+    *index = t->shard;
+    *count = t->shards;
+    return GAN_OK;
+}
+
+gan_status gan_cyclegan_get_models(const gan_cyclegan_t *t, gan_model_t **g, gan_model_t **f,
+                                   gan_model_t **d_a, gan_model_t **d_b)
+{
+    if (!t)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_get_models: trainer is NULL");
+    gan_model_t *const m[4] = {t->side[GAN__CG_B].gen, t->side[GAN__CG_A].gen,
+                               t->side[GAN__CG_A].disc, t->side[GAN__CG_B].disc};
+    gan_model_t **const out[4] = {g, f, d_a, d_b};
+    for (int i = 0; i < 4; i++)
+        if (out[i])
+            *out[i] = m[i];
     return GAN_OK;
 }
 

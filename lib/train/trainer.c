@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "train/latent.h"
+#include "train/parallel.h"
 
 /* @p aux: AC-GAN is on, and then D may be unconditional (its classifier head gives the
  * classes instead). */
@@ -294,19 +295,10 @@ gan_status gan_trainer_set_grad_hook(gan_trainer_t *t, gan_grad_hook_fn fn, void
 
 gan_status gan_trainer_set_shard(gan_trainer_t *t, int32_t index, int32_t count)
 {
-    static const char who[] = "gan_trainer_set_shard";
     if (!t)
-        return gan__fail(GAN_E_INVALID_ARG, "%s: trainer is NULL", who);
-    if (count < 1 || count > INT32_MAX / t->batch)
-        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: count %d must be >= 1 and make a global "
-                         "batch of at most %d (the batch is %d)", who, (int)count, INT32_MAX,
-                         (int)t->batch);
-    if (index < 0 || index >= count)
-        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: index %d is outside [0, %d)", who,
-                         (int)index, (int)count);
-    t->shard = index;
-    t->shards = count;
-    return GAN_OK;
+        return gan__fail(GAN_E_INVALID_ARG, "gan_trainer_set_shard: trainer is NULL");
+    return gan__shard_set(&t->shard, &t->shards, t->batch, index, count,
+                          "gan_trainer_set_shard");
 }
 
 gan_status gan_trainer_get_shard(const gan_trainer_t *t, int32_t *index, int32_t *count)
