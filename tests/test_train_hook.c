@@ -1,8 +1,10 @@
-/* The trainer's gradient hook and shards (gan_trainer_set_grad_hook, gan_trainer_set_shard):
- * what data-parallel training builds on. Two trainers on two threads, each a shard of
- * the global batch with a hook that averages their gradients, train as one trainer on
- * the global batch does. */
+/* The trainers' gradient hooks and shards (gan_trainer_set_grad_hook, gan_trainer_set_shard,
+ * gan_cyclegan_set_grad_hook, gan_cyclegan_set_shard): what data-parallel training
+ * builds on. Two trainers on two threads, each a shard of the global batch with a hook
+ * that averages their gradients, train as one trainer on the global batch does. */
 #include "test_util.h"
+
+#include "cyclegan_rig.h"
 
 #include <gan/extend.h>
 
@@ -182,6 +184,8 @@ typedef struct shard {
     int32_t index;
     rig r;
     const float *real; /* the global batch; this shard's rows are its own */
+    cg_rig cg;         /* CycleGAN shards: real is domain A's batches, b domain B's */
+    const float *b;
 } shard;
 
 static gan_status average_pair(void *user, int32_t network, float *grads, size_t count)
@@ -365,6 +369,184 @@ static void test_reduce_hook_error(void **state)
     gan_model_destroy(m);
 }
 
+/* CycleGAN: toy 8x8 images, batches of CG_BATCH a shard. */
+#define CG_BATCH 4
+#define CG_STEPS 10
+#define CG_IMAGE 64
+
+static void *run_cg_shard(void *arg)
+{
+    shard *s = arg;
+    for (int i = 0; i < CG_STEPS; i++) {
+        const size_t at = (size_t)(i * 2 + s->index) * CG_BATCH * CG_IMAGE;
+        if (gan_cyclegan_step(s->cg.t, s->real + at, s->b + at, CG_BATCH, NULL) != GAN_OK)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+/* Two CycleGAN shards averaging their gradients against one trainer on the global batch
+ * (with @p pool images per pool); the largest parameter difference over the four
+ * networks after CG_STEPS steps, or -1 for the pools, whose history is each shard's. */
+static double cg_one_against_shards(int32_t pool)
+{
+    gan_cyclegan_options_t o;
+    GT_OK(gan_cyclegan_options_init(&o, sizeof o));
+    o.pool_size = pool;
+    const size_t floats = (size_t)CG_STEPS * 2 * CG_BATCH * CG_IMAGE;
+    float *a = malloc(floats * sizeof *a), *b = malloc(floats * sizeof *b);
+    assert_true(a && b);
+    uint64_t data = 17;
+    cg_toy_batch(&data, a, NULL, CG_STEPS * 2 * CG_BATCH, false);
+    cg_toy_batch(&data, b, NULL, CG_STEPS * 2 * CG_BATCH, true);
+
+    cg_rig one;
+    cg_rig_make(&one, 2 * CG_BATCH, 1, 8, 8, 0, &o);
+    const size_t global = 2 * CG_BATCH * CG_IMAGE;
+    for (int i = 0; i < CG_STEPS; i++)
+        GT_OK(gan_cyclegan_step(one.t, a + i * global, b + i * global, 2 * CG_BATCH, NULL));
+
+    pair p;
+    assert_int_equal(pthread_barrier_init(&p.barrier, NULL, 2), 0);
+    shard s[2];
+    pthread_t th[2];
+    for (int32_t k = 0; k < 2; k++) {
+        s[k] = (shard){.p = &p, .index = k, .real = a, .b = b};
+        cg_rig_make(&s[k].cg, CG_BATCH, 1, 8, 8, 0, &o);
+        GT_OK(gan_cyclegan_set_shard(s[k].cg.t, k, 2));
+        GT_OK(gan_cyclegan_set_grad_hook(s[k].cg.t, average_pair, &s[k]));
+    }
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&th[k], NULL, run_cg_shard, &s[k]), 0);
+    for (int k = 0; k < 2; k++) {
+        void *ret;
+        assert_int_equal(pthread_join(th[k], &ret), 0);
+        assert_null(ret);
+    }
+    double worst = 0.0;
+    for (int m = 0; m < 4; m++) {
+        assert_true(max_diff(s[0].cg.m[m], s[1].cg.m[m]) == 0.0); /* the shards agree */
+        worst = fmax(worst, max_diff(one.m[m], s[0].cg.m[m]));
+    }
+    printf("# CycleGAN, %d steps, pools of %d: largest |difference| from the global "
+           "batch: %.3g\n", CG_STEPS, (int)pool, worst);
+    pthread_barrier_destroy(&p.barrier);
+    for (int k = 0; k < 2; k++)
+        cg_rig_free(&s[k].cg);
+    cg_rig_free(&one);
+    free(a);
+    free(b);
+    return worst;
+}
+
+/* Without pools (CycleGAN's only per-sample draws) the shards train as the global batch
+ * does, up to the order of the sums over the batch; with pools they still agree with
+ * each other (their draws stay in step) and train a model of the same kind. */
+static void test_cyclegan_two_shards(void **state)
+{
+    (void)state;
+    assert_true(cg_one_against_shards(0) < 1e-5);
+    assert_true(cg_one_against_shards(3) < 1e-2);
+}
+
+typedef struct cg_calls {
+    int32_t order[8];
+    size_t size[8];
+    int n;
+    int32_t fail_on; /* the network whose call fails, or -1 */
+} cg_calls;
+
+static gan_status cg_record(void *user, int32_t network, float *grads, size_t count)
+{
+    cg_calls *c = user;
+    if (c->n < 8) {
+        c->order[c->n] = network;
+        c->size[c->n++] = count;
+    }
+    for (size_t i = 0; i < count; i++)
+        grads[i] = 0.0f;
+    if (network == c->fail_on)
+        return gan_set_error(GAN_E_BACKEND, "all-reduce: the peer is gone");
+    return GAN_OK;
+}
+
+/* The hook sees G, F, D_A, D_B in order with their whole arenas; zeroed gradients leave
+ * Adam's parameters as they were; an error stops the step with its message. */
+static void test_cyclegan_hook(void **state)
+{
+    (void)state;
+    cg_rig r;
+    cg_rig_make(&r, CG_BATCH, 1, 8, 8, 0, NULL);
+    float a[CG_BATCH * CG_IMAGE], b[CG_BATCH * CG_IMAGE];
+    uint64_t data = 5;
+    cg_toy_batch(&data, a, NULL, CG_BATCH, false);
+    cg_toy_batch(&data, b, NULL, CG_BATCH, true);
+    size_t n[4];
+    float *before[4];
+    for (int m = 0; m < 4; m++)
+        before[m] = params_copy(r.m[m], &n[m]);
+    cg_calls c = {.fail_on = -1};
+    GT_OK(gan_cyclegan_set_grad_hook(r.t, cg_record, &c));
+    GT_OK(gan_cyclegan_step(r.t, a, b, CG_BATCH, NULL));
+    static const int32_t want[4] = {GAN_NETWORK_CYCLEGAN_G, GAN_NETWORK_CYCLEGAN_F,
+                                    GAN_NETWORK_CYCLEGAN_D_A, GAN_NETWORK_CYCLEGAN_D_B};
+    assert_int_equal(c.n, 4);
+    for (int m = 0; m < 4; m++) {
+        float *p;
+        size_t count;
+        assert_int_equal(c.order[m], want[m]);
+        assert_int_equal(c.size[m], n[m]);
+        GT_OK(gan_model_get_params(r.m[m], &p, &count));
+        assert_memory_equal(before[m], p, count * sizeof *p);
+    }
+
+    /* D_B's hook fails: the generators were updated, the discriminators not. */
+    GT_OK(gan_cyclegan_set_grad_hook(r.t, NULL, NULL));
+    GT_OK(gan_cyclegan_step(r.t, a, b, CG_BATCH, NULL));
+    for (int m = 0; m < 4; m++) {
+        free(before[m]);
+        before[m] = params_copy(r.m[m], &n[m]);
+    }
+    c = (cg_calls){.fail_on = GAN_NETWORK_CYCLEGAN_D_B};
+    GT_OK(gan_cyclegan_set_grad_hook(r.t, cg_record, &c));
+    GT_FAILS(gan_cyclegan_step(r.t, a, b, CG_BATCH, NULL), GAN_E_BACKEND,
+             "gradient hook returned");
+    assert_non_null(strstr(gan_last_error(), "all-reduce: the peer is gone"));
+    assert_int_equal(c.n, 4);
+    for (int m = 2; m < 4; m++) {
+        float *p;
+        size_t count;
+        GT_OK(gan_model_get_params(r.m[m], &p, &count));
+        assert_memory_equal(before[m], p, count * sizeof *p);
+    }
+    for (int m = 0; m < 4; m++)
+        free(before[m]);
+
+    int32_t index = -1, count = -1;
+    GT_OK(gan_cyclegan_get_shard(r.t, &index, &count));
+    assert_true(index == 0 && count == 1);
+    GT_FAILS(gan_cyclegan_set_grad_hook(NULL, cg_record, NULL), GAN_E_INVALID_ARG,
+             "trainer is NULL");
+    GT_FAILS(gan_cyclegan_set_shard(NULL, 0, 1), GAN_E_INVALID_ARG, "trainer is NULL");
+    GT_FAILS(gan_cyclegan_set_shard(r.t, 0, 0), GAN_E_OUT_OF_RANGE, "count 0");
+    GT_FAILS(gan_cyclegan_set_shard(r.t, 0, INT32_MAX / 2), GAN_E_OUT_OF_RANGE,
+             "global batch");
+    GT_FAILS(gan_cyclegan_set_shard(r.t, 3, 3), GAN_E_OUT_OF_RANGE, "index 3");
+    GT_FAILS(gan_cyclegan_get_shard(NULL, &index, &count), GAN_E_INVALID_ARG, "trainer");
+    GT_FAILS(gan_cyclegan_get_shard(r.t, &index, NULL), GAN_E_INVALID_ARG, "count");
+    GT_OK(gan_cyclegan_set_shard(r.t, 2, 3));
+    GT_OK(gan_cyclegan_get_shard(r.t, &index, &count));
+    assert_true(index == 2 && count == 3);
+    gan_model_t *m[4] = {NULL, NULL, NULL, NULL};
+    GT_OK(gan_cyclegan_get_models(r.t, &m[0], &m[1], &m[2], &m[3]));
+    for (int k = 0; k < 4; k++)
+        assert_ptr_equal(m[k], r.m[k]);
+    GT_OK(gan_cyclegan_get_models(r.t, NULL, NULL, NULL, NULL));
+    GT_FAILS(gan_cyclegan_get_models(NULL, &m[0], NULL, NULL, NULL), GAN_E_INVALID_ARG,
+             "trainer is NULL");
+    cg_rig_free(&r);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -407,6 +589,8 @@ int main(void)
         cmocka_unit_test(test_sync_bn),
         cmocka_unit_test(test_reduce_hook_error),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_cyclegan_two_shards),
+        cmocka_unit_test(test_cyclegan_hook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
