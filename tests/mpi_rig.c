@@ -10,7 +10,17 @@
  *   syncbn    the same with sync-BN (gan_mpi_set_sync_bn); fails above 1e-4
  *   mismatch  rank 1 builds batch 31: gan_mpi_create must refuse on every rank
  *   model     rank 1's D has 255 units where rank 0's has 256: refused likewise
- *   die       rank 1 exits at step 2 (without MPI_Finalize): mpirun must end the job */
+ *   die       rank 1 exits at step 2 (without MPI_Finalize): mpirun must end the job
+ *   cyclegan  CycleGAN (gan_mpi_create_cyclegan): the examples' ResNet generators and
+ *             PatchGAN discriminators, small, on handwritten (A, DATA_DIR) and printed
+ *             (B, DATA_B) digits, pools off; rank 0 first trains one trainer on the
+ *             global batch (ranks x 8, as many parts as ranks); prints the largest
+ *             differences and fails above 1e-5, or above 2 x steps x the learning
+ *             rate for the biases before an InstanceNorm (see cg_diff)
+ *   cgpool    the same with pools of 4 images (each rank's own): prints the difference
+ *   cgmodel   rank 1's D_B has 5 filters where rank 0's has 4: gan_mpi_create_cyclegan
+ *             must refuse on every rank, naming D_B
+ * usage for these: mpi_rig cyclegan|cgpool|cgmodel DATA_DIR STEPS DATA_B */
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -21,6 +31,8 @@
 #include <gan/gan.h>
 #include <gan/io.h>
 #include <gan/mpi.h>
+
+#include "common/cyclegan_models.h"
 
 #define LATENT 100
 #define BATCH 32
@@ -124,10 +136,178 @@ static double max_diff(gan_model_t *a, gan_model_t *b, bool *same_bits)
     return m;
 }
 
+/* CycleGAN (modes cyclegan and cgpool): four small networks on 28x28 digits. */
+#define CG_BATCH 8
+
+typedef struct cg {
+    gan_model_t *m[4]; /* G, F, D_A, D_B */
+    gan_optimizer_t *o[4];
+    gan_cyclegan_t *t;
+    gan_dataset_t *data[2];
+    float *x[2];
+} cg;
+
+static void cg_create(cg *c, int32_t batch, int32_t parts, const char *const data[2],
+                      int32_t pool, bool odd)
+{
+    static const char *const names[4] = {"G", "F", "D_A", "D_B"};
+    for (int i = 0; i < 4; i++) {
+        if (i < 2) /* 4 filters, 1 residual block, 1 downsampling */
+            CHECK(ex_resnet_generator(1, 1, 28, 28, 4, 1, 1, batch, names[i], 11 + i,
+                                      &c->m[i]));
+        else /* 4 filters, 1 layer: a 12x12 map of scores */
+            CHECK(ex_patchgan_discriminator(1, 28, 28, odd && i == 3 ? 5 : 4, 1, batch,
+                                            names[i], 11 + i, &c->m[i]));
+        CHECK(gan_model_set_parts(c->m[i], parts));
+        CHECK(gan_optimizer_adam_create(&c->o[i], c->m[i], 2e-4f, 0.5f, 0.999f, 1e-8f));
+    }
+    gan_cyclegan_options_t o;
+    CHECK(gan_cyclegan_options_init(&o, sizeof o));
+    o.pool_size = pool;
+    CHECK(gan_cyclegan_create(&c->t, c->m[0], c->m[1], c->m[2], c->m[3], c->o[0], c->o[1],
+                              c->o[2], c->o[3], &o));
+    for (int d = 0; d < 2; d++) {
+        CHECK(gan_dataset_open_dir(&c->data[d], data[d], 7 + (uint64_t)d));
+        if (!(c->x[d] = malloc((size_t)batch * 784 * sizeof *c->x[d])))
+            MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+}
+
+static void cg_destroy(cg *c)
+{
+    gan_cyclegan_destroy(c->t);
+    for (int i = 0; i < 4; i++) {
+        gan_optimizer_destroy(c->o[i]);
+        gan_model_destroy(c->m[i]);
+    }
+    for (int d = 0; d < 2; d++) {
+        gan_dataset_destroy(c->data[d]);
+        free(c->x[d]);
+    }
+}
+
+static double max_diff(gan_model_t *a, gan_model_t *b, bool *same_bits);
+
+/* The largest |difference| of @p a's and @p b's parameters, apart (*norm_bias) for the
+ * biases of the layers an InstanceNorm follows: InstanceNorm takes away any shift of a
+ * channel, so their gradient is zero but for rounding, which Adam turns into steps of
+ * the learning rate either way (in the one process and on the ranks alike). */
+static double cg_diff(gan_model_t *a, gan_model_t *b, double *norm_bias)
+{
+    float *pa, *pb;
+    size_t n, nb, offset, count;
+    int32_t layers, dims[4], ndim;
+    CHECK(gan_model_get_params(a, &pa, &n));
+    CHECK(gan_model_get_params(b, &pb, &nb));
+    CHECK(gan_model_get_layer_count(a, &layers));
+    size_t skip_from = n, skip_to = n; /* the bias range checked below */
+    double rest = 0.0;
+    *norm_bias = 0.0;
+    for (size_t i = 0; i < n && i < nb; i++) {
+        if (i >= skip_to || i == 0) { /* find the next layer's bias range, if any */
+            skip_from = skip_to = n;
+            for (int32_t k = 0; k + 1 < layers; k++) {
+                gan_layer_t *next;
+                CHECK(gan_model_get_layer_params(a, k, &offset, &count));
+                CHECK(gan_model_get_layer(a, k + 1, &next));
+                CHECK(gan_model_get_output_shape(a, k, dims, &ndim));
+                if (count && strcmp(gan_layer_get_kind(next), "instancenorm") == 0 &&
+                    offset + count > i && offset + count - (size_t)dims[0] < skip_from) {
+                    skip_from = offset + count - (size_t)dims[0];
+                    skip_to = offset + count;
+                }
+            }
+        }
+        const double d = fabs((double)pa[i] - pb[i]);
+        if (i >= skip_from && i < skip_to)
+            *norm_bias = fmax(*norm_bias, d);
+        else
+            rest = fmax(rest, d);
+    }
+    return rest;
+}
+
+/* 2 ranks x CG_BATCH against one process on the global batch: 0 when it passes. */
+static int cg_main(const char *mode, const char *const data[2], int steps)
+{
+    const int32_t pool = strcmp(mode, "cgpool") == 0 ? 4 : 0;
+    cg one = {0}, r;
+    if (rank == 0 && strcmp(mode, "cgmodel") != 0) {
+        cg_create(&one, size * CG_BATCH, size, data, pool, false);
+        for (int i = 0; i < steps; i++) {
+            for (int d = 0; d < 2; d++)
+                CHECK(gan_dataset_next_batch(one.data[d], size * CG_BATCH, one.x[d], NULL));
+            CHECK(gan_cyclegan_step(one.t, one.x[0], one.x[1], size * CG_BATCH, NULL));
+        }
+    }
+    const bool refuse = strcmp(mode, "cgmodel") == 0;
+    cg_create(&r, CG_BATCH, 1, data, pool, refuse && rank == 1);
+    gan_mpi_t *mpi;
+    gan_status st = gan_mpi_create_cyclegan(&mpi, r.t, NULL);
+    if (refuse) {
+        const bool ok = st == GAN_E_SHAPE && strstr(gan_last_error(), "rank 1's D_B") &&
+                        gan_mpi_create_cyclegan(NULL, r.t, NULL) == GAN_E_INVALID_ARG &&
+                        gan_mpi_create_cyclegan(&mpi, NULL, NULL) == GAN_E_INVALID_ARG;
+        printf("rank %d: %s\n", rank, ok ? "refused" : "NOT refused as expected");
+        cg_destroy(&r);
+        MPI_Finalize();
+        return ok ? 0 : 1;
+    }
+    CHECK(st);
+    for (int i = 0; i < steps; i++) {
+        for (int d = 0; d < 2; d++)
+            CHECK(gan_mpi_next_batch(mpi, r.data[d], r.x[d], NULL));
+        CHECK(gan_cyclegan_step(r.t, r.x[0], r.x[1], CG_BATCH, NULL));
+    }
+    bool same;
+    CHECK(gan_mpi_check_params(mpi, &same));
+    uint64_t calls, bytes;
+    double seconds;
+    CHECK(gan_mpi_get_stats(mpi, &calls, &bytes, &seconds));
+    int rc = same ? 0 : 1;
+    if (rank == 0) {
+        static const char *const names[4] = {"G", "F", "D_A", "D_B"};
+        printf("%s: %d ranks x batch %d against 1 process x batch %d (%d parts), %d steps, "
+               "pools of %d: the ranks' parameters %s; largest |difference| from the one "
+               "process:", mode, size, CG_BATCH, size * CG_BATCH, size, steps, (int)pool,
+               same ? "agree bit for bit" : "DIFFER");
+        double worst = 0.0, worst_bias = 0.0;
+        for (int i = 0; i < 4; i++) {
+            double bias;
+            const double d = cg_diff(one.m[i], r.m[i], &bias);
+            worst = fmax(worst, d);
+            worst_bias = fmax(worst_bias, bias);
+            printf(" %s %.3g (its biases before an InstanceNorm %.3g)", names[i], d, bias);
+        }
+        printf("\nall-reduce: %llu calls, %.3f MB a step per rank, %.3f ms per call\n",
+               (unsigned long long)calls, (double)bytes / 1e6 / steps,
+               calls ? 1e3 * seconds / (double)calls : 0.0);
+        /* Adam moves a parameter by about the learning rate (2e-4) a step at most. */
+        if (pool == 0 && (worst > 1e-5 || worst_bias > 2.0 * steps * 2e-4))
+            rc = 1;
+        cg_destroy(&one);
+    }
+    gan_mpi_destroy(mpi);
+    cg_destroy(&r);
+    MPI_Finalize();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && (strcmp(argv[1], "cyclegan") == 0 || strcmp(argv[1], "cgpool") == 0 ||
+                      strcmp(argv[1], "cgmodel") == 0)) {
+        const char *const data[2] = {argv[2], argv[4]};
+        MPI_Init(&argc, &argv);
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        CHECK(gan_set_num_threads(1));
+        CHECK(gan_blas_set_num_threads(1));
+        return cg_main(argv[1], data, atoi(argv[3]));
+    }
     if (argc != 4) {
-        fprintf(stderr, "usage: mpi_rig exact|bn|syncbn|mismatch|model|die DATA_DIR STEPS\n");
+        fprintf(stderr, "usage: mpi_rig exact|bn|syncbn|mismatch|model|die DATA_DIR STEPS\n"
+                        "       mpi_rig cyclegan|cgpool|cgmodel DATA_DIR STEPS DATA_B\n");
         return 2;
     }
     const char *mode = argv[1], *data = argv[2];
