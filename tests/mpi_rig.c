@@ -188,6 +188,15 @@ static void cg_destroy(cg *c)
 
 static double max_diff(gan_model_t *a, gan_model_t *b, bool *same_bits);
 
+/* Whether all ranks hold the same parameters (collective), and the all-reduces' cost. */
+static bool ranks_agree(gan_mpi_t *mpi, uint64_t *calls, uint64_t *bytes, double *seconds)
+{
+    bool same;
+    CHECK(gan_mpi_check_params(mpi, &same));
+    CHECK(gan_mpi_get_stats(mpi, calls, bytes, seconds));
+    return same;
+}
+
 /* The largest |difference| of @p a's and @p b's parameters, apart (*norm_bias) for the
  * biases of the layers an InstanceNorm follows: InstanceNorm takes away any shift of a
  * channel, so their gradient is zero but for rounding, which Adam turns into steps of
@@ -259,11 +268,9 @@ static int cg_main(const char *mode, const char *const data[2], int steps)
             CHECK(gan_mpi_next_batch(mpi, r.data[d], r.x[d], NULL));
         CHECK(gan_cyclegan_step(r.t, r.x[0], r.x[1], CG_BATCH, NULL));
     }
-    bool same;
-    CHECK(gan_mpi_check_params(mpi, &same));
     uint64_t calls, bytes;
     double seconds;
-    CHECK(gan_mpi_get_stats(mpi, &calls, &bytes, &seconds));
+    const bool same = ranks_agree(mpi, &calls, &bytes, &seconds);
     int rc = same ? 0 : 1;
     if (rank == 0) {
         static const char *const names[4] = {"G", "F", "D_A", "D_B"};
@@ -295,17 +302,10 @@ static int cg_main(const char *mode, const char *const data[2], int steps)
 
 int main(int argc, char **argv)
 {
-    if (argc == 5 && (strcmp(argv[1], "cyclegan") == 0 || strcmp(argv[1], "cgpool") == 0 ||
-                      strcmp(argv[1], "cgmodel") == 0)) {
-        const char *const data[2] = {argv[2], argv[4]};
-        MPI_Init(&argc, &argv);
-        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-        MPI_Comm_size(MPI_COMM_WORLD, &size);
-        CHECK(gan_set_num_threads(1));
-        CHECK(gan_blas_set_num_threads(1));
-        return cg_main(argv[1], data, atoi(argv[3]));
-    }
-    if (argc != 4) {
+    const bool cyclegan = argc == 5 && (strcmp(argv[1], "cyclegan") == 0 ||
+                                        strcmp(argv[1], "cgpool") == 0 ||
+                                        strcmp(argv[1], "cgmodel") == 0);
+    if (argc != 4 && !cyclegan) {
         fprintf(stderr, "usage: mpi_rig exact|bn|syncbn|mismatch|model|die DATA_DIR STEPS\n"
                         "       mpi_rig cyclegan|cgpool|cgmodel DATA_DIR STEPS DATA_B\n");
         return 2;
@@ -320,6 +320,10 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     CHECK(gan_set_num_threads(1));
     CHECK(gan_blas_set_num_threads(1));
+    if (cyclegan) {
+        const char *const domains[2] = {data, argv[4]};
+        return cg_main(mode, domains, steps);
+    }
 
     rig one = {0};
     if (rank == 0 && exact) {
@@ -355,11 +359,9 @@ int main(int argc, char **argv)
         CHECK(gan_mpi_next_batch(mpi, r.data, r.real, NULL));
         CHECK(gan_trainer_step(r.trainer, r.real, NULL, BATCH, &s));
     }
-    bool same;
-    CHECK(gan_mpi_check_params(mpi, &same));
     uint64_t calls, bytes;
     double seconds;
-    CHECK(gan_mpi_get_stats(mpi, &calls, &bytes, &seconds));
+    const bool same = ranks_agree(mpi, &calls, &bytes, &seconds);
     int rc = same ? 0 : 1;
     if (rank == 0) {
         bool gs, ds;

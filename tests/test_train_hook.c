@@ -237,6 +237,19 @@ static void *run_shard(void *arg)
     return NULL;
 }
 
+/* Both shards at once, each on its thread, to the end. */
+static void run_both(shard s[2], void *(*fn)(void *))
+{
+    pthread_t th[2];
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&th[k], NULL, fn, &s[k]), 0);
+    for (int k = 0; k < 2; k++) {
+        void *ret;
+        assert_int_equal(pthread_join(th[k], &ret), 0);
+        assert_null(ret);
+    }
+}
+
 static double max_diff(gan_model_t *a, gan_model_t *b)
 {
     float *pa, *pb;
@@ -273,7 +286,6 @@ static void one_against_shards(bool sync, double *dg, double *dd)
     pair p;
     assert_int_equal(pthread_barrier_init(&p.barrier, NULL, 2), 0);
     shard s[2];
-    pthread_t th[2];
     for (int32_t k = 0; k < 2; k++) {
         s[k] = (shard){.p = &p, .index = k, .real = real};
         rig_create(&s[k].r, BATCH, h);
@@ -284,13 +296,7 @@ static void one_against_shards(bool sync, double *dg, double *dd)
             GT_OK(gan_model_set_reduce_hook(s[k].r.d, sum_pair, &s[k]));
         }
     }
-    for (int k = 0; k < 2; k++)
-        assert_int_equal(pthread_create(&th[k], NULL, run_shard, &s[k]), 0);
-    for (int k = 0; k < 2; k++) {
-        void *ret;
-        assert_int_equal(pthread_join(th[k], &ret), 0);
-        assert_null(ret);
-    }
+    run_both(s, run_shard);
     /* The shards agree bit for bit; with the global batch only up to the order of the
      * Dense layers' sums over the batch (one GEMM of 32 rows against two of 16). */
     assert_true(max_diff(s[0].r.g, s[1].r.g) == 0.0);
@@ -409,20 +415,13 @@ static double cg_one_against_shards(int32_t pool)
     pair p;
     assert_int_equal(pthread_barrier_init(&p.barrier, NULL, 2), 0);
     shard s[2];
-    pthread_t th[2];
     for (int32_t k = 0; k < 2; k++) {
         s[k] = (shard){.p = &p, .index = k, .real = a, .b = b};
         cg_rig_make(&s[k].cg, CG_BATCH, 1, 8, 8, 0, &o);
         GT_OK(gan_cyclegan_set_shard(s[k].cg.t, k, 2));
         GT_OK(gan_cyclegan_set_grad_hook(s[k].cg.t, average_pair, &s[k]));
     }
-    for (int k = 0; k < 2; k++)
-        assert_int_equal(pthread_create(&th[k], NULL, run_cg_shard, &s[k]), 0);
-    for (int k = 0; k < 2; k++) {
-        void *ret;
-        assert_int_equal(pthread_join(th[k], &ret), 0);
-        assert_null(ret);
-    }
+    run_both(s, run_cg_shard);
     double worst = 0.0;
     for (int m = 0; m < 4; m++) {
         assert_true(max_diff(s[0].cg.m[m], s[1].cg.m[m]) == 0.0); /* the shards agree */
@@ -528,10 +527,14 @@ static void test_cyclegan_hook(void **state)
     GT_FAILS(gan_cyclegan_set_grad_hook(NULL, cg_record, NULL), GAN_E_INVALID_ARG,
              "trainer is NULL");
     GT_FAILS(gan_cyclegan_set_shard(NULL, 0, 1), GAN_E_INVALID_ARG, "trainer is NULL");
-    GT_FAILS(gan_cyclegan_set_shard(r.t, 0, 0), GAN_E_OUT_OF_RANGE, "count 0");
-    GT_FAILS(gan_cyclegan_set_shard(r.t, 0, INT32_MAX / 2), GAN_E_OUT_OF_RANGE,
-             "global batch");
-    GT_FAILS(gan_cyclegan_set_shard(r.t, 3, 3), GAN_E_OUT_OF_RANGE, "index 3");
+    static const struct {
+        int32_t index, count;
+        const char *needle;
+    } out_of_range[] = {{0, 0, "count 0"}, {0, INT32_MAX / 2, "global batch"},
+                        {3, 3, "index 3"}, {-2, 3, "index -2"}};
+    for (size_t i = 0; i < sizeof out_of_range / sizeof out_of_range[0]; i++)
+        GT_FAILS(gan_cyclegan_set_shard(r.t, out_of_range[i].index, out_of_range[i].count),
+                 GAN_E_OUT_OF_RANGE, out_of_range[i].needle);
     GT_FAILS(gan_cyclegan_get_shard(NULL, &index, &count), GAN_E_INVALID_ARG, "trainer");
     GT_FAILS(gan_cyclegan_get_shard(r.t, &index, NULL), GAN_E_INVALID_ARG, "count");
     GT_OK(gan_cyclegan_set_shard(r.t, 2, 3));

@@ -275,20 +275,16 @@ GAN_API gan_status gan_cyclegan_set_grad_hook(gan_cyclegan_t *trainer, gan_grad_
  *        does, up to the order of the sums over the batch; with the pools on, the
  *        discriminators see each shard's own history instead of the global one. Not
  *        saved in checkpoints.
- * @param index this trainer's shard, 0 <= index < count.
- * @param count the number of shards, >= 1; 1 (and index 0) is the default, no sharding.
+ * @param index this trainer's shard, from 0 to count - 1.
+ * @param count the number of shards, at least 1 (the default, with index 0: no shards).
  * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer), GAN_E_OUT_OF_RANGE (an index or
- *         count outside the range, or a global batch beyond 2^31 - 1).
+ *         count out of range, or a global batch of more than 2^31 - 1 images).
  */
 GAN_API gan_status gan_cyclegan_set_shard(gan_cyclegan_t *trainer, int32_t index,
                                           int32_t count);
 
-/**
- * @brief The trainer's shard (gan_cyclegan_set_shard()).
- * @param index receives the shard's index.
- * @param count receives the number of shards.
- * @return GAN_OK; GAN_E_INVALID_ARG (NULL).
- */
+/** @brief The trainer's shard (gan_cyclegan_set_shard()): @param index receives its index,
+ *  @param count the number of shards. @return GAN_OK; GAN_E_INVALID_ARG (NULL). */
 GAN_API gan_status gan_cyclegan_get_shard(const gan_cyclegan_t *trainer, int32_t *index,
                                           int32_t *count);
 

@@ -90,28 +90,44 @@ gan_status gan__mpi_trainer_load(gan_mpi_t *m, const char *path)
                        : gan_trainer_load(m->trainer, path);
 }
 
-/* The collective part of both create functions, on a handle that knows its trainer and
- * models: the communicator, the checks, rank 0's state, the shard and the hook. */
-static gan_status gan__mpi_start(gan_mpi_t **out, gan_mpi_t *m, const void *comm,
-                                 const char *who)
+/* Both create functions: a handle on @p trainer or @p cyclegan (the other NULL) and its
+ * models, the communicator, the checks, rank 0's state, the shard and the hook. */
+static gan_status gan__mpi_start(gan_mpi_t **out, gan_trainer_t *trainer,
+                                 gan_cyclegan_t *cyclegan, const void *comm, const char *who)
 {
+    static const char *const pair[2] = {"generator", "discriminator"};
+    static const char *const cycle[4] = {"G", "F", "D_A", "D_B"};
+    if (!out || !(trainer || cyclegan))
+        return gan_set_error(GAN_E_INVALID_ARG, "%s: %s is NULL", who,
+                             out ? "trainer" : "out");
     int initialized = 0, finalized = 0;
     MPI_Initialized(&initialized);
     MPI_Finalized(&finalized);
-    if (!initialized || finalized) {
-        free(m);
+    if (!initialized || finalized)
         return gan_set_error(GAN_E_STATE, "%s: MPI is %s (call MPI_Init first)", who,
                              finalized ? "finalised" : "not initialised");
-    }
-    int rc = MPI_Comm_dup(comm ? *(const MPI_Comm *)comm : MPI_COMM_WORLD, &m->comm);
-    if (rc != MPI_SUCCESS) {
+    gan_mpi_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return gan_set_error(GAN_E_NO_MEMORY, "%s: cannot allocate the handle", who);
+    m->trainer = trainer;
+    m->cyclegan = cyclegan;
+    m->roles = cyclegan ? cycle : pair;
+    m->n_models = cyclegan ? 4 : 2;
+    gan_model_t **net = m->models;
+    gan_status st = cyclegan ? gan_cyclegan_get_models(cyclegan, &net[0], &net[1], &net[2],
+                                                       &net[3])
+                             : gan_trainer_get_models(trainer, &net[0], &net[1]);
+    int rc = st == GAN_OK ? MPI_Comm_dup(comm ? *(const MPI_Comm *)comm : MPI_COMM_WORLD,
+                                         &m->comm)
+                          : MPI_SUCCESS;
+    if (st != GAN_OK || rc != MPI_SUCCESS) {
         free(m);
-        return gan__mpi_fail(rc, who, "MPI_Comm_dup");
+        return st != GAN_OK ? st : gan__mpi_fail(rc, who, "MPI_Comm_dup");
     }
     MPI_Comm_set_errhandler(m->comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(m->comm, &m->rank);
     MPI_Comm_size(m->comm, &m->size);
-    gan_status st = gan__mpi_check_models(m, who);
+    st = gan__mpi_check_models(m, who);
     if (st == GAN_OK)
         st = gan__mpi_share_state(m, NULL, who);
     if (st == GAN_OK)
@@ -128,46 +144,13 @@ static gan_status gan__mpi_start(gan_mpi_t **out, gan_mpi_t *m, const void *comm
 
 gan_status gan_mpi_create(gan_mpi_t **out, gan_trainer_t *trainer, const void *comm)
 {
-    static const char who[] = "gan_mpi_create";
-    static const char *const roles[2] = {"generator", "discriminator"};
-    if (!out || !trainer)
-        return gan_set_error(GAN_E_INVALID_ARG, "%s: %s is NULL", who,
-                             out ? "trainer" : "out");
-    gan_mpi_t *m = calloc(1, sizeof *m);
-    if (!m)
-        return gan_set_error(GAN_E_NO_MEMORY, "%s: cannot allocate the handle", who);
-    m->trainer = trainer;
-    m->roles = roles;
-    m->n_models = 2;
-    gan_status st = gan_trainer_get_models(trainer, &m->models[0], &m->models[1]);
-    if (st != GAN_OK) {
-        free(m);
-        return st;
-    }
-    return gan__mpi_start(out, m, comm, who);
+    return gan__mpi_start(out, trainer, NULL, comm, "gan_mpi_create");
 }
 
 gan_status gan_mpi_create_cyclegan(gan_mpi_t **out, gan_cyclegan_t *trainer,
                                    const void *comm)
 {
-    static const char who[] = "gan_mpi_create_cyclegan";
-    static const char *const roles[4] = {"G", "F", "D_A", "D_B"};
-    if (!out || !trainer)
-        return gan_set_error(GAN_E_INVALID_ARG, "%s: %s is NULL", who,
-                             out ? "trainer" : "out");
-    gan_mpi_t *m = calloc(1, sizeof *m);
-    if (!m)
-        return gan_set_error(GAN_E_NO_MEMORY, "%s: cannot allocate the handle", who);
-    m->cyclegan = trainer;
-    m->roles = roles;
-    m->n_models = 4;
-    gan_status st = gan_cyclegan_get_models(trainer, &m->models[0], &m->models[1],
-                                            &m->models[2], &m->models[3]);
-    if (st != GAN_OK) {
-        free(m);
-        return st;
-    }
-    return gan__mpi_start(out, m, comm, who);
+    return gan__mpi_start(out, NULL, trainer, comm, "gan_mpi_create_cyclegan");
 }
 
 void gan_mpi_destroy(gan_mpi_t *m)

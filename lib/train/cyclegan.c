@@ -9,7 +9,6 @@
 #include "core/options.h"
 #include "model.h"
 #include "optim/optimizer.h"
-#include "train/parallel.h"
 
 gan_status gan_cyclegan_options_init(gan_cyclegan_options_t *o, size_t struct_size)
 {
@@ -216,7 +215,7 @@ gan_status gan_cyclegan_create(gan_cyclegan_t **out, gan_model_t *g, gan_model_t
     t->alloc = g->alloc;
     t->opts = config;
     t->batch = g->batch;
-    t->shards = 1;
+    t->par.shards = 1;
     gan__rng_seed(&t->rng, config.seed);
     for (int s = 0; s < 2; s++) {
         gan__cg_side *d = &t->side[s];
@@ -305,29 +304,18 @@ gan_status gan_cyclegan_set_data_position(gan_cyclegan_t *t, uint64_t position)
 
 gan_status gan_cyclegan_set_grad_hook(gan_cyclegan_t *t, gan_grad_hook_fn fn, void *user)
 {
-    if (!t)
-        return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_set_grad_hook: trainer is NULL");
-    t->hook = fn;
-    t->hook_user = fn ? user : NULL;
-    return GAN_OK;
+    return gan__parallel_set_hook(t ? &t->par : NULL, fn, user, "gan_cyclegan_set_grad_hook");
 }
 
 gan_status gan_cyclegan_set_shard(gan_cyclegan_t *t, int32_t index, int32_t count)
 {
-    if (!t)
-        return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_set_shard: trainer is NULL");
-    return gan__shard_set(&t->shard, &t->shards, t->batch, index, count,
-                          "gan_cyclegan_set_shard");
+    return gan__parallel_set_shard(t ? &t->par : NULL, t ? t->batch : 1, index, count,
+                                   "gan_cyclegan_set_shard");
 }
 
 gan_status gan_cyclegan_get_shard(const gan_cyclegan_t *t, int32_t *index, int32_t *count)
 {
-    if (!t || !index || !count)
-        return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_get_shard: %s is NULL",
-                         !t ? "trainer" : !index ? "index" : "count");
-    *index = t->shard;
-    *count = t->shards;
-    return GAN_OK;
+    return gan__parallel_get_shard(t ? &t->par : NULL, index, count, "gan_cyclegan_get_shard");
 }
 
 gan_status gan_cyclegan_get_models(const gan_cyclegan_t *t, gan_model_t **g, gan_model_t **f,

@@ -11,7 +11,7 @@
 #include "core/alloc.h"
 #include "core/rng.h"
 #include "gan/cyclegan.h"
-#include "gan/train.h"
+#include "train/parallel.h"
 #include "optim/schedule.h"
 #include "train/image_pool.h"
 
@@ -44,9 +44,7 @@ struct gan_cyclegan {
     gan_lr_schedule_t schedule[2];
     float *drec;                     /* (B, larger image): a reconstruction's gradient */
     float *pad;                      /* (B, larger image): translation's partial batches */
-    gan_grad_hook_fn hook;           /* gan_cyclegan_set_grad_hook(); NULL when none */
-    void *hook_user;
-    int32_t shard, shards;           /* gan_cyclegan_set_shard(): 0 of 1 by default */
+    gan__parallel par;               /* gan_cyclegan_set_grad_hook(), _set_shard() */
 };
 
 #endif

@@ -17,7 +17,6 @@
 #include "model.h"
 #include "optim/optimizer.h"
 #include "train/cyclegan.h"
-#include "train/parallel.h"
 
 /* What the terms of one step measured. */
 typedef struct gan__cg_terms {
@@ -123,8 +122,7 @@ static gan_status gan__cg_update_pair(gan_cyclegan_t *t, gan_model_t *const m[2]
     double n[2] = {0, 0};
     gan_status st = gan__cg_finite(loss, what);
     for (int i = 0; st == GAN_OK && i < 2; i++)
-        st = gan__grad_hook_run(t->hook, t->hook_user, m[i], net[i], m[i]->name,
-                                "gan_cyclegan_step");
+        st = gan__parallel_run_hook(&t->par, m[i], net[i], m[i]->name, "gan_cyclegan_step");
     for (int i = 0; st == GAN_OK && i < 2; i++)
         if ((st = gan_model_grad_norm(m[i], &n[i])) == GAN_OK && !isfinite(n[i]))
             st = gan__fail(GAN_E_NUMERIC, "gan_cyclegan_step: model '%s' has a NaN or "
@@ -185,10 +183,10 @@ static gan_status gan__cg_d_half(gan_cyclegan_t *t, gan__cg_side *side, const fl
 static void gan__cg_pool_query(gan_cyclegan_t *t, gan__cg_side *side)
 {
     const int64_t count = side->pool.count;
-    for (int32_t k = 0; k < t->shard; k++)
+    for (int32_t k = 0; k < t->par.shard; k++)
         gan__image_pool_skip(&side->pool, &t->rng, count, t->batch);
     gan__image_pool_query(&side->pool, &t->rng, side->fake, t->batch, side->shown);
-    for (int32_t k = t->shard + 1; k < t->shards; k++)
+    for (int32_t k = t->par.shard + 1; k < t->par.shards; k++)
         gan__image_pool_skip(&side->pool, &t->rng, count, t->batch);
 }
 

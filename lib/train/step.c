@@ -14,7 +14,6 @@
 #include "gan/loss.h"
 #include "train/labels.h"
 #include "train/latent.h"
-#include "train/parallel.h"
 #include "train/trainer.h"
 
 #define GAN__WARN_GRAD_NORM 100.0
@@ -89,7 +88,7 @@ static void gan__skip_draws(gan_trainer_t *t, int32_t kind, size_t n)
 static void gan__shard_skip(gan_trainer_t *t, int32_t kind, int32_t rows, size_t per_row,
                             bool after)
 {
-    const int32_t shards = after ? t->shards - 1 - t->shard : t->shard;
+    const int32_t shards = after ? t->par.shards - 1 - t->par.shard : t->par.shard;
     gan__skip_draws(t, kind, (size_t)shards * (size_t)rows * per_row);
 }
 
@@ -302,10 +301,10 @@ static gan_status gan__d_pass(gan_trainer_t *t, gan__half *real, gan__half *fake
 /* The caller's gradient hook (gan_trainer_set_grad_hook) on @p m's gradient arena. */
 static gan_status gan__run_hook(gan_trainer_t *t, gan_model_t *m, int32_t network)
 {
-    return gan__grad_hook_run(t->hook, t->hook_user, m, network,
-                              network == GAN_NETWORK_GENERATOR ? "the generator"
-                                                               : "the discriminator",
-                              "gan_trainer_step");
+    return gan__parallel_run_hook(&t->par, m, network,
+                                  network == GAN_NETWORK_GENERATOR ? "the generator"
+                                                                   : "the discriminator",
+                                  "gan_trainer_step");
 }
 
 static gan_status gan__d_update(gan_trainer_t *t, const float *real, const int32_t *labels,
