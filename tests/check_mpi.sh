@@ -18,6 +18,8 @@
 #     follows, see mpi_rig.c), then with pools of 4 (printed); a rank with another D_B
 #     is refused by gan_mpi_create_cyclegan on both ranks; mnist_cyclegan --mpi
 #     straight and stopped and resumed end with the same checkpoint, picture, metrics.
+#  6. SeqGAN and text to image (gan_mpi_create_seqgan, gan_mpi_create_text2img): the
+#     tests' small rigs, 2 ranks x 4 against 1 process x 8, 5 steps (mpi_rig's bounds).
 # usage: check_mpi.sh MPIRUN MPI_RIG DATA_DIR DATA_B [EXAMPLE GAN_SCORE [CYCLEGAN]]
 set -eu
 mpirun=$1
@@ -61,6 +63,11 @@ for mode in cyclegan cgpool; do
     run $mode 120 "$rig" $mode "$data" 5 "$data_b"
     [ "$status" -eq 0 ] || { cat "$work/$mode.log"; echo "$mode: failed ($status)"; exit 1; }
     grep -h "ranks x batch\|all-reduce" "$work/$mode.log"
+done
+for mode in seqgan text2img; do
+    run $mode 60 "$rig" $mode "$data" 5
+    [ "$status" -eq 0 ] || { cat "$work/$mode.log"; echo "$mode: failed ($status)"; exit 1; }
+    grep -h "ranks x batch" "$work/$mode.log"
 done
 run cgmodel 60 "$rig" cgmodel "$data" 5 "$data_b"
 [ "$status" -eq 0 ] || { cat "$work/cgmodel.log"; echo "cgmodel: not refused ($status)"; exit 1; }

@@ -20,7 +20,14 @@
  *   cgpool    the same with pools of 4 images (each rank's own): prints the difference
  *   cgmodel   rank 1's D_B has 5 filters where rank 0's has 4: gan_mpi_create_cyclegan
  *             must refuse on every rank, naming D_B
- * usage for these: mpi_rig cyclegan|cgpool|cgmodel DATA_DIR STEPS DATA_B */
+ * usage for these: mpi_rig cyclegan|cgpool|cgmodel DATA_DIR STEPS DATA_B
+ *   seqgan    SeqGAN (gan_mpi_create_seqgan): the tests' small rig (seqgan_rig.c) on
+ *             synthetic sequences, maximum-likelihood and policy-gradient steps, 2 ranks
+ *             x 4 against 1 process x 8; fails above 1e-5
+ *   text2img  text to image (gan_mpi_create_text2img, sync-BN for G's BatchNorm): the
+ *             tests' rig (t2i_rig_make_parallel) on synthetic images and captions; fails
+ *             above 1e-5 for D and E, 1e-3 for G (the bias before its BatchNorm)
+ * usage for these: mpi_rig seqgan|text2img DATA_DIR STEPS (DATA_DIR unused) */
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -33,6 +40,9 @@
 #include <gan/mpi.h>
 
 #include "common/cyclegan_models.h"
+#include "seqgan_rig.h"
+#include "test_util.h"
+#include "text2img_rig.h"
 
 #define LATENT 100
 #define BATCH 32
@@ -300,6 +310,116 @@ static int cg_main(const char *mode, const char *const data[2], int steps)
     return rc;
 }
 
+/* SeqGAN and text to image (modes seqgan and text2img): batches of PT_B a rank. */
+#define PT_B 4
+
+typedef struct pt_data {
+    int32_t *seq;      /* (rows, 5): real sequences of 6 tokens */
+    float *images;     /* (rows, 16): 4x4 images */
+    int32_t *captions; /* (rows, 3) */
+    int32_t *wrong;    /* (rows, 3): another caption of each row */
+} pt_data;
+
+/* @p rows rows of each, the same on every rank. */
+static void pt_data_make(pt_data *d, size_t rows)
+{
+    d->seq = malloc(rows * 5 * sizeof *d->seq);
+    d->images = malloc(rows * 16 * sizeof *d->images);
+    d->captions = malloc(rows * 3 * sizeof *d->captions);
+    d->wrong = malloc(rows * 3 * sizeof *d->wrong);
+    if (!d->seq || !d->images || !d->captions || !d->wrong)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    gt_rng rng;
+    gt_seed(&rng, 8);
+    gt_fill(&rng, d->images, rows * 16, -1.0f, 1.0f);
+    for (size_t i = 0; i < rows * 5; i++)
+        d->seq[i] = (int32_t)((i * 7 + i / 5) % 6);
+    for (size_t i = 0; i < rows * 3; i++) {
+        d->captions[i] = (int32_t)(gt_uniform(&rng) * 6);
+        d->wrong[i] = (d->captions[i] + 1 + (int32_t)(gt_uniform(&rng) * 5)) % 6;
+    }
+}
+
+/* Step @p i on rows @p row to @p row + @p batch - 1 of the @p global rows of a step. */
+static gan_status pt_step(bool seq, sg_rig *sg, t2i_rig *ti, const pt_data *d, int i,
+                          int32_t row, int32_t batch, int32_t global)
+{
+    const size_t at = (size_t)i * (size_t)global + (size_t)row;
+    if (seq) {
+        gan_status st = gan_seqgan_mle_step(sg->t, d->seq + at * 5, batch, NULL);
+        return st != GAN_OK ? st : gan_seqgan_pg_step(sg->t, batch, NULL);
+    }
+    return gan_text2img_step(ti->t, d->images + at * 16, d->captions + at * 3,
+                             d->wrong + at * 3, batch, NULL);
+}
+
+/* 2 ranks x PT_B against one process on the global batch: 0 when it passes. */
+static int pt_main(const char *mode, int steps)
+{
+    const bool seq = strcmp(mode, "seqgan") == 0;
+    const int32_t global = size * PT_B;
+    pt_data d;
+    pt_data_make(&d, (size_t)steps * (size_t)global);
+    sg_rig sg_one = {0}, sg = {0};
+    t2i_rig ti_one = {0}, ti = {0};
+    if (rank == 0) {
+        if (seq)
+            sg_rig_make(&sg_one, 6, 5, global, 3, NULL, NULL);
+        else
+            t2i_rig_make_parallel(&ti_one, global);
+        for (int i = 0; i < steps; i++)
+            CHECK(pt_step(seq, &sg_one, &ti_one, &d, i, 0, global, global));
+    }
+    if (seq)
+        sg_rig_make(&sg, 6, 5, PT_B, 3, NULL, NULL);
+    else
+        t2i_rig_make_parallel(&ti, PT_B);
+    gan_mpi_t *mpi;
+    CHECK(seq ? gan_mpi_create_seqgan(&mpi, sg.t, NULL)
+              : gan_mpi_create_text2img(&mpi, ti.t, NULL));
+    CHECK(gan_mpi_set_sync_bn(mpi, !seq));
+    for (int i = 0; i < steps; i++)
+        CHECK(pt_step(seq, &sg, &ti, &d, i, rank * PT_B, PT_B, global));
+    uint64_t calls, bytes;
+    double seconds;
+    const bool same = ranks_agree(mpi, &calls, &bytes, &seconds);
+    int rc = same ? 0 : 1;
+    if (rank == 0) {
+        gan_model_t *const ref[3] = {seq ? sg_one.g : ti_one.g, seq ? sg_one.d : ti_one.d,
+                                     ti_one.e};
+        gan_model_t *const mine[3] = {seq ? sg.g : ti.g, seq ? sg.d : ti.d, ti.e};
+        static const char *const names[3] = {"G", "D", "E"};
+        printf("%s: %d ranks x batch %d against 1 process x batch %d, %d steps: the ranks' "
+               "parameters %s; largest |difference| from the one process:", mode, size,
+               PT_B, global, steps, same ? "agree bit for bit" : "DIFFER");
+        for (int k = 0; k < (seq ? 2 : 3); k++) {
+            bool bits;
+            const double diff = max_diff(ref[k], mine[k], &bits);
+            printf(" %s %.3g", names[k], diff);
+            if (diff > (k == 0 && !seq ? 1e-3 : 1e-5))
+                rc = 1;
+        }
+        printf("\nall-reduce: %llu calls, %.3f ms per call\n", (unsigned long long)calls,
+               calls ? 1e3 * seconds / (double)calls : 0.0);
+    }
+    gan_mpi_destroy(mpi);
+    if (seq) {
+        sg_rig_free(&sg);
+        if (rank == 0)
+            sg_rig_free(&sg_one);
+    } else {
+        t2i_rig_free(&ti);
+        if (rank == 0)
+            t2i_rig_free(&ti_one);
+    }
+    free(d.seq);
+    free(d.images);
+    free(d.captions);
+    free(d.wrong);
+    MPI_Finalize();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const bool cyclegan = argc == 5 && (strcmp(argv[1], "cyclegan") == 0 ||
@@ -307,7 +427,8 @@ int main(int argc, char **argv)
                                         strcmp(argv[1], "cgmodel") == 0);
     if (argc != 4 && !cyclegan) {
         fprintf(stderr, "usage: mpi_rig exact|bn|syncbn|mismatch|model|die DATA_DIR STEPS\n"
-                        "       mpi_rig cyclegan|cgpool|cgmodel DATA_DIR STEPS DATA_B\n");
+                        "       mpi_rig cyclegan|cgpool|cgmodel DATA_DIR STEPS DATA_B\n"
+                        "       mpi_rig seqgan|text2img DATA_DIR STEPS\n");
         return 2;
     }
     const char *mode = argv[1], *data = argv[2];
@@ -324,6 +445,8 @@ int main(int argc, char **argv)
         const char *const domains[2] = {data, argv[4]};
         return cg_main(mode, domains, steps);
     }
+    if (strcmp(mode, "seqgan") == 0 || strcmp(mode, "text2img") == 0)
+        return pt_main(mode, steps);
 
     rig one = {0};
     if (rank == 0 && exact) {

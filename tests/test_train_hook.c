@@ -629,24 +629,6 @@ static void test_seqgan_two_shards(void **state)
 #define TI_T 3
 #define TI_STEPS 5
 
-static void ti_make(t2i_rig *r, int32_t batch)
-{
-    const t2i_size size = {.V = 6, .T = TI_T, .K = 4, .Z = 3, .side = 4, .hidden = 8,
-                           .B = batch};
-    memset(r, 0, sizeof *r);
-    r->size = size;
-    r->g = t2i_generator(&size, 31, NULL);
-    r->d = t2i_discriminator(&size, 0.0f, 32, NULL); /* no dropout: its draws are D's own */
-    r->e = t2i_encoder(&size, 33, NULL);
-    r->g_opt = t2i_adam(r->g, 2e-3f);
-    r->d_opt = t2i_adam(r->d, 2e-3f);
-    r->e_opt = t2i_adam(r->e, 2e-3f);
-    gan_text2img_options_t o;
-    GT_OK(gan_text2img_options_init(&o, sizeof o));
-    o.interp_share = 0.0; /* interpolation pairs rows within a shard */
-    GT_OK(gan_text2img_create(&r->t, r->g, r->d, r->e, r->g_opt, r->d_opt, r->e_opt, &o));
-}
-
 static gan_status ti_step(shard *s, int i)
 {
     const size_t row = (size_t)(i * 2 + s->index) * TI_B;
@@ -670,7 +652,7 @@ static void test_text2img_two_shards(void **state)
         wrong[i] = (captions[i] + 1 + (int32_t)(gt_uniform(&rng) * 5)) % 6;
     }
     t2i_rig one;
-    ti_make(&one, 2 * TI_B);
+    t2i_rig_make_parallel(&one, 2 * TI_B);
     for (int i = 0; i < TI_STEPS; i++) {
         const size_t row = (size_t)i * 2 * TI_B;
         GT_OK(gan_text2img_step(one.t, images + row * 16, captions + row * TI_T,
@@ -681,7 +663,7 @@ static void test_text2img_two_shards(void **state)
     shard s[2];
     for (int32_t k = 0; k < 2; k++) {
         s[k] = (shard){.p = &p, .index = k, .real = images, .ids = captions, .wrong = wrong};
-        ti_make(&s[k].ti, TI_B);
+        t2i_rig_make_parallel(&s[k].ti, TI_B);
         GT_OK(gan_text2img_set_shard(s[k].ti.t, k, 2));
         GT_OK(gan_text2img_set_grad_hook(s[k].ti.t, average_pair, &s[k]));
         GT_OK(gan_model_set_reduce_hook(s[k].ti.g, sum_pair, &s[k]));

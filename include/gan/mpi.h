@@ -10,7 +10,9 @@
 #include <gan/cyclegan.h>
 #include <gan/export.h>
 #include <gan/io.h>
+#include <gan/seqgan.h>
 #include <gan/status.h>
+#include <gan/text2img.h>
 #include <gan/train.h>
 
 #ifdef __cplusplus
@@ -84,13 +86,54 @@ GAN_API gan_status gan_mpi_create(gan_mpi_t **out, gan_trainer_t *trainer, const
 GAN_API gan_status gan_mpi_create_cyclegan(gan_mpi_t **out, gan_cyclegan_t *trainer,
                                            const void *comm);
 
+/**
+ * @brief Attach a SeqGAN trainer, as gan_mpi_create() attaches a GAN trainer: the batch
+ *        size and G's and D's descriptions checked, rank 0's state (gan_seqgan_save()'s)
+ *        copied to all ranks, rank r made shard r of size (gan_seqgan_set_shard(): the
+ *        sampled tokens and rollouts of the global batch) and the averaging hook
+ *        installed (gan_seqgan_set_grad_hook(): one all-reduce per update of G or D).
+ *        The caller hands each rank its rows of each global batch of real sequences
+ *        (gan_mpi_next_batch() reads image data sets only). A collective call.
+ * @param out receives the handle; free it with gan_mpi_destroy() before the trainer.
+ * @param trainer the rank's SeqGAN trainer, borrowed; its hook and shard are the
+ *        handle's until gan_mpi_destroy().
+ * @param comm the address of an MPI_Comm, or NULL for MPI_COMM_WORLD; duplicated.
+ * @return as gan_mpi_create(), the same on every rank: GAN_OK; GAN_E_INVALID_ARG (NULL),
+ *         GAN_E_STATE (MPI not initialised or finalised), GAN_E_BATCH_SIZE, GAN_E_SHAPE
+ *         (a rank's model differs: the message names it), GAN_E_IO, GAN_E_FORMAT,
+ *         GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_mpi_create_seqgan(gan_mpi_t **out, gan_seqgan_t *trainer,
+                                         const void *comm);
+
+/**
+ * @brief Attach a text-to-image trainer, as gan_mpi_create() attaches a GAN trainer: the
+ *        batch size and G's, D's and E's descriptions checked, rank 0's state
+ *        (gan_text2img_save()'s) copied to all ranks, rank r made shard r of size
+ *        (gan_text2img_set_shard(): the latents of the global batch) and the averaging
+ *        hook installed (gan_text2img_set_grad_hook(): D, E when trained, then G, each
+ *        an all-reduce). The caller hands each rank its rows of images, captions and
+ *        wrong captions (gan_mpi_next_batch() gives the images and labels of an image
+ *        data set). A collective call.
+ * @param out receives the handle; free it with gan_mpi_destroy() before the trainer.
+ * @param trainer the rank's text-to-image trainer, borrowed; its hook and shard are the
+ *        handle's until gan_mpi_destroy().
+ * @param comm the address of an MPI_Comm, or NULL for MPI_COMM_WORLD; duplicated.
+ * @return as gan_mpi_create(), the same on every rank: GAN_OK; GAN_E_INVALID_ARG (NULL),
+ *         GAN_E_STATE (MPI not initialised or finalised), GAN_E_BATCH_SIZE, GAN_E_SHAPE
+ *         (a rank's model differs: the message names it), GAN_E_IO, GAN_E_FORMAT,
+ *         GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_mpi_create_text2img(gan_mpi_t **out, gan_text2img_t *trainer,
+                                           const void *comm);
+
 /** @brief Detach: remove the hooks (gradients, sync-BN), make the trainer one shard of
  *         one again and free the handle (not collective); NULL is a no-op. */
 GAN_API void gan_mpi_destroy(gan_mpi_t *mpi);
 
 /**
  * @brief Synchronised batch normalisation (sync-BN): install (or remove) on all of the
- *        trainer's models (two, or CycleGAN's four) a reduction hook (gan_model_set_reduce_hook()) that all-reduces
+ *        trainer's models (two, text to image's three or CycleGAN's four) a reduction hook (gan_model_set_reduce_hook()) that all-reduces
  *        every BatchNorm layer's per-channel sums (MPI_Allreduce, MPI_DOUBLE, MPI_SUM),
  *        so that the statistics are the global batch's and the ranks train as one
  *        process on the global batch does. Off by default: each rank's BatchNorm then
@@ -125,9 +168,9 @@ GAN_API gan_status gan_mpi_next_batch(gan_mpi_t *mpi, gan_dataset_t *ds, float *
                                       int32_t *labels);
 
 /**
- * @brief Save a checkpoint from rank 0 only (gan_trainer_save(), or gan_cyclegan_save()
- *        for a CycleGAN trainer); a collective call, so that every rank learns rank 0's
- *        result.
+ * @brief Save a checkpoint from rank 0 only (gan_trainer_save(), or the attached
+ *        trainer's own: gan_cyclegan_save(), gan_seqgan_save(), gan_text2img_save()); a
+ *        collective call, so that every rank learns rank 0's result.
  * @param path the file rank 0 writes; the other ranks ignore it (may be NULL there).
  * @return GAN_OK; rank 0's failure on every rank (GAN_E_INVALID_ARG, GAN_E_IO,
  *         GAN_E_NO_MEMORY: the message on rank 0 is gan_trainer_save()'s); GAN_E_IO
@@ -136,7 +179,7 @@ GAN_API gan_status gan_mpi_next_batch(gan_mpi_t *mpi, gan_dataset_t *ds, float *
 GAN_API gan_status gan_mpi_save(gan_mpi_t *mpi, const char *path);
 
 /**
- * @brief Resume: rank 0 loads a checkpoint (gan_trainer_load(), or gan_cyclegan_load())
+ * @brief Resume: rank 0 loads a checkpoint (gan_trainer_load(), or the trainer's own)
  *        and its state is copied to every rank as gan_mpi_create() does, so the file
  *        needs to be on rank 0's host only. A collective call.
  * @param path the file rank 0 reads; the other ranks ignore it (may be NULL there).

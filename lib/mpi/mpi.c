@@ -64,40 +64,15 @@ gan_status gan_mpi_set_sync_bn(gan_mpi_t *m, bool on)
 /* The attached trainer's hook and shard (NULL hook: none, and one shard of one). */
 static gan_status gan__mpi_attach(gan_mpi_t *m, gan_grad_hook_fn hook)
 {
-    const int32_t index = hook ? m->rank : 0, count = hook ? m->size : 1;
-    gan_status st;
-    if (m->cyclegan) {
-        st = gan_cyclegan_set_shard(m->cyclegan, index, count);
-        if (st == GAN_OK)
-            st = gan_cyclegan_set_grad_hook(m->cyclegan, hook, m);
-    } else {
-        st = gan_trainer_set_shard(m->trainer, index, count);
-        if (st == GAN_OK)
-            st = gan_trainer_set_grad_hook(m->trainer, hook, m);
-    }
-    return st;
+    return gan__mpi_kind_attach(m, hook, hook ? m->rank : 0, hook ? m->size : 1);
 }
 
-gan_status gan__mpi_trainer_save(gan_mpi_t *m, const char *path)
+/* Every create function: a handle on @p trainer of @p kind and its models, the
+ * communicator, the checks, rank 0's state, the shard and the hook. */
+static gan_status gan__mpi_start(gan_mpi_t **out, int kind, void *trainer, const void *comm,
+                                 const char *who)
 {
-    return m->cyclegan ? gan_cyclegan_save(m->cyclegan, path)
-                       : gan_trainer_save(m->trainer, path);
-}
-
-gan_status gan__mpi_trainer_load(gan_mpi_t *m, const char *path)
-{
-    return m->cyclegan ? gan_cyclegan_load(m->cyclegan, path)
-                       : gan_trainer_load(m->trainer, path);
-}
-
-/* Both create functions: a handle on @p trainer or @p cyclegan (the other NULL) and its
- * models, the communicator, the checks, rank 0's state, the shard and the hook. */
-static gan_status gan__mpi_start(gan_mpi_t **out, gan_trainer_t *trainer,
-                                 gan_cyclegan_t *cyclegan, const void *comm, const char *who)
-{
-    static const char *const pair[2] = {"generator", "discriminator"};
-    static const char *const cycle[4] = {"G", "F", "D_A", "D_B"};
-    if (!out || !(trainer || cyclegan))
+    if (!out || !trainer)
         return gan_set_error(GAN_E_INVALID_ARG, "%s: %s is NULL", who,
                              out ? "trainer" : "out");
     int initialized = 0, finalized = 0;
@@ -109,14 +84,9 @@ static gan_status gan__mpi_start(gan_mpi_t **out, gan_trainer_t *trainer,
     gan_mpi_t *m = calloc(1, sizeof *m);
     if (!m)
         return gan_set_error(GAN_E_NO_MEMORY, "%s: cannot allocate the handle", who);
+    m->kind = kind;
     m->trainer = trainer;
-    m->cyclegan = cyclegan;
-    m->roles = cyclegan ? cycle : pair;
-    m->n_models = cyclegan ? 4 : 2;
-    gan_model_t **net = m->models;
-    gan_status st = cyclegan ? gan_cyclegan_get_models(cyclegan, &net[0], &net[1], &net[2],
-                                                       &net[3])
-                             : gan_trainer_get_models(trainer, &net[0], &net[1]);
+    gan_status st = gan__mpi_kind_models(m);
     int rc = st == GAN_OK ? MPI_Comm_dup(comm ? *(const MPI_Comm *)comm : MPI_COMM_WORLD,
                                          &m->comm)
                           : MPI_SUCCESS;
@@ -144,13 +114,24 @@ static gan_status gan__mpi_start(gan_mpi_t **out, gan_trainer_t *trainer,
 
 gan_status gan_mpi_create(gan_mpi_t **out, gan_trainer_t *trainer, const void *comm)
 {
-    return gan__mpi_start(out, trainer, NULL, comm, "gan_mpi_create");
+    return gan__mpi_start(out, GAN__MPI_GAN, trainer, comm, "gan_mpi_create");
 }
 
 gan_status gan_mpi_create_cyclegan(gan_mpi_t **out, gan_cyclegan_t *trainer,
                                    const void *comm)
 {
-    return gan__mpi_start(out, NULL, trainer, comm, "gan_mpi_create_cyclegan");
+    return gan__mpi_start(out, GAN__MPI_CYCLEGAN, trainer, comm, "gan_mpi_create_cyclegan");
+}
+
+gan_status gan_mpi_create_seqgan(gan_mpi_t **out, gan_seqgan_t *trainer, const void *comm)
+{
+    return gan__mpi_start(out, GAN__MPI_SEQGAN, trainer, comm, "gan_mpi_create_seqgan");
+}
+
+gan_status gan_mpi_create_text2img(gan_mpi_t **out, gan_text2img_t *trainer,
+                                   const void *comm)
+{
+    return gan__mpi_start(out, GAN__MPI_TEXT2IMG, trainer, comm, "gan_mpi_create_text2img");
 }
 
 void gan_mpi_destroy(gan_mpi_t *m)
@@ -223,7 +204,7 @@ gan_status gan_mpi_save(gan_mpi_t *m, const char *path)
     static const char who[] = "gan_mpi_save";
     if (!m)
         return gan_set_error(GAN_E_INVALID_ARG, "%s: handle is NULL", who);
-    gan_status st = m->rank == 0 ? gan__mpi_trainer_save(m, path) : GAN_OK;
+    gan_status st = m->rank == 0 ? gan__mpi_trainer_file(m, true, path) : GAN_OK;
     return gan__mpi_agree(m, st, who);
 }
 

@@ -12,10 +12,13 @@
 #define GAN__MPI_TEXT 448 /* a rank's message in a collective verdict */
 #define GAN__MPI_MODELS 4 /* the most networks a trainer has (CycleGAN's) */
 
-/* The handle, attached to one trainer: a GAN trainer or a CycleGAN trainer. */
+/* The kinds of trainer a handle attaches to (mpi_trainers.c). */
+enum { GAN__MPI_GAN, GAN__MPI_CYCLEGAN, GAN__MPI_SEQGAN, GAN__MPI_TEXT2IMG };
+
+/* The handle, attached to one trainer of any kind. */
 struct gan_mpi {
-    gan_trainer_t *trainer;   /* gan_mpi_create(), or NULL */
-    gan_cyclegan_t *cyclegan; /* gan_mpi_create_cyclegan(), or NULL */
+    int kind;                 /* GAN__MPI_* */
+    void *trainer;            /* a gan_trainer_t, gan_cyclegan_t, ... as kind says */
     gan_model_t *models[GAN__MPI_MODELS]; /* the trainer's networks */
     const char *const *roles; /* their names in messages */
     int n_models;
@@ -39,8 +42,11 @@ gan_status gan__mpi_share_state(gan_mpi_t *m, const char *path, const char *who)
 gan_status gan__mpi_check_models(gan_mpi_t *m, const char *who);
 /* FNV-1a, 64 bits, of @p n bytes, on from @p h. */
 uint64_t gan__fnv(uint64_t h, const void *data, size_t n);
-/* The attached trainer's checkpoint functions. */
-gan_status gan__mpi_trainer_save(gan_mpi_t *m, const char *path);
-gan_status gan__mpi_trainer_load(gan_mpi_t *m, const char *path);
+/* The attached trainer's models (into models, n_models, roles), its shard and gradient
+ * hook, its checkpoint's save or load. */
+gan_status gan__mpi_kind_models(gan_mpi_t *m);
+gan_status gan__mpi_kind_attach(gan_mpi_t *m, gan_grad_hook_fn hook, int32_t index,
+                                int32_t count);
+gan_status gan__mpi_trainer_file(gan_mpi_t *m, bool save, const char *path);
 
 #endif

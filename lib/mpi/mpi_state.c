@@ -81,7 +81,7 @@ static gan_status gan__mpi_save_bytes(gan_mpi_t *m, uint8_t **data, uint64_t *si
     gan_status st = gan__mpi_tempfile(dir, sizeof dir, file, sizeof file, who);
     if (st != GAN_OK)
         return st;
-    st = gan__mpi_trainer_save(m, file);
+    st = gan__mpi_trainer_file(m, true, file);
     FILE *f = st == GAN_OK ? fopen(file, "rb") : NULL;
     if (st == GAN_OK && !f)
         st = gan_set_error(GAN_E_IO, "%s: cannot read back '%s'", who, file);
@@ -122,7 +122,7 @@ static gan_status gan__mpi_load_bytes(gan_mpi_t *m, const uint8_t *data, uint64_
     if (f && fclose(f) != 0 && st == GAN_OK)
         st = gan_set_error(GAN_E_IO, "%s: cannot write '%s'", who, file);
     if (st == GAN_OK)
-        st = gan__mpi_trainer_load(m, file);
+        st = gan__mpi_trainer_file(m, false, file);
     gan__mpi_remove(dir, file);
     return st;
 }
@@ -145,7 +145,7 @@ gan_status gan__mpi_share_state(gan_mpi_t *m, const char *path, const char *who)
     uint64_t size = 0;
     gan_status st = GAN_OK;
     if (m->rank == 0 && path)
-        st = gan__mpi_trainer_load(m, path);
+        st = gan__mpi_trainer_file(m, false, path);
     if (m->rank == 0 && st == GAN_OK)
         st = gan__mpi_save_bytes(m, &data, &size, who);
     if ((st = gan__mpi_agree(m, st, who)) != GAN_OK)
