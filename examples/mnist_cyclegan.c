@@ -351,9 +351,9 @@ static int train(run *r)
         CHECK(gan_cyclegan_set_data_position(r->t, k + 1));
         if (writer) /* --mpi: rank 0's own shard's losses */
             fprintf(r->metrics, "%llu,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g\n",
-                (unsigned long long)(k + 1), s.g_loss, s.g_adv_a2b, s.g_adv_b2a, s.cycle_a,
-                s.cycle_b, s.identity_a, s.identity_b, s.d_a_loss, s.d_b_loss,
-                s.g_learning_rate);
+                    (unsigned long long)(k + 1), s.g_loss, s.g_adv_a2b, s.g_adv_b2a,
+                    s.cycle_a, s.cycle_b, s.identity_a, s.identity_b, s.d_a_loss,
+                    s.d_b_loss, s.g_learning_rate);
         const float point[4] = {(float)s.g_loss, (float)s.d_a_loss, (float)s.d_b_loss,
                                 (float)s.cycle_a};
         for (int i = 0; i < 4; i++)
@@ -363,11 +363,12 @@ static int train(run *r)
             snprintf(name, sizeof name, "samples_%06llu.png", (unsigned long long)(k + 1));
             const double sec = (double)(clock() - t0) / CLOCKS_PER_SEC;
             if (writer)
-                printf("step %llu/%d  G %.3f (adv %.3f %.3f, cycle %.3f %.3f, id %.3f %.3f)  "
-                   "D_A %.3f D_B %.3f  lr %.2g  %.2f s/step\n", (unsigned long long)(k + 1),
-                   c->steps, s.g_loss, s.g_adv_a2b, s.g_adv_b2a, s.cycle_a, s.cycle_b,
-                   s.identity_a, s.identity_b, s.d_a_loss, s.d_b_loss, s.g_learning_rate,
-                   sec / (double)(k + 1 - done));
+                printf("step %llu/%d  G %.3f (adv %.3f %.3f, cycle %.3f %.3f, id %.3f "
+                       "%.3f)  D_A %.3f D_B %.3f  lr %.2g  %.2f s/step\n",
+                       (unsigned long long)(k + 1), c->steps, s.g_loss, s.g_adv_a2b,
+                       s.g_adv_b2a, s.cycle_a, s.cycle_b, s.identity_a, s.identity_b,
+                       s.d_a_loss, s.d_b_loss, s.g_learning_rate,
+                       sec / (double)(k + 1 - done));
             fflush(stdout);
             if (writer && picture(r, name) != 0)
                 return 1;
