@@ -37,7 +37,7 @@ static gan_status gan__cg_check_options(const gan_cyclegan_options_t *o, const c
 }
 
 /* Role names for messages, indexed like the create arguments. */
-static const char *const gan__cg_role[4] = {"G (A to B)", "F (B to A)", "D_A", "D_B"};
+const char *const gan__cg_role[4] = {"G (A to B)", "F (B to A)", "D_A", "D_B"};
 
 static gan_status gan__cg_check_models(gan_model_t *const m[4], const char *who)
 {

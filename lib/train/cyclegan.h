@@ -47,4 +47,8 @@ struct gan_cyclegan {
     gan__parallel par;               /* gan_cyclegan_set_grad_hook(), _set_shard() */
 };
 
+/* Role names for messages, indexed like the create arguments (G, F, D_A, D_B) and the
+ * networks' hook ids (GAN_NETWORK_CYCLEGAN_G + index). */
+extern const char *const gan__cg_role[4];
+
 #endif

@@ -122,7 +122,9 @@ static gan_status gan__cg_update_pair(gan_cyclegan_t *t, gan_model_t *const m[2]
     double n[2] = {0, 0};
     gan_status st = gan__cg_finite(loss, what);
     for (int i = 0; st == GAN_OK && i < 2; i++)
-        st = gan__parallel_run_hook(&t->par, m[i], net[i], m[i]->name, "gan_cyclegan_step");
+        st = gan__parallel_run_hook(&t->par, m[i], net[i],
+                                    gan__cg_role[net[i] - GAN_NETWORK_CYCLEGAN_G],
+                                    "gan_cyclegan_step");
     for (int i = 0; st == GAN_OK && i < 2; i++)
         if ((st = gan_model_grad_norm(m[i], &n[i])) == GAN_OK && !isfinite(n[i]))
             st = gan__fail(GAN_E_NUMERIC, "gan_cyclegan_step: model '%s' has a NaN or "
