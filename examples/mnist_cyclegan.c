@@ -3,7 +3,9 @@
  * CycleGAN trainer and the reference networks of common/cyclegan_models.c. Writes
  * pictures of a -> G(a) -> F(G(a)) and b -> F(b) -> G(F(b)), metrics.csv, a loss
  * curve and a checkpoint to --out; with --translate, translates an IDX file with a
- * trained checkpoint instead of training. */
+ * trained checkpoint instead of training. With --mpi (built with libgan-mpi), trains
+ * data-parallel under mpirun: each rank its shard of every global batch, gradients
+ * averaged, rank 0 writing the outputs (doc/MPI.md). */
 #include <errno.h>
 #include <float.h>
 #include <getopt.h>
@@ -20,6 +22,11 @@
 #include "common/cyclegan_models.h"
 #include "common/flags.h"
 #include "common/rng.h"
+
+#ifdef EX_MPI
+#include <gan/mpi.h>
+#include <mpi.h>
+#endif
 
 #ifndef EX_DEFAULT_DATA_A
 #define EX_DEFAULT_DATA_A "examples/data/mnist-10k"
@@ -38,6 +45,7 @@ typedef struct config {
     ex_cyclegan_sizes_t net;
     double lr, cycle, identity;
     uint64_t seed;
+    bool mpi;
 } config;
 
 typedef struct run {
@@ -50,6 +58,10 @@ typedef struct run {
     float *shown[2];   /* SHOWN fixed images of each domain */
     FILE *metrics;
     float *curve;      /* (4, steps): G loss, D_A, D_B, cycle A */
+    int32_t rank, ranks; /* --mpi: this process's rank and their number; else 0 and 1 */
+#ifdef EX_MPI
+    gan_mpi_t *mpi;
+#endif
 } run;
 
 #define CHECK(call)                                                                 \
@@ -85,18 +97,27 @@ static void usage(FILE *f)
             "  --seed N            (default 42)\n"
             "  --threads N         libgan's threads (default 1)\n"
             "  --resume FILE       continue from a checkpoint\n"
+            "  --mpi               data-parallel training under mpirun (libgan-mpi): each\n"
+            "                      rank trains on its shard, --batch is per rank, rank 0\n"
+            "                      writes the outputs (doc/MPI.md)%s\n"
             "  --translate FILE --direction a2b|b2a --translate-out FILE\n"
             "                      with --resume: translate every image of an IDX file\n"
             "                      (plain or gzip) and write the result as IDX\n",
             EX_CYCLEGAN_G_FILTERS, EX_CYCLEGAN_G_BLOCKS, EX_CYCLEGAN_D_FILTERS,
-            EX_CYCLEGAN_D_LAYERS, EX_CYCLEGAN_G_DOWNSAMPLINGS);
+            EX_CYCLEGAN_D_LAYERS, EX_CYCLEGAN_G_DOWNSAMPLINGS,
+#ifdef EX_MPI
+            ""
+#else
+            " (not in this build)"
+#endif
+    );
 }
 
 /* 0 to go on, else the exit status (-1: --help). */
 static int parse(config *c, int argc, char **argv)
 {
     enum { DATA_A = 1000, DATA_B, OUT, STEPS, STOP, BATCH, LR, CYCLE, IDENTITY, GF, GB, DF, DL,
-           GD, SAMPLE, SEED, THREADS, RESUME, TRANSLATE, DIRECTION, TRANSLATE_OUT, HELP };
+           GD, SAMPLE, SEED, THREADS, RESUME, TRANSLATE, DIRECTION, TRANSLATE_OUT, MPI, HELP };
     static const struct option opts[] = {
         {"data-a", 1, NULL, DATA_A}, {"data-b", 1, NULL, DATA_B}, {"out", 1, NULL, OUT},
         {"steps", 1, NULL, STEPS}, {"stop-after", 1, NULL, STOP}, {"batch", 1, NULL, BATCH}, {"lr", 1, NULL, LR},
@@ -107,6 +128,7 @@ static int parse(config *c, int argc, char **argv)
         {"seed", 1, NULL, SEED}, {"threads", 1, NULL, THREADS},
         {"resume", 1, NULL, RESUME}, {"translate", 1, NULL, TRANSLATE},
         {"direction", 1, NULL, DIRECTION}, {"translate-out", 1, NULL, TRANSLATE_OUT},
+        {"mpi", 0, NULL, MPI},
         {"help", 0, NULL, HELP}, {NULL, 0, NULL, 0}};
     *c = (config){.data_a = EX_DEFAULT_DATA_A, .data_b = EX_DEFAULT_DATA_B,
                   .out = "out-cycle", .direction = -1, .steps = 6000,
@@ -142,6 +164,7 @@ static int parse(config *c, int argc, char **argv)
                            : !strcmp(optarg, "b2a") ? GAN_CYCLEGAN_B2A : -1;
             ok = c->direction >= 0;
             break;
+        case MPI: c->mpi = true; break;
         case HELP: case 'h': usage(stdout); return -1;
         default: ok = false; break;
         }
@@ -155,6 +178,17 @@ static int parse(config *c, int argc, char **argv)
                                            !c->translate_out))) {
         fprintf(stderr, "mnist_cyclegan: --translate needs --resume, --direction and "
                         "--translate-out\n");
+        return 2;
+    }
+#ifndef EX_MPI
+    if (c->mpi) {
+        fprintf(stderr, "mnist_cyclegan: --mpi: this build has no libgan-mpi (build with "
+                "Open MPI's libopenmpi-dev installed, meson -Dmpi=enabled)\n");
+        return 2;
+    }
+#endif
+    if (c->mpi && c->translate) {
+        fprintf(stderr, "mnist_cyclegan: --translate runs in one process, not with --mpi\n");
         return 2;
     }
     return 0;
@@ -177,7 +211,15 @@ static int build(run *r)
     o.identity_weight = c->identity;
     o.seed = c->seed;
     CHECK(ex_cyclegan_build(&c->net, c->batch, c->lr, c->seed, &o, r->m, r->o, &r->t));
-    if (c->resume)
+#ifdef EX_MPI
+    if (c->mpi) { /* rank 0's state to all, each rank its shard, gradients averaged */
+        CHECK(gan_mpi_create_cyclegan(&r->mpi, r->t, NULL));
+        CHECK(gan_mpi_get_rank(r->mpi, &r->rank, &r->ranks));
+        if (c->resume) /* rank 0 reads the file; every rank gets its state */
+            CHECK(gan_mpi_load(r->mpi, c->resume));
+    }
+#endif
+    if (c->resume && !c->mpi)
         CHECK(gan_cyclegan_load(r->t, c->resume));
     /* After the load: --steps says how long the run is, also when it is resumed. */
     gan_lr_schedule_t *s;
@@ -206,13 +248,14 @@ static int open_data(run *r, uint64_t steps)
         gan_dataset_t *fixed;
         CHECK(gan_dataset_open_dir(&r->ds[d], dirs[d], r->c.seed + 100 * (uint64_t)d));
         CHECK(gan_dataset_get_info(r->ds[d], &count, &ch, &h, &w, NULL));
-        if (ch != 1 || h != 28 || w != 28 || count < r->c.batch || count < SHOWN) {
+        const int32_t global = r->c.batch * r->ranks; /* --mpi: every rank reads it */
+        if (ch != 1 || h != 28 || w != 28 || count < global || count < SHOWN) {
             fprintf(stderr, "mnist_cyclegan: %s holds %lld images of (%d,%d,%d); 28x28 "
-                    "gray and at least a batch are needed\n", dirs[d], (long long)count,
-                    ch, h, w);
+                    "gray and at least a (global) batch are needed\n", dirs[d],
+                    (long long)count, ch, h, w);
             return 1;
         }
-        CHECK(gan_dataset_set_position(r->ds[d], position_after(count, r->c.batch, steps)));
+        CHECK(gan_dataset_set_position(r->ds[d], position_after(count, global, steps)));
         r->x[d] = malloc(sizeof(float) * 784 * (size_t)r->c.batch);
         r->shown[d] = malloc(sizeof(float) * 784 * SHOWN);
         if (!r->x[d] || !r->shown[d])
@@ -242,6 +285,26 @@ static int picture(run *r, const char *name)
     return 0;
 }
 
+/* This rank's batch of domain @p d: with --mpi its shard of the global batch. */
+static gan_status next_batch(run *r, int d)
+{
+#ifdef EX_MPI
+    if (r->mpi)
+        return gan_mpi_next_batch(r->mpi, r->ds[d], r->x[d], NULL);
+#endif
+    return gan_dataset_next_batch(r->ds[d], r->c.batch, r->x[d], NULL);
+}
+
+/* The checkpoint: with --mpi written by rank 0, every rank taking part. */
+static gan_status save(run *r)
+{
+#ifdef EX_MPI
+    if (r->mpi)
+        return gan_mpi_save(r->mpi, path_in(&r->c, "checkpoint.gan"));
+#endif
+    return gan_cyclegan_save(r->t, path_in(&r->c, "checkpoint.gan"));
+}
+
 static int train(run *r)
 {
     const config *c = &r->c;
@@ -249,15 +312,16 @@ static int train(run *r)
     CHECK(gan_cyclegan_get_data_position(r->t, &done));
     if (open_data(r, done) != 0)
         return 1;
-    if (mkdir(c->out, 0777) != 0 && errno != EEXIST)
+    const bool writer = r->rank == 0; /* --mpi: rank 0 writes the outputs */
+    if (writer && mkdir(c->out, 0777) != 0 && errno != EEXIST)
         return fprintf(stderr, "mnist_cyclegan: cannot create %s\n", c->out), 1;
-    r->metrics = fopen(path_in(c, "metrics.csv"), done ? "a" : "w");
+    r->metrics = writer ? fopen(path_in(c, "metrics.csv"), done ? "a" : "w") : NULL;
     r->curve = malloc(4 * (size_t)c->steps * sizeof *r->curve);
-    if (!r->metrics || !r->curve)
+    if ((writer && !r->metrics) || !r->curve)
         return fprintf(stderr, "mnist_cyclegan: cannot open metrics.csv\n"), 1;
     for (size_t i = 0; i < 4 * (size_t)c->steps; i++)
         r->curve[i] = NAN; /* steps before a resume: not drawn */
-    if (!done)
+    if (!done && writer)
         fprintf(r->metrics, "step,g_loss,g_adv_a2b,g_adv_b2a,cycle_a,cycle_b,identity_a,"
                             "identity_b,d_a_loss,d_b_loss,lr\n");
     const clock_t t0 = clock();
@@ -266,13 +330,14 @@ static int train(run *r)
                                                                    : (uint64_t)c->steps;
     for (uint64_t k = done; k < end; k++) {
         for (int d = 0; d < 2; d++)
-            CHECK(gan_dataset_next_batch(r->ds[d], c->batch, r->x[d], NULL));
+            CHECK(next_batch(r, d));
         CHECK(gan_cyclegan_step(r->t, r->x[0], r->x[1], c->batch, &s));
         CHECK(gan_cyclegan_set_data_position(r->t, k + 1));
-        fprintf(r->metrics, "%llu,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g\n",
-                (unsigned long long)(k + 1), s.g_loss, s.g_adv_a2b, s.g_adv_b2a, s.cycle_a,
-                s.cycle_b, s.identity_a, s.identity_b, s.d_a_loss, s.d_b_loss,
-                s.g_learning_rate);
+        if (writer) /* --mpi: rank 0's own shard's losses */
+            fprintf(r->metrics, "%llu,%g,%g,%g,%g,%g,%g,%g,%g,%g,%g\n",
+                    (unsigned long long)(k + 1), s.g_loss, s.g_adv_a2b, s.g_adv_b2a,
+                    s.cycle_a, s.cycle_b, s.identity_a, s.identity_b, s.d_a_loss,
+                    s.d_b_loss, s.g_learning_rate);
         const float point[4] = {(float)s.g_loss, (float)s.d_a_loss, (float)s.d_b_loss,
                                 (float)s.cycle_a};
         for (int i = 0; i < 4; i++)
@@ -281,18 +346,20 @@ static int train(run *r)
             char name[64];
             snprintf(name, sizeof name, "samples_%06llu.png", (unsigned long long)(k + 1));
             const double sec = (double)(clock() - t0) / CLOCKS_PER_SEC;
-            printf("step %llu/%d  G %.3f (adv %.3f %.3f, cycle %.3f %.3f, id %.3f %.3f)  "
-                   "D_A %.3f D_B %.3f  lr %.2g  %.2f s/step\n", (unsigned long long)(k + 1),
-                   c->steps, s.g_loss, s.g_adv_a2b, s.g_adv_b2a, s.cycle_a, s.cycle_b,
-                   s.identity_a, s.identity_b, s.d_a_loss, s.d_b_loss, s.g_learning_rate,
-                   sec / (double)(k + 1 - done));
+            if (writer)
+                printf("step %llu/%d  G %.3f (adv %.3f %.3f, cycle %.3f %.3f, id %.3f "
+                       "%.3f)  D_A %.3f D_B %.3f  lr %.2g  %.2f s/step\n",
+                       (unsigned long long)(k + 1), c->steps, s.g_loss, s.g_adv_a2b,
+                       s.g_adv_b2a, s.cycle_a, s.cycle_b, s.identity_a, s.identity_b,
+                       s.d_a_loss, s.d_b_loss, s.g_learning_rate,
+                       sec / (double)(k + 1 - done));
             fflush(stdout);
-            if (picture(r, name) != 0)
+            if (writer && picture(r, name) != 0)
                 return 1;
-            CHECK(gan_cyclegan_save(r->t, path_in(c, "checkpoint.gan")));
+            CHECK(save(r));
         }
     }
-    if (end < (uint64_t)c->steps)
+    if (end < (uint64_t)c->steps || !writer)
         return 0; /* stopped early: the checkpoint is written */
     if (picture(r, "samples.png") != 0)
         return 1;
@@ -359,10 +426,14 @@ static int translate(run *r)
 
 int main(int argc, char **argv)
 {
-    run r = {0};
+    run r = {.ranks = 1};
     int status = parse(&r.c, argc, argv);
     if (status)
         return status < 0 ? 0 : status;
+#ifdef EX_MPI
+    if (r.c.mpi && MPI_Init(NULL, NULL) != MPI_SUCCESS)
+        return fprintf(stderr, "mnist_cyclegan: MPI_Init failed\n"), 1;
+#endif
     if (gan_set_num_threads(r.c.threads) != GAN_OK)
         return fprintf(stderr, "mnist_cyclegan: %s\n", gan_last_error()), 1;
     status = build(&r);
@@ -370,6 +441,20 @@ int main(int argc, char **argv)
         status = r.c.translate ? translate(&r) : train(&r);
     if (r.metrics)
         fclose(r.metrics);
+#ifdef EX_MPI
+    uint64_t calls, bytes;
+    double seconds;
+    if (!status && r.rank == 0 && r.mpi &&
+        gan_mpi_get_stats(r.mpi, &calls, &bytes, &seconds) == GAN_OK && calls)
+        printf("mnist_cyclegan: all-reduce (rank 0) on %d ranks: %llu calls, %.2f MB each, "
+               "%.2f ms each\n", (int)r.ranks, (unsigned long long)calls,
+               (double)bytes / 1e6 / (double)calls, 1e3 * seconds / (double)calls);
+    if (r.c.mpi && status) { /* the other ranks may wait in a collective: end them all */
+        fflush(NULL);
+        MPI_Abort(MPI_COMM_WORLD, status);
+    }
+    gan_mpi_destroy(r.mpi);
+#endif
     gan_cyclegan_destroy(r.t);
     for (int i = 0; i < 4; i++) {
         gan_optimizer_destroy(r.o[i]);
@@ -381,5 +466,9 @@ int main(int argc, char **argv)
         free(r.shown[d]);
     }
     free(r.curve);
+#ifdef EX_MPI
+    if (r.c.mpi)
+        MPI_Finalize();
+#endif
     return status;
 }

@@ -12,13 +12,23 @@
 #  3. die: a rank that exits early takes the job down with mpirun's message, no hang.
 #  4. --mpi: mnist_gan trains under mpirun (rank 0 writes the outputs), and resumed from
 #     rank 0's checkpoint by both ranks ends byte for byte where the straight run ends.
-# usage: check_mpi.sh MPIRUN MPI_RIG DATA_DIR [EXAMPLE GAN_SCORE]
+#  5. CycleGAN (gan_mpi_create_cyclegan): 2 ranks x batch 8 of small ResNet/PatchGAN
+#     networks against 1 process x batch 16 built for 2 parts, 5 steps, pools off (fails
+#     above 1e-5, or 2 x steps x the learning rate for the biases an InstanceNorm
+#     follows, see mpi_rig.c), then with pools of 4 (printed); a rank with another D_B
+#     is refused by gan_mpi_create_cyclegan on both ranks; mnist_cyclegan --mpi
+#     straight and stopped and resumed end with the same checkpoint, picture, metrics.
+#  6. SeqGAN and text to image (gan_mpi_create_seqgan, gan_mpi_create_text2img): the
+#     tests' small rigs, 2 ranks x 4 against 1 process x 8, 5 steps (mpi_rig's bounds).
+# usage: check_mpi.sh MPIRUN MPI_RIG DATA_DIR DATA_B [EXAMPLE GAN_SCORE [CYCLEGAN]]
 set -eu
 mpirun=$1
 rig=$2
 data=$3
-example=${4:-}
-score=${5:-}
+data_b=$4
+example=${5:-}
+score=${6:-}
+cyclegan=${7:-}
 # Under ASan, what Open MPI holds at exit is not reported (lsan_openmpi.supp); the slow
 # unwinder lets the suppressions see the callers of its dlopen'ed components.
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "$0")" && pwd)/lsan_openmpi.supp"
@@ -48,6 +58,20 @@ for mode in exact bn syncbn; do
     grep -h "ranks x batch" "$work/$mode.log"
 done
 grep -h "all-reduce" "$work/exact.log"
+
+for mode in cyclegan cgpool; do
+    run $mode 120 "$rig" $mode "$data" 5 "$data_b"
+    [ "$status" -eq 0 ] || { cat "$work/$mode.log"; echo "$mode: failed ($status)"; exit 1; }
+    grep -h "ranks x batch\|all-reduce" "$work/$mode.log"
+done
+for mode in seqgan text2img; do
+    run $mode 60 "$rig" $mode "$data" 5
+    [ "$status" -eq 0 ] || { cat "$work/$mode.log"; echo "$mode: failed ($status)"; exit 1; }
+    grep -h "ranks x batch" "$work/$mode.log"
+done
+run cgmodel 60 "$rig" cgmodel "$data" 5 "$data_b"
+[ "$status" -eq 0 ] || { cat "$work/cgmodel.log"; echo "cgmodel: not refused ($status)"; exit 1; }
+echo "cgmodel: a rank with another D_B refused on both ranks"
 
 run mismatch 60 "$rig" mismatch "$data" 5
 [ "$status" -eq 0 ] || { cat "$work/mismatch.log"; echo "mismatch: not refused ($status)"; exit 1; }
@@ -91,4 +115,21 @@ if [ -n "$example" ]; then
             { echo "--mpi --resume: $f differs from the straight run's"; exit 1; }
     done
     echo "--mpi: 2 epochs straight and 1 + 1 resumed give the same checkpoint and samples"
+fi
+
+if [ -n "$cyclegan" ]; then
+    common="--mpi --steps 8 --sample-every 4 --batch 4 --g-filters 4 --g-blocks 1 --d-filters 4 --d-layers 1 --seed 3"
+    run cg_straight 120 "$cyclegan" $common --out "$work/cg_straight"
+    [ "$status" -eq 0 ] || { cat "$work/cg_straight.log"; echo "mnist_cyclegan --mpi: failed ($status)"; exit 1; }
+    grep "all-reduce" "$work/cg_straight.log"
+    run cg_first 120 "$cyclegan" $common --out "$work/cg_resumed" --stop-after 4
+    [ "$status" -eq 0 ] || { cat "$work/cg_first.log"; echo "mnist_cyclegan --mpi: failed ($status)"; exit 1; }
+    run cg_resumed 120 "$cyclegan" $common --out "$work/cg_resumed" \
+        --resume "$work/cg_resumed/checkpoint.gan"
+    [ "$status" -eq 0 ] || { cat "$work/cg_resumed.log"; echo "mnist_cyclegan --mpi --resume: failed ($status)"; exit 1; }
+    for f in checkpoint.gan samples.png metrics.csv; do
+        cmp "$work/cg_straight/$f" "$work/cg_resumed/$f" ||
+            { echo "mnist_cyclegan --mpi --resume: $f differs from the straight run's"; exit 1; }
+    done
+    echo "mnist_cyclegan --mpi: 8 steps straight and 4 + 4 resumed give the same checkpoint, samples and metrics"
 fi

@@ -81,6 +81,24 @@ void t2i_rig_make(t2i_rig *r, const t2i_size *s, uint64_t seed, bool train_e, fl
     GT_OK(gan_text2img_create(&r->t, r->g, r->d, r->e, r->g_opt, r->d_opt, r->e_opt, opts));
 }
 
+void t2i_rig_make_parallel(t2i_rig *r, int32_t batch)
+{
+    const t2i_size size = {.V = 6, .T = 3, .K = 4, .Z = 3, .side = 4, .hidden = 8,
+                           .B = batch};
+    memset(r, 0, sizeof *r);
+    r->size = size;
+    r->g = t2i_generator(&size, 31, NULL);
+    r->d = t2i_discriminator(&size, 0.0f, 32, NULL);
+    r->e = t2i_encoder(&size, 33, NULL);
+    r->g_opt = t2i_adam(r->g, 2e-3f);
+    r->d_opt = t2i_adam(r->d, 2e-3f);
+    r->e_opt = t2i_adam(r->e, 2e-3f);
+    gan_text2img_options_t o;
+    GT_OK(gan_text2img_options_init(&o, sizeof o));
+    o.interp_share = 0.0;
+    GT_OK(gan_text2img_create(&r->t, r->g, r->d, r->e, r->g_opt, r->d_opt, r->e_opt, &o));
+}
+
 void t2i_rig_free(t2i_rig *r)
 {
     gan_text2img_destroy(r->t);

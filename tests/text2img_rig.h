@@ -40,6 +40,11 @@ gan_optimizer_t *t2i_adam(gan_model_t *m, float lr);
  * NULL. */
 void t2i_rig_make(t2i_rig *r, const t2i_size *s, uint64_t seed, bool train_e, float lr,
                   const gan_text2img_options_t *opts, const gan_allocator_t *alloc);
+/* For data-parallel tests (test_train_hook, mpi_rig): V 6, T 3, K 4, Z 3, 4x4 images,
+ * hidden 8, batch @p batch; D without dropout (its draws are the model's own, not
+ * sharded), E trained, Adam 2e-3 for all three, no interpolation (it pairs rows within
+ * a shard). */
+void t2i_rig_make_parallel(t2i_rig *r, int32_t batch);
 void t2i_rig_free(t2i_rig *r);
 
 #endif

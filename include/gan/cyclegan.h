@@ -10,6 +10,7 @@
 #include <gan/model.h>
 #include <gan/optim.h>
 #include <gan/status.h>
+#include <gan/train.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -231,6 +232,73 @@ GAN_API gan_status gan_cyclegan_set_data_position(gan_cyclegan_t *trainer,
  *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_cyclegan_get_data_position(const gan_cyclegan_t *trainer,
                                                   uint64_t *position);
+
+/* The networks a CycleGAN gradient hook is called for (gan_grad_hook_fn's network):
+ * macros, as GAN_NETWORK_GENERATOR, and other values than the GAN trainer's, so that
+ * one hook can serve both kinds of trainer. */
+#define GAN_NETWORK_CYCLEGAN_G 2   /**< G (A to B): once per step, before F */
+#define GAN_NETWORK_CYCLEGAN_F 3   /**< F (B to A) */
+#define GAN_NETWORK_CYCLEGAN_D_A 4 /**< D_A: once per step, after the generators */
+#define GAN_NETWORK_CYCLEGAN_D_B 5 /**< D_B: last */
+
+/**
+ * @brief Install (or remove) the trainer's gradient hook (gan_grad_hook_fn), e.g. to
+ *        average the gradients across the processes of data-parallel training
+ *        (libgan-mpi's gan_mpi_create_cyclegan()). gan_cyclegan_step() calls it once for
+ *        each of the four networks, in the order G, F (after the generators' backward
+ *        passes), then D_A, D_B (after the discriminators'), with the network's whole
+ *        gradient arena (gan_model_get_grads()'s layout) and before that pair's finite
+ *        check, gradient norm and optimizer update. It is not called when the pair's
+ *        loss is already NaN or infinite. A hook that returns an error stops the step
+ *        with that status, without updating that pair (a failure in the
+ *        discriminators' pair leaves the generators' update of the step made). Not saved
+ *        in checkpoints.
+ * @param fn the hook, or NULL for none (the default); its network is one of
+ *        GAN_NETWORK_CYCLEGAN_G, _F, _D_A, _D_B.
+ * @param user passed to every call of @p fn; borrowed, it must outlive the hook's use.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer). Thread safety: as the trainer.
+ */
+GAN_API gan_status gan_cyclegan_set_grad_hook(gan_cyclegan_t *trainer, gan_grad_hook_fn fn,
+                                              void *user);
+
+/**
+ * @brief Make the trainer one of @p count shards of a global batch of count x its batch
+ *        size of each domain, for data-parallel training. CycleGAN's only per-sample
+ *        random draws are its pools': each shard keeps a pool of its own (pool_size
+ *        images, filled from its own fakes, as each process of a data-parallel PyTorch
+ *        CycleGAN has its own ImagePool), and makes the draws of every row of the
+ *        global batch in their order, using its own rows' (rows index x batch to
+ *        (index + 1) x batch - 1) and dropping the others', which it makes as a pool
+ *        like its own would. Trainers that start from the same state (same seed or
+ *        checkpoint) thus keep the same random state. With the pools off (pool_size 0)
+ *        the shards, their gradients averaged, train as one trainer on the global batch
+ *        does, up to the order of the sums over the batch; with the pools on, the
+ *        discriminators see each shard's own history instead of the global one. Not
+ *        saved in checkpoints.
+ * @param index this trainer's shard, from 0 to count - 1.
+ * @param count the number of shards, at least 1 (the default, with index 0: no shards).
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer), GAN_E_OUT_OF_RANGE (an index or
+ *         count out of range, or a global batch of more than 2^31 - 1 images).
+ */
+GAN_API gan_status gan_cyclegan_set_shard(gan_cyclegan_t *trainer, int32_t index,
+                                          int32_t count);
+
+/** @brief The trainer's shard (gan_cyclegan_set_shard()): @param index receives its index,
+ *  @param count the number of shards. @return GAN_OK; GAN_E_INVALID_ARG (NULL). */
+GAN_API gan_status gan_cyclegan_get_shard(const gan_cyclegan_t *trainer, int32_t *index,
+                                          int32_t *count);
+
+/**
+ * @brief The models the trainer was created with (borrowed: the caller's own handles).
+ * @param g receives G (A to B), or NULL if not wanted.
+ * @param f receives F (B to A), or NULL.
+ * @param d_a receives D_A, or NULL.
+ * @param d_b receives D_B, or NULL.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer).
+ */
+GAN_API gan_status gan_cyclegan_get_models(const gan_cyclegan_t *trainer, gan_model_t **g,
+                                           gan_model_t **f, gan_model_t **d_a,
+                                           gan_model_t **d_b);
 
 #ifdef __cplusplus
 }

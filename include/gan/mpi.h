@@ -7,9 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gan/cyclegan.h>
 #include <gan/export.h>
 #include <gan/io.h>
+#include <gan/seqgan.h>
 #include <gan/status.h>
+#include <gan/text2img.h>
 #include <gan/train.h>
 
 #ifdef __cplusplus
@@ -58,13 +61,79 @@ typedef struct gan_mpi gan_mpi_t;
  */
 GAN_API gan_status gan_mpi_create(gan_mpi_t **out, gan_trainer_t *trainer, const void *comm);
 
+/**
+ * @brief Attach a CycleGAN trainer to a communicator, as gan_mpi_create() attaches a GAN
+ *        trainer: a collective call that checks the batch size and a hash of each of the
+ *        four models (G, F, D_A, D_B), copies rank 0's whole training state (the four
+ *        models and optimizers, the random state, the step count, the schedules and the
+ *        pools, as gan_cyclegan_save() writes them) to the other ranks, makes rank r
+ *        shard r of size (gan_cyclegan_set_shard(): each rank keeps a pool of its own)
+ *        and installs the averaging gradient hook (gan_cyclegan_set_grad_hook(): four
+ *        all-reduces a step, G, F, D_A, D_B). All the other gan_mpi_* functions work on
+ *        the handle as on a GAN trainer's: gan_mpi_next_batch() once per domain (each
+ *        domain's data set with the same seed on every rank), gan_mpi_save() and
+ *        gan_mpi_load() with gan_cyclegan_save() and gan_cyclegan_load(), sync-BN on
+ *        all four models.
+ * @param out receives the handle; free it with gan_mpi_destroy() before the trainer.
+ * @param trainer the rank's CycleGAN trainer, borrowed (it must outlive the handle); its
+ *        hook and shard are the handle's until gan_mpi_destroy().
+ * @param comm the address of an MPI_Comm, or NULL for MPI_COMM_WORLD; duplicated.
+ * @return as gan_mpi_create(): GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_STATE (MPI not
+ *         initialised or already finalised), GAN_E_BATCH_SIZE (the ranks' batch sizes
+ *         differ), GAN_E_SHAPE (a rank's model differs from rank 0's: the message names
+ *         it), GAN_E_IO, GAN_E_FORMAT, GAN_E_NO_MEMORY; the same status on every rank.
+ */
+GAN_API gan_status gan_mpi_create_cyclegan(gan_mpi_t **out, gan_cyclegan_t *trainer,
+                                           const void *comm);
+
+/**
+ * @brief Attach a SeqGAN trainer, as gan_mpi_create() attaches a GAN trainer: the batch
+ *        size and G's and D's descriptions checked, rank 0's state (gan_seqgan_save()'s)
+ *        copied to all ranks, rank r made shard r of size (gan_seqgan_set_shard(): the
+ *        sampled tokens and rollouts of the global batch) and the averaging hook
+ *        installed (gan_seqgan_set_grad_hook(): one all-reduce per update of G or D).
+ *        The caller hands each rank its rows of each global batch of real sequences
+ *        (gan_mpi_next_batch() reads image data sets only). A collective call.
+ * @param out receives the handle; free it with gan_mpi_destroy() before the trainer.
+ * @param trainer the rank's SeqGAN trainer, borrowed; its hook and shard are the
+ *        handle's until gan_mpi_destroy().
+ * @param comm the address of an MPI_Comm, or NULL for MPI_COMM_WORLD; duplicated.
+ * @return as gan_mpi_create(), the same on every rank: GAN_OK; GAN_E_INVALID_ARG (NULL),
+ *         GAN_E_STATE (MPI not initialised or finalised), GAN_E_BATCH_SIZE, GAN_E_SHAPE
+ *         (a rank's model differs: the message names it), GAN_E_IO, GAN_E_FORMAT,
+ *         GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_mpi_create_seqgan(gan_mpi_t **out, gan_seqgan_t *trainer,
+                                         const void *comm);
+
+/**
+ * @brief Attach a text-to-image trainer, as gan_mpi_create() attaches a GAN trainer: the
+ *        batch size and G's, D's and E's descriptions checked, rank 0's state
+ *        (gan_text2img_save()'s) copied to all ranks, rank r made shard r of size
+ *        (gan_text2img_set_shard(): the latents of the global batch) and the averaging
+ *        hook installed (gan_text2img_set_grad_hook(): D, E when trained, then G, each
+ *        an all-reduce). The caller hands each rank its rows of images, captions and
+ *        wrong captions (gan_mpi_next_batch() gives the images and labels of an image
+ *        data set). A collective call.
+ * @param out receives the handle; free it with gan_mpi_destroy() before the trainer.
+ * @param trainer the rank's text-to-image trainer, borrowed; its hook and shard are the
+ *        handle's until gan_mpi_destroy().
+ * @param comm the address of an MPI_Comm, or NULL for MPI_COMM_WORLD; duplicated.
+ * @return as gan_mpi_create(), the same on every rank: GAN_OK; GAN_E_INVALID_ARG (NULL),
+ *         GAN_E_STATE (MPI not initialised or finalised), GAN_E_BATCH_SIZE, GAN_E_SHAPE
+ *         (a rank's model differs: the message names it), GAN_E_IO, GAN_E_FORMAT,
+ *         GAN_E_NO_MEMORY.
+ */
+GAN_API gan_status gan_mpi_create_text2img(gan_mpi_t **out, gan_text2img_t *trainer,
+                                           const void *comm);
+
 /** @brief Detach: remove the hooks (gradients, sync-BN), make the trainer one shard of
  *         one again and free the handle (not collective); NULL is a no-op. */
 GAN_API void gan_mpi_destroy(gan_mpi_t *mpi);
 
 /**
- * @brief Synchronised batch normalisation (sync-BN): install (or remove) on both of the
- *        trainer's models a reduction hook (gan_model_set_reduce_hook()) that all-reduces
+ * @brief Synchronised batch normalisation (sync-BN): install (or remove) on all of the
+ *        trainer's models (two, text to image's three or CycleGAN's four) a reduction hook (gan_model_set_reduce_hook()) that all-reduces
  *        every BatchNorm layer's per-channel sums (MPI_Allreduce, MPI_DOUBLE, MPI_SUM),
  *        so that the statistics are the global batch's and the ranks train as one
  *        process on the global batch does. Off by default: each rank's BatchNorm then
@@ -99,8 +168,9 @@ GAN_API gan_status gan_mpi_next_batch(gan_mpi_t *mpi, gan_dataset_t *ds, float *
                                       int32_t *labels);
 
 /**
- * @brief Save a checkpoint from rank 0 only (gan_trainer_save()); a collective call, so
- *        that every rank learns rank 0's result.
+ * @brief Save a checkpoint from rank 0 only (gan_trainer_save(), or the attached
+ *        trainer's own: gan_cyclegan_save(), gan_seqgan_save(), gan_text2img_save()); a
+ *        collective call, so that every rank learns rank 0's result.
  * @param path the file rank 0 writes; the other ranks ignore it (may be NULL there).
  * @return GAN_OK; rank 0's failure on every rank (GAN_E_INVALID_ARG, GAN_E_IO,
  *         GAN_E_NO_MEMORY: the message on rank 0 is gan_trainer_save()'s); GAN_E_IO
@@ -109,9 +179,9 @@ GAN_API gan_status gan_mpi_next_batch(gan_mpi_t *mpi, gan_dataset_t *ds, float *
 GAN_API gan_status gan_mpi_save(gan_mpi_t *mpi, const char *path);
 
 /**
- * @brief Resume: rank 0 loads a checkpoint (gan_trainer_load()) and its state is copied
- *        to every rank as gan_mpi_create() does, so the file needs to be on rank 0's
- *        host only. A collective call.
+ * @brief Resume: rank 0 loads a checkpoint (gan_trainer_load(), or the trainer's own)
+ *        and its state is copied to every rank as gan_mpi_create() does, so the file
+ *        needs to be on rank 0's host only. A collective call.
  * @param path the file rank 0 reads; the other ranks ignore it (may be NULL there).
  * @return GAN_OK; rank 0's failure on every rank (GAN_E_INVALID_ARG, GAN_E_IO,
  *         GAN_E_FORMAT, GAN_E_NO_MEMORY); GAN_E_IO (an MPI call or a temporary file
@@ -121,8 +191,8 @@ GAN_API gan_status gan_mpi_load(gan_mpi_t *mpi, const char *path);
 
 /**
  * @brief Check that every rank holds the same parameters (bit for bit), as the averaged
- *        updates should keep them: a collective call comparing a hash of both models'
- *        parameter arenas.
+ *        updates should keep them: a collective call comparing a hash of all the
+ *        trainer's models' parameter arenas.
  * @param same receives true when all ranks agree.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL), GAN_E_IO (an MPI call failed).
  */

@@ -11,6 +11,7 @@
 #include <gan/model.h>
 #include <gan/optim.h>
 #include <gan/status.h>
+#include <gan/train.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -248,6 +249,54 @@ GAN_API gan_status gan_seqgan_set_data_position(gan_seqgan_t *trainer, uint64_t 
  *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_seqgan_get_data_position(const gan_seqgan_t *trainer,
                                                 uint64_t *position);
+
+/**
+ * @brief Install (or remove) the trainer's gradient hook (gan_grad_hook_fn), e.g. to
+ *        average the gradients across the processes of data-parallel training. It is
+ *        called once per update with the network's whole gradient arena: G's
+ *        (GAN_NETWORK_GENERATOR) in gan_seqgan_mle_step() and gan_seqgan_pg_step(), D's
+ *        (GAN_NETWORK_DISCRIMINATOR) in gan_seqgan_d_step(), after the backward pass and
+ *        the loss's finite check and before the clipping (clip_norm), the gradient norm
+ *        and the optimizer update. A hook's error ends the step with its status and no
+ *        update. Not saved in checkpoints.
+ * @param fn the hook, or NULL for none (the default).
+ * @param user passed to every call of @p fn; borrowed, it must outlive the hook's use.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer). Thread safety: as the trainer.
+ */
+GAN_API gan_status gan_seqgan_set_grad_hook(gan_seqgan_t *trainer, gan_grad_hook_fn fn,
+                                            void *user);
+
+/**
+ * @brief Make the trainer one of @p count shards of a global batch of count x its batch
+ *        sequences, for data-parallel training: every token the steps sample (the fakes
+ *        of gan_seqgan_d_step(), the sequences and Monte-Carlo rollouts of
+ *        gan_seqgan_pg_step()) is drawn for the whole global batch, one draw per row in
+ *        the order one trainer on the global batch draws, and this trainer keeps rows
+ *        index x batch to (index + 1) x batch - 1. Shards started from the same state
+ *        thus sample between them what one trainer on the global batch samples. The
+ *        baseline (options.baseline) is the mean over the shard's own rows, not the
+ *        global batch's. gan_seqgan_sample() is not sharded. Not saved in checkpoints.
+ * @param index this trainer's shard, from 0 to count - 1.
+ * @param count the number of shards, at least 1 (the default, with index 0: no shards).
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer), GAN_E_OUT_OF_RANGE (an index or
+ *         count out of range, or a global batch of more than 2^31 - 1 sequences).
+ */
+GAN_API gan_status gan_seqgan_set_shard(gan_seqgan_t *trainer, int32_t index, int32_t count);
+
+/** @brief The trainer's shard (gan_seqgan_set_shard()): @param index receives its index,
+ *  @param count the number of shards. @return GAN_OK; GAN_E_INVALID_ARG (NULL). */
+GAN_API gan_status gan_seqgan_get_shard(const gan_seqgan_t *trainer, int32_t *index,
+                                        int32_t *count);
+
+/**
+ * @brief The models the trainer trains (borrowed: the caller's own handles); G_step,
+ *        which gets G's parameters before every sampling phase, is not one of them.
+ * @param g receives G, or NULL if not wanted.
+ * @param d receives D, or NULL.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer).
+ */
+GAN_API gan_status gan_seqgan_get_models(const gan_seqgan_t *trainer, gan_model_t **g,
+                                         gan_model_t **d);
 
 /**
  * @brief Sample @p n sequences of @p steps tokens from a one-token model such as

@@ -12,6 +12,7 @@
 #include <gan/model.h>
 #include <gan/optim.h>
 #include <gan/status.h>
+#include <gan/train.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -279,6 +280,59 @@ GAN_API gan_status gan_text2img_set_data_position(gan_text2img_t *trainer,
  *  @return GAN_OK; GAN_E_INVALID_ARG. */
 GAN_API gan_status gan_text2img_get_data_position(const gan_text2img_t *trainer,
                                                   uint64_t *position);
+
+/* The text encoder E's value of gan_grad_hook_fn's network (G and D are
+ * GAN_NETWORK_GENERATOR and GAN_NETWORK_DISCRIMINATOR). */
+#define GAN_NETWORK_TEXT2IMG_E 6 /**< E: after D, when E is trained (an e_opt) */
+
+/**
+ * @brief Install (or remove) the trainer's gradient hook (gan_grad_hook_fn), e.g. to
+ *        average the gradients across the processes of data-parallel training.
+ *        gan_text2img_step() calls it with each trained network's whole gradient arena,
+ *        after its backward passes and the loss's finite check and before its gradient
+ *        norm and optimizer update: D's (GAN_NETWORK_DISCRIMINATOR), then E's
+ *        (GAN_NETWORK_TEXT2IMG_E, when E is trained), then G's (GAN_NETWORK_GENERATOR).
+ *        A hook's error ends the step with its status; D and E are then not updated (G's
+ *        failure leaves D's and E's update of the step made). Not saved in checkpoints.
+ * @param fn the hook, or NULL for none (the default).
+ * @param user passed to every call of @p fn; borrowed, it must outlive the hook's use.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer). Thread safety: as the trainer.
+ */
+GAN_API gan_status gan_text2img_set_grad_hook(gan_text2img_t *trainer, gan_grad_hook_fn fn,
+                                              void *user);
+
+/**
+ * @brief Make the trainer one of @p count shards of a global batch of count x its batch,
+ *        for data-parallel training: the latents of both updates are drawn for the
+ *        whole global batch, in the order one trainer on it draws them, and this trainer
+ *        keeps rows index x batch to (index + 1) x batch - 1. What is formed within a
+ *        batch stays within the shard's rows: the rotated wrong captions (without
+ *        @p wrong, row i's successor), the interpolated text vectors (the first
+ *        interp_share of the shard's rows, each with its successor), and the noise of
+ *        conditioning augmentation, which the model's own generator draws. Not saved in
+ *        checkpoints.
+ * @param index this trainer's shard, from 0 to count - 1.
+ * @param count the number of shards, at least 1 (the default, with index 0: no shards).
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer), GAN_E_OUT_OF_RANGE (an index or
+ *         count out of range, or a global batch of more than 2^31 - 1 images).
+ */
+GAN_API gan_status gan_text2img_set_shard(gan_text2img_t *trainer, int32_t index,
+                                          int32_t count);
+
+/** @brief The trainer's shard (gan_text2img_set_shard()): @param index receives its index,
+ *  @param count the number of shards. @return GAN_OK; GAN_E_INVALID_ARG (NULL). */
+GAN_API gan_status gan_text2img_get_shard(const gan_text2img_t *trainer, int32_t *index,
+                                          int32_t *count);
+
+/**
+ * @brief The models the trainer was created with (borrowed: the caller's own handles).
+ * @param g receives G, or NULL if not wanted.
+ * @param d receives D, or NULL.
+ * @param e receives E, the text encoder (trained or fixed), or NULL.
+ * @return GAN_OK; GAN_E_INVALID_ARG (a NULL trainer).
+ */
+GAN_API gan_status gan_text2img_get_models(const gan_text2img_t *trainer, gan_model_t **g,
+                                           gan_model_t **d, gan_model_t **e);
 
 #ifdef __cplusplus
 }

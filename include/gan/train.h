@@ -250,10 +250,13 @@ GAN_API gan_status gan_trainer_get_models(const gan_trainer_t *trainer,
  * network update after the backward passes (and the gradient penalty) and before the
  * gradient norm, the optimizer update and clipping, with the network's whole gradient
  * arena, to read or change in place, e.g. to average it across the processes of
- * data-parallel training. The layout is gan_model_get_grads()'s.
+ * data-parallel training. The layout is gan_model_get_grads()'s. The other trainers
+ * take the same kind of hook: gan_cyclegan_set_grad_hook(), gan_seqgan_set_grad_hook(),
+ * gan_text2img_set_grad_hook().
  *
- * @param user the pointer given to gan_trainer_set_grad_hook().
- * @param network GAN_NETWORK_GENERATOR or GAN_NETWORK_DISCRIMINATOR.
+ * @param user the pointer given to gan_trainer_set_grad_hook() (or the other trainer's).
+ * @param network GAN_NETWORK_GENERATOR or GAN_NETWORK_DISCRIMINATOR; for the other
+ *        trainers also GAN_NETWORK_CYCLEGAN_G, _F, _D_A, _D_B and GAN_NETWORK_TEXT2IMG_E.
  * @param grads (count) the gradient arena, valid for the call only.
  * @param count its number of floats (gan_model_get_param_count()).
  * @return GAN_OK to go on with the update; any other status stops the step, which returns

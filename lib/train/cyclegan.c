@@ -37,7 +37,7 @@ static gan_status gan__cg_check_options(const gan_cyclegan_options_t *o, const c
 }
 
 /* Role names for messages, indexed like the create arguments. */
-static const char *const gan__cg_role[4] = {"G (A to B)", "F (B to A)", "D_A", "D_B"};
+const char *const gan__cg_role[4] = {"G (A to B)", "F (B to A)", "D_A", "D_B"};
 
 static gan_status gan__cg_check_models(gan_model_t *const m[4], const char *who)
 {
@@ -215,6 +215,7 @@ gan_status gan_cyclegan_create(gan_cyclegan_t **out, gan_model_t *g, gan_model_t
     t->alloc = g->alloc;
     t->opts = config;
     t->batch = g->batch;
+    t->par.shards = 1;
     gan__rng_seed(&t->rng, config.seed);
     for (int s = 0; s < 2; s++) {
         gan__cg_side *d = &t->side[s];
@@ -298,6 +299,36 @@ gan_status gan_cyclegan_set_data_position(gan_cyclegan_t *t, uint64_t position)
     if (!t)
         return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_set_data_position: trainer is NULL");
     t->data_position = position;
+    return GAN_OK;
+}
+
+gan_status gan_cyclegan_set_grad_hook(gan_cyclegan_t *t, gan_grad_hook_fn fn, void *user)
+{
+    return gan__parallel_set_hook(t ? &t->par : NULL, fn, user, "gan_cyclegan_set_grad_hook");
+}
+
+gan_status gan_cyclegan_set_shard(gan_cyclegan_t *t, int32_t index, int32_t count)
+{
+    return gan__parallel_set_shard(t ? &t->par : NULL, t ? t->batch : 1, index, count,
+                                   "gan_cyclegan_set_shard");
+}
+
+gan_status gan_cyclegan_get_shard(const gan_cyclegan_t *t, int32_t *index, int32_t *count)
+{
+    return gan__parallel_get_shard(t ? &t->par : NULL, index, count, "gan_cyclegan_get_shard");
+}
+
+gan_status gan_cyclegan_get_models(const gan_cyclegan_t *t, gan_model_t **g, gan_model_t **f,
+                                   gan_model_t **d_a, gan_model_t **d_b)
+{
+    if (!t)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_cyclegan_get_models: trainer is NULL");
+    gan_model_t *const m[4] = {t->side[GAN__CG_B].gen, t->side[GAN__CG_A].gen,
+                               t->side[GAN__CG_A].disc, t->side[GAN__CG_B].disc};
+    gan_model_t **const out[4] = {g, f, d_a, d_b};
+    for (int i = 0; i < 4; i++)
+        if (out[i])
+            *out[i] = m[i];
     return GAN_OK;
 }
 

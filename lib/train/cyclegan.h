@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/rng.h"
 #include "gan/cyclegan.h"
+#include "train/parallel.h"
 #include "optim/schedule.h"
 #include "train/image_pool.h"
 
@@ -43,6 +44,11 @@ struct gan_cyclegan {
     gan_lr_schedule_t schedule[2];
     float *drec;                     /* (B, larger image): a reconstruction's gradient */
     float *pad;                      /* (B, larger image): translation's partial batches */
+    gan__parallel par;               /* gan_cyclegan_set_grad_hook(), _set_shard() */
 };
+
+/* Role names for messages, indexed like the create arguments (G, F, D_A, D_B) and the
+ * networks' hook ids (GAN_NETWORK_CYCLEGAN_G + index). */
+extern const char *const gan__cg_role[4];
 
 #endif

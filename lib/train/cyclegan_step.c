@@ -112,12 +112,19 @@ static gan_status gan__cg_finite(double value, const char *what)
 }
 
 /* Both optimizers of a pair, only when both models' gradients are finite: one optimizer
- * over both models would refuse the update as a whole. */
-static gan_status gan__cg_update_pair(gan_model_t *const m[2], gan_optimizer_t *const o[2],
+ * over both models would refuse the update as a whole. The caller's gradient hook sees
+ * each model's gradients first (network ids @p net), so that the finite check and the
+ * norm are of what the update uses (averaged, in data-parallel training). */
+static gan_status gan__cg_update_pair(gan_cyclegan_t *t, gan_model_t *const m[2],
+                                      gan_optimizer_t *const o[2], const int32_t net[2],
                                       double loss, const char *what, double *norm)
 {
     double n[2] = {0, 0};
     gan_status st = gan__cg_finite(loss, what);
+    for (int i = 0; st == GAN_OK && i < 2; i++)
+        st = gan__parallel_run_hook(&t->par, m[i], net[i],
+                                    gan__cg_role[net[i] - GAN_NETWORK_CYCLEGAN_G],
+                                    "gan_cyclegan_step");
     for (int i = 0; st == GAN_OK && i < 2; i++)
         if ((st = gan_model_grad_norm(m[i], &n[i])) == GAN_OK && !isfinite(n[i]))
             st = gan__fail(GAN_E_NUMERIC, "gan_cyclegan_step: model '%s' has a NaN or "
@@ -132,8 +139,10 @@ static gan_status gan__cg_update_pair(gan_model_t *const m[2], gan_optimizer_t *
 static gan_status gan__cg_generators(gan_cyclegan_t *t, const float *const real[2],
                                      gan__cg_terms *terms, double *loss, double *norm)
 {
-    gan_model_t *const gens[2] = {t->side[0].gen, t->side[1].gen};
-    gan_optimizer_t *const opts[2] = {t->side[0].gen_opt, t->side[1].gen_opt};
+    /* G (which makes domain B) first, then F, in the order of the networks' ids. */
+    gan_model_t *const gens[2] = {t->side[1].gen, t->side[0].gen};
+    gan_optimizer_t *const opts[2] = {t->side[1].gen_opt, t->side[0].gen_opt};
+    static const int32_t net[2] = {GAN_NETWORK_CYCLEGAN_G, GAN_NETWORK_CYCLEGAN_F};
     gan_status st = GAN_OK;
     for (int s = 0; s < 2 && st == GAN_OK; s++)
         st = gan_model_zero_grad(gens[s]);
@@ -150,7 +159,7 @@ static gan_status gan__cg_generators(gan_cyclegan_t *t, const float *const real[
     for (int s = 0; s < 2; s++)
         *loss += terms->adv[s] + t->opts.cycle_weight * terms->cycle[s] +
                  t->opts.identity_weight * terms->identity[s];
-    return gan__cg_update_pair(gens, opts, *loss, "the generators' loss", norm);
+    return gan__cg_update_pair(t, gens, opts, net, *loss, "the generators' loss", norm);
 }
 
 /* One half of a discriminator's loss: 0.5 mean (D(x) - target)^2, libgan's
@@ -169,16 +178,31 @@ static gan_status gan__cg_d_half(gan_cyclegan_t *t, gan__cg_side *side, const fl
     return gan_model_backward(side->disc, side->dscores, NULL);
 }
 
+/* The pool's answer to this step's fakes. A shard (gan_cyclegan_set_shard) keeps a pool of
+ * its own, filled from its own rows, and makes the draws of the global batch's rows in
+ * their order, the other shards' as they would (their pools hold as many images as its
+ * own: every shard stores a batch a step), so that all shards' generators stay alike. */
+static void gan__cg_pool_query(gan_cyclegan_t *t, gan__cg_side *side)
+{
+    const int64_t count = side->pool.count;
+    for (int32_t k = 0; k < t->par.shard; k++)
+        gan__image_pool_skip(&side->pool, &t->rng, count, t->batch);
+    gan__image_pool_query(&side->pool, &t->rng, side->fake, t->batch, side->shown);
+    for (int32_t k = t->par.shard + 1; k < t->par.shards; k++)
+        gan__image_pool_skip(&side->pool, &t->rng, count, t->batch);
+}
+
 static gan_status gan__cg_discriminators(gan_cyclegan_t *t, const float *const real[2],
                                          gan__cg_terms *terms, double *norm)
 {
     gan_model_t *const discs[2] = {t->side[0].disc, t->side[1].disc};
     gan_optimizer_t *const opts[2] = {t->side[0].disc_opt, t->side[1].disc_opt};
+    static const int32_t net[2] = {GAN_NETWORK_CYCLEGAN_D_A, GAN_NETWORK_CYCLEGAN_D_B};
     gan_status st = GAN_OK;
     double real_loss[2] = {0, 0}, fake_loss[2] = {0, 0};
     for (int s = 1; s >= 0 && st == GAN_OK; s--) { /* D_B, then D_A, as the reference */
         gan__cg_side *side = &t->side[s];
-        gan__image_pool_query(&side->pool, &t->rng, side->fake, t->batch, side->shown);
+        gan__cg_pool_query(t, side);
         st = gan_model_zero_grad(side->disc);
         if (st == GAN_OK)
             st = gan__cg_d_half(t, side, real[s], 1.0f, &real_loss[s], &terms->d_real[s]);
@@ -188,7 +212,7 @@ static gan_status gan__cg_discriminators(gan_cyclegan_t *t, const float *const r
     }
     if (st != GAN_OK)
         return st;
-    return gan__cg_update_pair(discs, opts, terms->d_loss[0] + terms->d_loss[1],
+    return gan__cg_update_pair(t, discs, opts, net, terms->d_loss[0] + terms->d_loss[1],
                                "the discriminators' loss", norm);
 }
 

@@ -25,3 +25,13 @@ void gan__image_pool_query(gan__image_pool *p, gan__rng *rng, const float *fresh
         }
     }
 }
+
+void gan__image_pool_skip(const gan__image_pool *p, gan__rng *rng, int64_t count, int64_t n)
+{
+    for (int64_t i = 0; p->size > 0 && i < n; i++) {
+        if (count < p->size)
+            count++;
+        else if (gan__rng_uniform(rng) < 0.5f)
+            (void)gan__rng_next(rng);
+    }
+}

@@ -24,4 +24,10 @@ typedef struct gan__image_pool {
 void gan__image_pool_query(gan__image_pool *p, gan__rng *rng, const float *fresh, int32_t n,
                            float *out);
 
+/* The draws a query on @p n images would make from @p rng on a pool of this one's size
+ * holding @p count images, made and dropped; the pool is not changed. A shard of a
+ * global batch (gan_cyclegan_set_shard) makes the other shards' draws with it, so that
+ * every shard's generator stays where the others' are. */
+void gan__image_pool_skip(const gan__image_pool *p, gan__rng *rng, int64_t count, int64_t n);
+
 #endif

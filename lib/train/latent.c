@@ -16,6 +16,15 @@ void gan__latent_fill(gan__rng *rng, int32_t distribution, float *z, size_t coun
             z[i] = gan__rng_normal(rng);
 }
 
+void gan__latent_skip(gan__rng *rng, int32_t distribution, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (distribution == GAN_LATENT_UNIFORM)
+            (void)gan__rng_uniform(rng);
+        else
+            (void)gan__rng_normal(rng);
+}
+
 gan_status gan_latent_sample(gan_rng_t *rng, int32_t distribution, int32_t n, int32_t dim,
                              float *z)
 {

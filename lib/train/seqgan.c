@@ -197,6 +197,7 @@ gan_status gan_seqgan_create(gan_seqgan_t **out, gan_model_t *g, gan_model_t *g_
     t->opts = config;
     t->sampler = sampler;
     t->batch = g->batch, t->T = T, t->V = V;
+    t->par.shards = 1;
     gan__rng_seed(&t->rng, config.seed);
     st = gan__sg_buffers(t);
     if (st != GAN_OK) {
@@ -223,10 +224,21 @@ void gan__sg_sync(gan_seqgan_t *t)
     memcpy(t->g_step->params, t->g->params, t->g->n_params * sizeof *t->g->params);
 }
 
-gan_status gan__sg_sample_batch(gan_seqgan_t *t, int32_t *ids, const char *who)
+void gan__sg_shard_draws(gan_seqgan_t *t, bool on)
 {
-    return gan__seq_sample_batch(&t->sampler, &t->rng, t->opts.start_token,
-                                 (double)t->opts.temperature, t->T, ids, who);
+    const int64_t b = on ? t->batch : 0;
+    t->sampler.skip_before = b * t->par.shard;
+    t->sampler.skip_after = b * (t->par.shards - 1 - t->par.shard);
+}
+
+gan_status gan__sg_sample_batch(gan_seqgan_t *t, int32_t *ids, bool sharded,
+                                const char *who)
+{
+    gan__sg_shard_draws(t, sharded);
+    gan_status st = gan__seq_sample_batch(&t->sampler, &t->rng, t->opts.start_token,
+                                          (double)t->opts.temperature, t->T, ids, who);
+    gan__sg_shard_draws(t, false);
+    return st;
 }
 
 gan_status gan_seqgan_sample(gan_seqgan_t *t, int32_t n, int32_t *ids)
@@ -243,12 +255,39 @@ gan_status gan_seqgan_sample(gan_seqgan_t *t, int32_t n, int32_t *ids)
     const size_t T = (size_t)t->T;
     for (int32_t n0 = 0; st == GAN_OK && n0 < n; n0 += t->batch) {
         const int32_t nb = n - n0 < t->batch ? n - n0 : t->batch;
-        st = gan__sg_sample_batch(t, t->fake, who);
+        st = gan__sg_sample_batch(t, t->fake, false, who);
         if (st == GAN_OK)
             memcpy(ids + (size_t)n0 * T, t->fake, (size_t)nb * T * sizeof *ids);
     }
     t->g_step->training = training;
     return st;
+}
+
+gan_status gan_seqgan_set_grad_hook(gan_seqgan_t *t, gan_grad_hook_fn fn, void *user)
+{
+    return gan__parallel_set_hook(t ? &t->par : NULL, fn, user, "gan_seqgan_set_grad_hook");
+}
+
+gan_status gan_seqgan_set_shard(gan_seqgan_t *t, int32_t index, int32_t count)
+{
+    return gan__parallel_set_shard(t ? &t->par : NULL, t ? t->batch : 1, index, count,
+                                   "gan_seqgan_set_shard");
+}
+
+gan_status gan_seqgan_get_shard(const gan_seqgan_t *t, int32_t *index, int32_t *count)
+{
+    return gan__parallel_get_shard(t ? &t->par : NULL, index, count, "gan_seqgan_get_shard");
+}
+
+gan_status gan_seqgan_get_models(const gan_seqgan_t *t, gan_model_t **g, gan_model_t **d)
+{
+    if (!t)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_seqgan_get_models: trainer is NULL");
+    if (g)
+        *g = t->g;
+    if (d)
+        *d = t->d;
+    return GAN_OK;
 }
 
 gan_status gan_seqgan_set_data_position(gan_seqgan_t *t, uint64_t position)

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/rng.h"
 #include "gan/seqgan.h"
+#include "train/parallel.h"
 #include "train/sequence.h"
 
 struct gan_seqgan {
@@ -21,6 +22,7 @@ struct gan_seqgan {
     gan__seq_sampler sampler; /* G_step, its in and w below */
     int32_t batch, T, V;
     uint64_t mle_steps, d_steps, pg_steps, data_position;
+    gan__parallel par;        /* gan_seqgan_set_grad_hook(), gan_seqgan_set_shard() */
 
     /* Allocated at create, one block. B is the batch. */
     float *g_in;      /* (B, T): G's teacher-forcing input */
@@ -40,7 +42,13 @@ struct gan_seqgan {
 /* Copy G's parameters into G_step; called before every sampling phase. */
 void gan__sg_sync(gan_seqgan_t *t);
 
-/* Sample a batch of B sequences into @p ids (B, T) with G_step (after gan__sg_sync). */
-gan_status gan__sg_sample_batch(gan_seqgan_t *t, int32_t *ids, const char *who);
+/* Sample a batch of B sequences into @p ids (B, T) with G_step (after gan__sg_sync);
+ * @p sharded: the draws of the other shards' rows are made too (gan_seqgan_set_shard). */
+gan_status gan__sg_sample_batch(gan_seqgan_t *t, int32_t *ids, bool sharded,
+                                const char *who);
+
+/* Make the sampler's draws those of this shard's rows of the global batch (@p on), or
+ * of its own rows only. */
+void gan__sg_shard_draws(gan_seqgan_t *t, bool on);
 
 #endif

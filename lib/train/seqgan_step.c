@@ -60,6 +60,8 @@ static gan_status gan__sg_g_update(gan_seqgan_t *t, const int32_t *labels, doubl
         return st;
     if (!isfinite(*loss))
         return gan__fail(GAN_E_NUMERIC, "%s: G's loss is %g; G was not updated", who, *loss);
+    if ((st = gan__parallel_run_hook(&t->par, t->g, GAN_NETWORK_GENERATOR, "G", who)))
+        return st;
     if (t->opts.clip_norm > 0.0)
         st = gan_model_clip_grad_norm(t->g, t->opts.clip_norm, norm);
     else if ((st = gan_model_grad_norm(t->g, norm)) == GAN_OK && !isfinite(*norm))
@@ -127,7 +129,7 @@ gan_status gan_seqgan_d_step(gan_seqgan_t *t, const int32_t *real, int32_t batch
     gan__sg_sync(t);
     const bool step_training = t->g_step->training, training = t->d->training;
     t->g_step->training = false;
-    st = gan__sg_sample_batch(t, t->fake, who);
+    st = gan__sg_sample_batch(t, t->fake, true, who);
     t->g_step->training = step_training;
     if (st != GAN_OK)
         return st;
@@ -146,6 +148,8 @@ gan_status gan_seqgan_d_step(gan_seqgan_t *t, const int32_t *real, int32_t batch
     if (!isfinite(s.d_loss))
         return gan__fail(GAN_E_NUMERIC, "%s: D's loss is %g; D was not updated", who,
                          s.d_loss);
+    if ((st = gan__parallel_run_hook(&t->par, t->d, GAN_NETWORK_DISCRIMINATOR, "D", who)))
+        return st;
     if ((st = gan_model_grad_norm(t->d, &s.grad_norm)) == GAN_OK && !isfinite(s.grad_norm))
         st = gan__fail(GAN_E_NUMERIC, "%s: D '%s' has a NaN or infinite gradient; D was not "
                        "updated", who, t->d->name);
@@ -237,12 +241,13 @@ static gan_status gan__sg_rollouts(gan_seqgan_t *t, int32_t k, const char *who)
     return st;
 }
 
-/* Sample the batch into t->fake and its rewards into t->weights. */
+/* Sample the batch into t->fake and its rewards into t->weights; every draw (the
+ * sequences', the rollouts') is this shard's rows' of the global batch's. */
 static gan_status gan__sg_rewards(gan_seqgan_t *t, const char *who)
 {
     const int32_t T = t->T;
     const size_t rows = (size_t)t->batch * (size_t)T;
-    gan_status st = gan__sg_sample_batch(t, t->fake, who);
+    gan_status st = gan__sg_sample_batch(t, t->fake, true, who);
     if (st != GAN_OK)
         return st;
     memset(t->weights, 0, rows * sizeof *t->weights);
@@ -251,6 +256,7 @@ static gan_status gan__sg_rewards(gan_seqgan_t *t, const char *who)
     const float *logits;
     for (int32_t b = 0; b < t->batch; b++)
         t->step_in[b] = (float)t->opts.start_token;
+    gan__sg_shard_draws(t, true);
     st = gan__seq_feed(&t->sampler, &logits);
     for (int32_t k = 1; st == GAN_OK && k < T; k++) {
         st = gan__sg_feed(t, t->fake, k - 1, &logits);
@@ -261,6 +267,7 @@ static gan_status gan__sg_rewards(gan_seqgan_t *t, const char *who)
     }
     if (st == GAN_OK) /* the last token: D's score of the whole sequence */
         st = gan__sg_score(t, t->fake, T - 1, 1.0);
+    gan__sg_shard_draws(t, false);
     return st;
 }
 

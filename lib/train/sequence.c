@@ -134,6 +134,8 @@ gan_status gan__seq_draw(const gan__seq_sampler *s, gan__rng *rng, const float *
                          const char *who)
 {
     const int32_t V = s->vocab;
+    for (int64_t i = 0; i < s->skip_before; i++)
+        (void)gan__rng_next(rng);
     for (int32_t r = 0; r < rows; r++) {
         const float *x = logits + (size_t)r * (size_t)V;
         const size_t j = gan__vfind_nonfinite(x, (size_t)V);
@@ -144,6 +146,8 @@ gan_status gan__seq_draw(const gan__seq_sampler *s, gan__rng *rng, const float *
         const double u = (double)(gan__rng_next(rng) >> 11) * 0x1.0p-53;
         ids[(size_t)r * stride] = gan__categorical_row(x, V, temperature, u, s->w);
     }
+    for (int64_t i = 0; i < s->skip_after; i++)
+        (void)gan__rng_next(rng);
     return GAN_OK;
 }
 

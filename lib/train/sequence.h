@@ -24,6 +24,9 @@ typedef struct gan__seq_sampler {
     bool cell[GAN__SEQ_MAX_RNN];      /* an LSTM's c besides h */
     float *in;                        /* (batch): the tokens fed, caller-provided */
     float *w;                         /* (vocab): sampling weights, caller-provided */
+    int64_t skip_before, skip_after;  /* draws each gan__seq_draw makes and drops before
+                                       * and after its rows: a shard's view of the other
+                                       * shards' rows (gan_seqgan_set_shard); 0 */
 } gan__seq_sampler;
 
 /* A whole-sequence model: input (T), output 0 (T, V) with V >= 2; @p role names it

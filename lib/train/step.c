@@ -6,7 +6,6 @@
  * BCEWithLogitsLoss or MSELoss on the map), and a sample's target (smoothed, flipped)
  * is drawn once and shared by all its scores. */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -89,7 +88,7 @@ static void gan__skip_draws(gan_trainer_t *t, int32_t kind, size_t n)
 static void gan__shard_skip(gan_trainer_t *t, int32_t kind, int32_t rows, size_t per_row,
                             bool after)
 {
-    const int32_t shards = after ? t->shards - 1 - t->shard : t->shard;
+    const int32_t shards = after ? t->par.shards - 1 - t->par.shard : t->par.shard;
     gan__skip_draws(t, kind, (size_t)shards * (size_t)rows * per_row);
 }
 
@@ -302,25 +301,10 @@ static gan_status gan__d_pass(gan_trainer_t *t, gan__half *real, gan__half *fake
 /* The caller's gradient hook (gan_trainer_set_grad_hook) on @p m's gradient arena. */
 static gan_status gan__run_hook(gan_trainer_t *t, gan_model_t *m, int32_t network)
 {
-    if (!t->hook)
-        return GAN_OK;
-    float *grads;
-    size_t count;
-    gan_status st = gan_model_get_grads(m, &grads, &count);
-    if (st != GAN_OK)
-        return st;
-    /* The message of a hook that returns an error without setting one may be stale;
-     * it is quoted only as the hook's, after naming the status. */
-    (void)gan_set_error(GAN_OK, "%s", "");
-    st = t->hook(t->hook_user, network, grads, count);
-    if (st == GAN_OK)
-        return GAN_OK;
-    char said[512];
-    snprintf(said, sizeof said, "%s", gan_last_error());
-    return gan__fail(st, "gan_trainer_step: the gradient hook returned %s on %s's gradients"
-                     "%s%s; that update was skipped", gan_status_string(st),
-                     network == GAN_NETWORK_GENERATOR ? "the generator" : "the discriminator",
-                     said[0] ? ": " : "", said);
+    return gan__parallel_run_hook(&t->par, m, network,
+                                  network == GAN_NETWORK_GENERATOR ? "the generator"
+                                                                   : "the discriminator",
+                                  "gan_trainer_step");
 }
 
 static gan_status gan__d_update(gan_trainer_t *t, const float *real, const int32_t *labels,

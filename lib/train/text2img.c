@@ -199,6 +199,7 @@ gan_status gan_text2img_create(gan_text2img_t **out, gan_model_t *g, gan_model_t
     t->alloc = g->alloc;
     t->opts = config;
     t->batch = g->batch;
+    t->par = (gan__parallel){.shards = 1};
     gan__rng_seed(&t->rng, config.seed);
     if ((st = gan__t2i_buffers(t)) != GAN_OK) {
         gan__allocator alloc = t->alloc;
@@ -332,6 +333,35 @@ gan_status gan_text2img_sample_latent(gan_text2img_t *t, int32_t n, float *z)
     if (n < 1)
         return gan__fail(GAN_E_OUT_OF_RANGE, "%s: n %d must be >= 1", who, (int)n);
     gan__latent_fill(&t->rng, t->opts.latent, z, (size_t)n * (size_t)t->Z);
+    return GAN_OK;
+}
+
+gan_status gan_text2img_set_grad_hook(gan_text2img_t *t, gan_grad_hook_fn fn, void *user)
+{
+    return gan__parallel_set_hook(t ? &t->par : NULL, fn, user, "gan_text2img_set_grad_hook");
+}
+
+gan_status gan_text2img_set_shard(gan_text2img_t *t, int32_t index, int32_t count)
+{
+    return gan__parallel_set_shard(t ? &t->par : NULL, t ? t->batch : 1, index, count,
+                                   "gan_text2img_set_shard");
+}
+
+gan_status gan_text2img_get_shard(const gan_text2img_t *t, int32_t *index, int32_t *count)
+{
+    return gan__parallel_get_shard(t ? &t->par : NULL, index, count, "gan_text2img_get_shard");
+}
+
+gan_status gan_text2img_get_models(const gan_text2img_t *t, gan_model_t **g, gan_model_t **d,
+                                   gan_model_t **e)
+{
+    if (!t)
+        return gan__fail(GAN_E_INVALID_ARG, "gan_text2img_get_models: trainer is NULL");
+    gan_model_t *const m[3] = {t->g, t->d, t->e};
+    gan_model_t **const out[3] = {g, d, e};
+    for (int i = 0; i < 3; i++)
+        if (out[i])
+            *out[i] = m[i];
     return GAN_OK;
 }
 

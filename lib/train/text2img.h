@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/rng.h"
 #include "gan/text2img.h"
+#include "train/parallel.h"
 
 /* Ids are floats in E's input: below 2^24 every integer is exact. */
 #define GAN__T2I_MAX_ID 16777216
@@ -26,6 +27,7 @@ struct gan_text2img {
     int32_t vocab;        /* ids are checked against [0, vocab) */
     size_t image;         /* floats per image */
     uint64_t d_updates, g_updates, data_position;
+    gan__parallel par;    /* gan_text2img_set_grad_hook(), gan_text2img_set_shard() */
 
     /* Allocated at create, one block. B is the batch. */
     float *e_in;     /* (B, T): E's input, the ids as floats */

@@ -53,6 +53,17 @@ static gan_status gan__t2i_judge(gan_text2img_t *t, const float *image, const fl
     return gan_model_backward_multi(t->d, dout, dinputs);
 }
 
+/* G's latents for this shard's rows of the global batch (gan_text2img_set_shard): the
+ * other shards' draws are made and dropped. */
+static void gan__t2i_latents(gan_text2img_t *t)
+{
+    const size_t rows = (size_t)t->batch * (size_t)t->Z;
+    const int32_t kind = t->opts.latent;
+    gan__latent_skip(&t->rng, kind, (size_t)t->par.shard * rows);
+    gan__latent_fill(&t->rng, kind, t->z, rows);
+    gan__latent_skip(&t->rng, kind, (size_t)(t->par.shards - 1 - t->par.shard) * rows);
+}
+
 /* E in training mode on (B, T) @p ids (@p rotate: each row's successor); its
  * vectors into *phi. An error of E's own is prefixed with the argument's name. */
 static gan_status gan__t2i_encode(gan_text2img_t *t, const int32_t *ids, bool rotate,
@@ -107,7 +118,7 @@ static gan_status gan__t2i_d_update(gan_text2img_t *t, const float *images,
         memcpy(t->dphi, dins[1], bk * sizeof *t->dphi);
     if (st == GAN_OK) {
         const float *in[2] = {t->z, phi};
-        gan__latent_fill(&t->rng, t->opts.latent, t->z, (size_t)t->batch * (size_t)t->Z);
+        gan__t2i_latents(t);
         st = gan_model_forward_multi(t->g, in, NULL, t->batch, fake);
     }
     if (st == GAN_OK)
@@ -124,7 +135,11 @@ static gan_status gan__t2i_d_update(gan_text2img_t *t, const float *images,
     s->d_loss = s->d_loss_real + w * s->d_loss_wrong + (1.0 - w) * s->d_loss_fake;
     if (!isfinite(s->d_loss))
         return gan__fail(GAN_E_NUMERIC, "%s: D's loss is %g; %s", who, s->d_loss, skipped);
-    st = gan__t2i_norm(t->d, "D", &s->d_grad_norm, skipped, who);
+    st = gan__parallel_run_hook(&t->par, t->d, GAN_NETWORK_DISCRIMINATOR, "D", who);
+    if (st == GAN_OK && train_e)
+        st = gan__parallel_run_hook(&t->par, t->e, GAN_NETWORK_TEXT2IMG_E, "E", who);
+    if (st == GAN_OK)
+        st = gan__t2i_norm(t->d, "D", &s->d_grad_norm, skipped, who);
     if (st == GAN_OK && train_e)
         st = gan__t2i_norm(t->e, "E", &s->e_grad_norm, skipped, who);
     if (st == GAN_OK)
@@ -173,7 +188,7 @@ static gan_status gan__t2i_g_update(gan_text2img_t *t, const int32_t *captions,
     if (st == GAN_OK) {
         const float *in[2] = {t->z, t->phi};
         gan__t2i_interpolate(t, phi, s->interp_rows);
-        gan__latent_fill(&t->rng, t->opts.latent, t->z, (size_t)t->batch * (size_t)t->Z);
+        gan__t2i_latents(t);
         st = gan_model_forward_multi(t->g, in, NULL, t->batch, fake);
     }
     if (st == GAN_OK) {
@@ -194,7 +209,9 @@ static gan_status gan__t2i_g_update(gan_text2img_t *t, const int32_t *captions,
         return st;
     if (!isfinite(s->g_loss))
         return gan__fail(GAN_E_NUMERIC, "%s: G's loss is %g; %s", who, s->g_loss, skipped);
-    st = gan__t2i_norm(t->g, "G", &s->g_grad_norm, skipped, who);
+    st = gan__parallel_run_hook(&t->par, t->g, GAN_NETWORK_GENERATOR, "G", who);
+    if (st == GAN_OK)
+        st = gan__t2i_norm(t->g, "G", &s->g_grad_norm, skipped, who);
     if (st == GAN_OK)
         st = gan_optimizer_step(t->g_opt);
     if (st == GAN_OK)

@@ -148,7 +148,7 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
         return gan__fail(GAN_E_NO_MEMORY, "%s: cannot allocate the trainer", who);
     *t = (gan_trainer_t){
         .g = g, .d = d, .g_opt = g_opt, .d_opt = d_opt, .hacks = config, .alloc = g->alloc,
-        .batch = g->batch, .mult = combined ? 2 : 1, .shards = 1,
+        .batch = g->batch, .mult = combined ? 2 : 1, .par = {.shards = 1},
         .zdim = (int32_t)gan__shape_size(&g->in), .classes = gan__model_classes(g),
         .image = image, .per = (int32_t)per, .aux_classes = aux_classes,
         .loss = (int32_t)gan__hack_int(&config, GAN_HACK_LOSS),
@@ -285,38 +285,18 @@ gan_status gan_trainer_generate(gan_trainer_t *t, const float *z, const int32_t 
 
 gan_status gan_trainer_set_grad_hook(gan_trainer_t *t, gan_grad_hook_fn fn, void *user)
 {
-    if (!t)
-        return gan__fail(GAN_E_INVALID_ARG, "gan_trainer_set_grad_hook: trainer is NULL");
-    t->hook = fn;
-    t->hook_user = fn ? user : NULL;
-    return GAN_OK;
+    return gan__parallel_set_hook(t ? &t->par : NULL, fn, user, "gan_trainer_set_grad_hook");
 }
 
 gan_status gan_trainer_set_shard(gan_trainer_t *t, int32_t index, int32_t count)
 {
-    static const char who[] = "gan_trainer_set_shard";
-    if (!t)
-        return gan__fail(GAN_E_INVALID_ARG, "%s: trainer is NULL", who);
-    if (count < 1 || count > INT32_MAX / t->batch)
-        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: count %d must be >= 1 and make a global "
-                         "batch of at most %d (the batch is %d)", who, (int)count, INT32_MAX,
-                         (int)t->batch);
-    if (index < 0 || index >= count)
-        return gan__fail(GAN_E_OUT_OF_RANGE, "%s: index %d is outside [0, %d)", who,
-                         (int)index, (int)count);
-    t->shard = index;
-    t->shards = count;
-    return GAN_OK;
+    return gan__parallel_set_shard(t ? &t->par : NULL, t ? t->batch : 1, index, count,
+                                   "gan_trainer_set_shard");
 }
 
 gan_status gan_trainer_get_shard(const gan_trainer_t *t, int32_t *index, int32_t *count)
 {
-    if (!t || !index || !count)
-        return gan__fail(GAN_E_INVALID_ARG, "gan_trainer_get_shard: %s is NULL",
-                         !t ? "trainer" : !index ? "index" : "count");
-    *index = t->shard;
-    *count = t->shards;
-    return GAN_OK;
+    return gan__parallel_get_shard(t ? &t->par : NULL, index, count, "gan_trainer_get_shard");
 }
 
 gan_status gan_trainer_get_models(const gan_trainer_t *t, gan_model_t **g, gan_model_t **d)

@@ -10,6 +10,7 @@
 #include "gan/train.h"
 #include "model.h"
 #include "train/hacks.h"
+#include "train/parallel.h"
 
 struct gan_trainer {
     gan_model_t *g, *d;
@@ -29,10 +30,7 @@ struct gan_trainer {
     size_t fm_size;  /* floats per sample of the feature-matching layer */
     uint64_t d_updates, g_updates;
     uint64_t data_position; /* the caller's, kept for checkpoints (checkpoint.c) */
-    gan_grad_hook_fn hook; /* gan_trainer_set_grad_hook(); NULL when none */
-    void *hook_user;
-    int32_t shard, shards; /* gan_trainer_set_shard(): this trainer's rows of the global
-                            * batch's draws; 0 of 1 by default */
+    gan__parallel par; /* gan_trainer_set_grad_hook(), gan_trainer_set_shard() */
 
     /* Allocated at create, one block each. */
     float *z;           /* (B, zdim) */
