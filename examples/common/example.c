@@ -401,8 +401,10 @@ int ex_run(ex_config *c, ex_build_fn build)
                    (int)c->batch);
             if (r->ranks > 1)
                 printf(" on each of %d ranks (%d in all)", (int)r->ranks, (int)r->global);
+            const char *backend = gan_blas_default_backend();
+            gan_model_get_backend(r->g, &backend); /* "bf16" with --bf16 */
             printf(" over %d epochs of %s, backend %s\n%s", (int)c->epochs, c->data_dir,
-                   gan_blas_default_backend(), text);
+                   backend, text);
             fflush(stdout);
             free(text);
         }
