@@ -156,10 +156,13 @@ static void gan__plan_accumulation(gan_model_t *m, int32_t batch, int32_t *slots
     }
 }
 
-/* Where each batch tensor goes; with arena NULL only the size is computed. Order: the
- * inputs and their gradients, each layer's output, saved tensors and spectral shadow,
- * the gradient buffers, the accumulation slots, the workspace, the labels. */
-size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena)
+/* Where each batch tensor goes; with arena NULL only the sizes are computed. The arena
+ * holds, in order, the inputs and their gradients, each layer's output, saved tensors and
+ * spectral shadow, and the labels; the scratch (gan__scratch) what a pass uses only
+ * while it runs: the gradient buffers, the accumulation slots, the workspace and the
+ * packing space. Returns the arena's floats; *scratch_floats the scratch's. */
+size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena, float *scratch,
+                         size_t *scratch_floats)
 {
     gan__plan_sharing(m);
     size_t at = 0, ws = 0;
@@ -192,16 +195,21 @@ size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena)
         }
         at += own + saved + shadow;
     }
+    /* Labels live after the floats, as int32. */
+    if (arena)
+        m->labels = (int32_t *)(arena + at);
+    at += gan__round_line((size_t)batch);
 
+    size_t sat = 0; /* offsets in the scratch */
     const int32_t buffers = gan__plan_gradients(m, batch);
     for (int32_t b = 0; b < buffers; b++) {
         const size_t floats = m->pass[b].plan_floats;
-        m->pass[b].plan_floats = at; /* from here on: the buffer's offset */
-        at += floats;
+        m->pass[b].plan_floats = sat; /* from here on: the buffer's offset */
+        sat += floats;
     }
     if (arena)
         for (int32_t i = 0; i < m->n_layers; i++)
-            m->layers[i]->dy = arena + m->pass[m->pass[i].plan_buffer].plan_floats;
+            m->layers[i]->dy = scratch + m->pass[m->pass[i].plan_buffer].plan_floats;
 
     /* Only a layout that is applied changes the model: a size query for a batch whose
      * arena then cannot be allocated must leave the slots of the arena in use. */
@@ -211,26 +219,23 @@ size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena)
     if (arena) {
         m->accum_slots = slots;
         m->accum_floats = slot_floats;
-        m->accum = slots ? arena + at : NULL;
+        m->accum = slots ? scratch + sat : NULL;
     }
-    at += (size_t)slots * slot_floats;
+    sat += (size_t)slots * slot_floats;
 
     ws = gan__round_line(ws);
     if (arena)
-        m->workspace = ws ? arena + at : NULL;
-    at += ws;
+        m->workspace = ws ? scratch + sat : NULL;
+    sat += ws;
     /* Packing space of the bf16 products, one slot per part (64-byte lines, as all). */
     const size_t pack_bytes = gan__blas_pack_bytes(&m->blas, m->parts);
     if (arena) {
-        const int32_t slots = m->parts > 1 ? m->parts : 1;
-        m->blas.pack = pack_bytes ? (unsigned char *)(arena + at) : NULL;
-        m->blas.pack_slots = pack_bytes ? slots : 0;
-        m->blas.pack_bytes = pack_bytes / (size_t)slots;
+        const int32_t pack_slots = m->parts > 1 ? m->parts : 1;
+        m->blas.pack = pack_bytes ? (unsigned char *)(scratch + sat) : NULL;
+        m->blas.pack_slots = pack_bytes ? pack_slots : 0;
+        m->blas.pack_bytes = pack_bytes / (size_t)pack_slots;
     }
-    at += pack_bytes / sizeof(float);
-    /* Labels live after the floats, as int32. */
-    if (arena)
-        m->labels = (int32_t *)(arena + at);
-    at += gan__round_line((size_t)batch);
+    sat += pack_bytes / sizeof(float);
+    *scratch_floats = sat;
     return at;
 }

@@ -83,6 +83,7 @@ void gan_model_destroy(gan_model_t *m)
     gan__free(&m->alloc, m->grads);
     gan__free(&m->alloc, m->state);
     gan__free(&m->alloc, m->batch_arena);
+    gan__scratch_drop(m->scratch);
     gan__allocator alloc = m->alloc;
     gan__free(&alloc, m);
 }
@@ -123,20 +124,33 @@ gan_status gan__model_resize(gan_model_t *m, int32_t batch, const char *who)
         return st;
     const int32_t old_parts = m->parts;
     gan__model_set_parts(m, m->parts_setting ? m->parts_setting : gan__pool_size());
-    size_t floats = gan__batch_layout(m, batch, NULL);
+    size_t need;
+    size_t floats = gan__batch_layout(m, batch, NULL, NULL, &need);
     size_t bytes;
     float *arena = NULL;
     if (gan__mul_size(floats, sizeof(float), &bytes))
         arena = gan__alloc(&m->alloc, bytes);
-    if (!arena) {
+    /* A shared block large enough is kept; a model's own block is made to measure. */
+    gan__scratch *scratch = m->scratch;
+    const bool fits = scratch && (scratch->users > 1 ? scratch->floats >= need
+                                                     : scratch->floats == need);
+    if (arena && !fits)
+        scratch = gan__scratch_new(&m->alloc, need);
+    if (!arena || !scratch) {
+        gan__free(&m->alloc, arena);
         gan__model_set_parts(m, old_parts);
         return gan__fail(GAN_E_NO_MEMORY,
-                         "%s: cannot allocate %zu floats of activations for batch %d", who,
-                         floats, (int)batch);
+                         "%s: cannot allocate %zu floats of activations and %zu of scratch "
+                         "for batch %d", who, floats, need, (int)batch);
     }
     gan__free(&m->alloc, m->batch_arena);
     m->batch_arena = arena;
-    gan__batch_layout(m, batch, arena);
+    if (scratch != m->scratch) {
+        gan__scratch_drop(m->scratch);
+        m->scratch = scratch;
+    }
+    gan__batch_layout(m, batch, arena, gan__scratch_floats(scratch), &need);
+    m->scratch_need = need;
     m->batch = batch;
     m->forward_done = false;
     return GAN_OK;

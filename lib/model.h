@@ -19,6 +19,15 @@ typedef struct gan__model_input {
     int32_t consumers; /* how many layer inputs read it */
 } gan__model_input;
 
+/* Memory a pass uses only while it runs (gan__batch_layout says which): one block per
+ * model, or one for several models that are never run at once (gan__scratch_share). The
+ * header starts the block; the floats start on the next cache line. */
+typedef struct gan__scratch {
+    gan__allocator alloc; /* the allocating model's */
+    size_t floats;
+    int32_t users;
+} gan__scratch;
+
 /* Per-layer scratch of a backward pass, allocated at build (n_layers entries). */
 typedef struct gan__pass_state {
     const float *dy;   /* the gradient the layer's backward reads; NULL: none reached */
@@ -58,9 +67,12 @@ struct gan_model {
     size_t n_params, n_state;
     float *params, *grads, *state;
 
-    /* Batch arena: input copy, each layer's y and saved, two shared gradient buffers,
-     * dinput, workspace. */
+    /* Batch arena: the inputs and their gradients, each layer's y and saved, the
+     * labels. The scratch: gradient buffers, accumulation slots, workspace, packing
+     * space (gan__batch_layout); scratch_need is what this model's layout uses of it. */
     float *batch_arena;
+    gan__scratch *scratch;
+    size_t scratch_need;
     int32_t *labels;
     float *input, *dinput, *workspace; /* input, dinput: inputs[0].x and .dx */
     /* Gradients of a tensor read by several layers are summed: each reader after the
@@ -121,9 +133,25 @@ float *gan__node_dy(const gan_model_t *m, int32_t id);
 const gan__shape *gan__node_shape(const gan_model_t *m, int32_t id);
 int32_t gan__node_consumers(const gan_model_t *m, int32_t id);
 
-/* Plan which layers run in their input's buffer and lay the batch arena out for
- * @p batch; with arena NULL only its size in floats is computed (memory_plan.c). */
-size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena);
+/* Plan which layers run in their input's buffer and lay the batch arena and the
+ * scratch out for @p batch; with arena NULL only the sizes are computed. Returns the
+ * arena's floats, *scratch_floats the scratch's (memory_plan.c). */
+size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena, float *scratch,
+                         size_t *scratch_floats);
+
+/* A scratch block of @p floats, one user, or NULL (scratch.c). */
+gan__scratch *gan__scratch_new(const gan__allocator *alloc, size_t floats);
+/* Its floats (NULL for NULL). */
+float *gan__scratch_floats(gan__scratch *s);
+/* One user fewer; the last frees it. NULL is ignored. */
+void gan__scratch_drop(gan__scratch *s);
+/* Let @p n built models (NULLs skipped) share one scratch block as large as the largest
+ * need. Only for models no caller runs at once: a trainer's networks. GAN_E_NO_MEMORY
+ * naming @p who leaves each its own block. */
+gan_status gan__scratch_share(gan_model_t *const *models, int32_t n, const char *who);
+/* Give @p m (NULL ignored) its own scratch block again; if that cannot be allocated it
+ * keeps sharing, which is safe as long as the models are not run at once. */
+void gan__scratch_unshare(gan_model_t *m);
 /* (Re-)allocate a built model's batch arena for @p batch: the part count in force is
  * taken again, and on failure the model keeps its arena and parts (model.c). */
 gan_status gan__model_resize(gan_model_t *m, int32_t batch, const char *who);

@@ -1,8 +1,9 @@
 /* Memory discipline of whole training runs: every allocation of a GAN trainer's, a
  * CycleGAN trainer's and a text-to-image trainer's life (build, optimizers, trainer,
  * steps, save, load) is failed in turn, through the model allocator and through the C
- * library's, and each gives GAN_E_NO_MEMORY with nothing leaked; the steps allocate
- * nothing.
+ * library's, and each gives GAN_E_NO_MEMORY with nothing leaked (but in the trainer's
+ * destroy, which reports nothing); the steps allocate nothing. A trainer's networks
+ * share one scratch block while it lives.
  *
  * Linked with -Wl,--wrap for malloc and friends (alloc_rig.h). */
 #include "alloc_rig.h"
@@ -41,6 +42,31 @@ static gan_status build_mlp(counting *c, bool generator, bool acgan, gan_model_t
             st = gan_model_set_outputs(m, outputs, 2);
     }
     return build_or_destroy(m, st, out);
+}
+
+/* Where a life's teardown began: allocator calls and heap calls made before its trainer
+ * was destroyed. The destroy gives the networks their own scratch blocks again; a
+ * failure there cannot be reported (they keep sharing theirs, which is safe), so the
+ * run ends GAN_OK. */
+static long teardown_calls, teardown_heap;
+
+static void mark_teardown(const counting *c)
+{
+    teardown_calls = c->calls;
+    teardown_heap = heap_calls;
+}
+
+/* What failing allocation @p n of a life gave (@p st, or NULL when a model-allocator
+ * failure), given where the probe's teardown began: GAN_E_NO_MEMORY before it, GAN_OK
+ * in it. */
+static void expect_failure_or_teardown(gan_status st, bool in_teardown, long n, long total)
+{
+    const gan_status want = in_teardown ? GAN_OK : GAN_E_NO_MEMORY;
+    if (st != want)
+        fail_msg("failing allocation %ld of %ld gave %d (%s), not %d", n, total, (int)st,
+                 gan_last_error(), (int)want);
+    if (!in_teardown)
+        assert_true(strlen(gan_last_error()) > 0);
 }
 
 /* The bytes of @p path into @p buf (read(2), not malloc: these tests fail malloc). */
@@ -112,6 +138,7 @@ static gan_status trainer_life(counting *c, const char *ckpt, uint64_t mark,
     if (st == GAN_OK)
         st = gan_trainer_load(t, ckpt);
     gan_hacks_destroy(h);
+    mark_teardown(c);
     gt_gan_destroy(t, go, dop, g, d);
     return st;
 }
@@ -131,16 +158,15 @@ static void test_every_failed_allocation_of_a_training_run(void **state)
         counting probe = {0};
         long step_calls = -1;
         GT_OK(trainer_life(&probe, ckpt, 0, &step_calls, acgan));
+        const long teardown = teardown_calls;
         assert_int_equal(probe.live, 0);
         assert_int_equal(step_calls, 0);
         assert_true(probe.calls >= 10);
+        assert_int_equal(probe.calls - teardown, 1); /* D's own scratch again */
         for (long n = 1; n <= probe.calls; n++) {
             counting c = {.fail_at = n};
             gan_status st = trainer_life(&c, ckpt, (uint64_t)n, &step_calls, acgan);
-            if (st != GAN_E_NO_MEMORY)
-                fail_msg("failing allocation %ld of %ld gave %d (%s)", n, probe.calls,
-                         (int)st, gan_last_error());
-            assert_true(strlen(gan_last_error()) > 0);
+            expect_failure_or_teardown(st, n > teardown, n, probe.calls);
             assert_int_equal(c.live, 0); /* nothing leaked */
         }
         print_message("%ld allocations in a training run%s, each failed in turn\n",
@@ -163,7 +189,7 @@ static void test_every_failed_heap_allocation_of_a_training_run(void **state)
         long step_calls;
         const long start = heap_calls, live = heap_live;
         GT_OK(trainer_life(&probe, ckpt, 0, &step_calls, acgan));
-        const long total = heap_calls - start;
+        const long total = heap_calls - start, teardown = teardown_heap - start;
         assert_int_equal(heap_live, live);
         assert_int_equal(step_calls, 0);
         assert_true(total >= 5);
@@ -172,9 +198,7 @@ static void test_every_failed_heap_allocation_of_a_training_run(void **state)
             heap_fail_at = heap_calls + n;
             gan_status st = trainer_life(&c, ckpt, (uint64_t)n, &step_calls, acgan);
             heap_fail_at = 0;
-            if (st != GAN_E_NO_MEMORY)
-                fail_msg("failing heap allocation %ld of %ld gave %d (%s)", n, total,
-                         (int)st, gan_last_error());
+            expect_failure_or_teardown(st, n > teardown, n, total);
             assert_int_equal(c.live, 0);
             assert_int_equal(heap_live, live); /* nothing leaked */
         }
@@ -239,6 +263,7 @@ static gan_status cyclegan_life(counting *c, const char *ckpt, long *step_calls)
     if (st == GAN_OK)
         st = gan_cyclegan_load(t, ckpt);
     gan_lr_schedule_destroy(s);
+    mark_teardown(c);
     gan_cyclegan_destroy(t);
     for (int i = 0; i < 4; i++) {
         gan_optimizer_destroy(o[i]);
@@ -264,7 +289,8 @@ static void fail_every_allocation(life_fn life, const char *what)
     long step_calls = -1;
     const long start = heap_calls, live = heap_live;
     GT_OK(life(&probe, ckpt, &step_calls));
-    const long heap_total = heap_calls - start;
+    const long heap_total = heap_calls - start, teardown = teardown_calls,
+               heap_teardown = teardown_heap - start;
     assert_int_equal(step_calls, 0);
     assert_int_equal(probe.live, 0);
     assert_int_equal(heap_live, live);
@@ -274,9 +300,9 @@ static void fail_every_allocation(life_fn life, const char *what)
             heap_fail_at = heap_calls + (n - probe.calls);
         gan_status st = life(&c, ckpt, &step_calls);
         heap_fail_at = 0;
-        if (st != GAN_E_NO_MEMORY)
-            fail_msg("failing allocation %ld of %ld gave %d (%s)", n,
-                     probe.calls + heap_total, (int)st, gan_last_error());
+        const bool in_teardown = n <= probe.calls ? n > teardown
+                                                  : n - probe.calls > heap_teardown;
+        expect_failure_or_teardown(st, in_teardown, n, probe.calls + heap_total);
         assert_int_equal(c.live, 0);
         assert_int_equal(heap_live, live);
     }
@@ -373,6 +399,7 @@ static gan_status text2img_life(counting *c, const char *ckpt, long *step_calls)
         st = gan_text2img_save(t, ckpt);
     if (st == GAN_OK)
         st = gan_text2img_load(t, ckpt);
+    mark_teardown(c);
     gan_text2img_destroy(t);
     for (int i = 0; i < 3; i++) {
         gan_optimizer_destroy(o[i]);
@@ -389,6 +416,67 @@ static void test_text2img_allocations(void **state)
     fail_every_allocation(text2img_life, "a text-to-image run");
 }
 
+/* Blocks the models' allocator gave back during a call: allocations made minus the
+ * growth in live blocks since @p calls, @p live. */
+static long blocks_freed(const counting *c, long calls, long live)
+{
+    return (c->calls - calls) - (c->live - live);
+}
+
+/* While a trainer lives its networks share one scratch block: creating a GAN trainer
+ * frees one of G's and D's, a CycleGAN trainer three of its four networks'; destroying
+ * the trainer allocates as many again, and the networks then train alone. */
+static void test_networks_share_scratch_while_trained(void **state)
+{
+    (void)state;
+    counting c = {0};
+    gan_model_t *m[4] = {NULL};
+    gan_optimizer_t *o[4] = {NULL};
+    GT_OK(build_mlp(&c, true, false, &m[0]));
+    GT_OK(build_mlp(&c, false, false, &m[1]));
+    for (int i = 0; i < 2; i++)
+        GT_OK(gan_optimizer_adam_create(&o[i], m[i], 2e-4f, 0.5f, 0.999f, 1e-8f));
+    long calls = c.calls, live = c.live;
+    gan_trainer_t *t = NULL;
+    GT_OK(gan_trainer_create(&t, m[0], m[1], o[0], o[1], NULL));
+    assert_int_equal(blocks_freed(&c, calls, live), 1);
+    float real[4 * 16] = {0};
+    GT_OK(gan_trainer_step(t, real, NULL, 4, NULL));
+    calls = c.calls;
+    gan_trainer_destroy(t);
+    assert_int_equal(c.calls - calls, 1);
+    /* Alone again: D's passes leave G's gradient buffers alone. */
+    float z[4 * 8] = {0}, dy[4 * 16], score_grad[4] = {1, 1, 1, 1};
+    for (int i = 0; i < 4 * 16; i++)
+        dy[i] = 0.01f * (float)(i % 7);
+    GT_OK(gan_model_forward(m[0], z, NULL, 4, NULL));
+    GT_OK(gan_model_forward(m[1], real, NULL, 4, NULL));
+    GT_OK(gan_model_backward(m[1], score_grad, NULL));
+    GT_OK(gan_model_backward(m[0], dy, NULL));
+    for (int i = 0; i < 2; i++) {
+        gan_optimizer_destroy(o[i]);
+        gan_model_destroy(m[i]);
+    }
+    assert_int_equal(c.live, 0);
+
+    for (int i = 0; i < 4; i++)
+        GT_OK(build_cyclegan_net(&c, i >= 2, &m[i]));
+    for (int i = 0; i < 4; i++)
+        GT_OK(gan_optimizer_adam_create(&o[i], m[i], 2e-4f, 0.5f, 0.999f, 1e-8f));
+    calls = c.calls, live = c.live;
+    gan_cyclegan_t *cg = NULL;
+    GT_OK(gan_cyclegan_create(&cg, m[0], m[1], m[2], m[3], o[0], o[1], o[2], o[3], NULL));
+    assert_int_equal(blocks_freed(&c, calls, live), 3);
+    calls = c.calls;
+    gan_cyclegan_destroy(cg);
+    assert_int_equal(c.calls - calls, 3);
+    for (int i = 0; i < 4; i++) {
+        gan_optimizer_destroy(o[i]);
+        gan_model_destroy(m[i]);
+    }
+    assert_int_equal(c.live, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_every_failed_heap_allocation_of_a_training_run),
         cmocka_unit_test(test_cyclegan_allocations),
         cmocka_unit_test(test_text2img_allocations),
+        cmocka_unit_test(test_networks_share_scratch_while_trained),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

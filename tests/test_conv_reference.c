@@ -1,9 +1,12 @@
-/* Conv2D and Conv2DTranspose forward outputs and shapes against the direct definitions. */
+/* Conv2D and Conv2DTranspose forward outputs and shapes against the direct definitions,
+ * and their backward over a batch cut into several column chunks against the same
+ * images one at a time. */
 #include "test_util.h"
 
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* One layer under test: its input images and every field of gan_conv_options_t. */
 typedef struct cr_case {
@@ -319,13 +322,83 @@ static void test_dcgan_chains(void **state)
     }
 }
 
+/* A batch whose column matrix exceeds the column chunk (GAN__CONV_COL_CAP) runs in
+ * chunks of a few images, split over 2 parts: outputs and input gradients must equal
+ * those of the images one at a time bit for bit, and the weight gradient, the one sum
+ * over images, theirs to rounding. Shapes of the MNIST DCGAN's big convolutions, 16
+ * images a part: several chunks each with a cap of 4 MiB or 2 MiB. */
+static void test_column_chunks(void **state)
+{
+    (void)state;
+    static const struct {
+        bool transpose;
+        int32_t c, size, filters, stride;
+    } layers[] = {
+        {true, 256, 7, 128, 1}, /* 156,800 column floats per image */
+        {true, 128, 7, 64, 2},   /* 78,400 */
+        {false, 64, 14, 128, 2}, /* 78,400 */
+    };
+    enum { B = 32 };
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        const int32_t dims[3] = {layers[i].c, layers[i].size, layers[i].size};
+        gan_model_t *m[2];
+        for (int k = 0; k < 2; k++) {
+            m[k] = gt_model_seeded(dims, 3, 5);
+            gan_layer_t *l = NULL;
+            const int32_t f = layers[i].filters, s = layers[i].stride;
+            gt_add(m[k], layers[i].transpose ? gan_layer_conv2d_transpose_create(&l, f, 5, s, SAME)
+                                             : gan_layer_conv2d_create(&l, f, 5, s, SAME), l);
+            GT_OK(gan_model_set_parts(m[k], k == 0 ? 2 : 1));
+            GT_OK(gan_model_build(m[k], k == 0 ? B : 1));
+        }
+        const size_t in = gt_input_size(m[0]), out = gt_output_size(m[0]);
+        float *x = malloc(B * in * sizeof *x), *dy = malloc(B * out * sizeof *dy);
+        float *y = malloc(B * out * sizeof *y), *dx = malloc(B * in * sizeof *dx);
+        assert_non_null(x && dy && y && dx);
+        gt_rng r;
+        gt_seed(&r, 3);
+        gt_fill(&r, x, B * in, -1, 1);
+        gt_fill(&r, dy, B * out, -1, 1);
+        const float *yb, *dxb;
+        GT_OK(gan_model_zero_grad(m[0]));
+        GT_OK(gan_model_forward(m[0], x, NULL, B, &yb));
+        memcpy(y, yb, B * out * sizeof *y);
+        GT_OK(gan_model_backward(m[0], dy, &dxb));
+        memcpy(dx, dxb, B * in * sizeof *dx);
+        GT_OK(gan_model_zero_grad(m[1]));
+        for (int n = 0; n < B; n++) {
+            const float *y1, *dx1;
+            GT_OK(gan_model_forward(m[1], x + n * in, NULL, 1, &y1));
+            assert_memory_equal(y1, y + n * out, out * sizeof *y1);
+            GT_OK(gan_model_backward(m[1], dy + n * out, &dx1));
+            assert_memory_equal(dx1, dx + n * in, in * sizeof *dx1);
+        }
+        float *g[2];
+        size_t count[2];
+        for (int k = 0; k < 2; k++)
+            GT_OK(gan_model_get_grads(m[k], &g[k], &count[k]));
+        assert_int_equal(count[0], count[1]);
+        double largest = 0, diff = 0;
+        for (size_t j = 0; j < count[0]; j++) {
+            largest = fmax(largest, fabs(g[1][j]));
+            diff = fmax(diff, fabs((double)g[0][j] - g[1][j]));
+        }
+        if (!(largest > 1 && diff < 1e-6 * largest * B))
+            fail_msg("layer %zu: weight gradients differ by %g (largest %g)", i, diff, largest);
+        for (int k = 0; k < 2; k++)
+            gan_model_destroy(m[k]);
+        free(x), free(dy), free(y), free(dx);
+    }
+}
+
 int main(void)
 {
-    struct CMUnitTest tests[CR_N_CASES + 1];
+    struct CMUnitTest tests[CR_N_CASES + 2];
     for (size_t i = 0; i < CR_N_CASES; i++)
         tests[i] = (struct CMUnitTest){.name = cr_cases[i].name,
                                        .test_func = cr_check_case,
                                        .initial_state = (void *)&cr_cases[i]};
     tests[CR_N_CASES] = (struct CMUnitTest)cmocka_unit_test(test_dcgan_chains);
+    tests[CR_N_CASES + 1] = (struct CMUnitTest)cmocka_unit_test(test_column_chunks);
     return cmocka_run_group_tests_name("conv_reference", tests, NULL, NULL);
 }

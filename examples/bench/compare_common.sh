@@ -30,8 +30,12 @@ with_core() {
 print_machine() {
     echo "== machine"
     model=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
+    # "AMD EPYC" names several generations with different FMA widths: family and model
+    # tell them apart (25/17 is Zen 4, whose AVX-512 runs on 256-bit units).
+    family=$(sed -n 's/^cpu family[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
+    number=$(sed -n 's/^model[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
     if grep -qw avx512f /proc/cpuinfo; then avx512=yes; else avx512=no; fi
-    echo "cores: $(nproc), CPU: ${model:-unknown}, avx512f: $avx512; load average at start: $(load)"
+    echo "cores: $(nproc), CPU: ${model:-unknown} (family ${family:-?}, model ${number:-?}), avx512f: $avx512; load average at start: $(load)"
     echo "OPENBLAS_CORETYPE in the environment: ${OPENBLAS_CORETYPE:-unset} (the default runs unset it)"
     [ "$have_torch" = yes ] || echo "$python cannot import torch: PyTorch skipped"
 }

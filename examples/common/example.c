@@ -324,6 +324,12 @@ static int ex_finish(ex_run_state *r)
     static const char *const names[4] = {"D loss", "G loss", "D(x)", "D(G(z))"};
     if (r->rank != 0) /* --mpi: the other ranks only take part in the checkpoint */
         return ex_checkpoint(r);
+    if (ex_write_grid(r, "samples_final.png") || ex_checkpoint(r))
+        return 1;
+    /* The data is done with (the checkpoint has its position): the plot's image and the
+     * samples take its place instead of adding to the peak. */
+    gan_dataset_destroy(r->data);
+    r->data = NULL;
     char *path = ex_path(c, "loss_curve.png");
     if (!path)
         return 1;
@@ -331,8 +337,6 @@ static int ex_finish(ex_run_state *r)
                                        names, c->program);
     free(path);
     EX_CHECK(st);
-    if (ex_write_grid(r, "samples_final.png") || ex_checkpoint(r))
-        return 1;
     if (!c->samples_out)
         return 0;
     /* N generated images as IDX3 bytes, classes balanced for a conditional model. */

@@ -117,7 +117,9 @@ typedef struct gan_cyclegan_stats {
  * @param f built model from domain B to domain A, of the same batch size as @p g.
  * @param d_a, d_b built discriminators of domain A and domain B images; re-sized to G's
  *        batch if theirs differs (which forgets their last forward). Output 0 is the
- *        score (or patch map of scores); further outputs get no gradient.
+ *        score (or patch map of scores); further outputs get no gradient. Until
+ *        gan_cyclegan_destroy(), the four networks share the memory a pass uses only
+ *        while it runs: do not run passes of them at the same time from two threads.
  * @param g_opt, f_opt, d_a_opt, d_b_opt optimizers created for exactly these models;
  *        g_opt and f_opt of one kind with equal settings and step counts, likewise
  *        d_a_opt and d_b_opt (e.g. Adam 2e-4, beta1 0.5 for all four).

@@ -130,7 +130,9 @@ typedef struct gan_seqgan_stats {
  *        (at least one), batch B, no max_steps below T.
  * @param d built discriminator: input (T), output 0 one logit. Re-sized to batch B if
  *        its batch differs (which forgets its last forward). If its first layer is an
- *        embedding of token ids, its vocabulary must be V.
+ *        embedding of token ids, its vocabulary must be V. Until gan_seqgan_destroy(),
+ *        G, G_step and D share the memory a pass uses only while it runs: do not run
+ *        passes of them at the same time from two threads.
  * @param g_opt, d_opt optimizers created for @p g and @p d (the reference: Adam 0.01 for
  *        G, Adam 1e-4 for D).
  * @param opts NULL for the defaults.

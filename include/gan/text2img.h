@@ -130,6 +130,8 @@ typedef struct gan_text2img_stats {
  *        logit or logit map. Re-sized to batch B if its batch differs (which forgets its
  *        last forward).
  * @param e built text encoder: input (T), output 0 (K). Re-sized to batch B likewise.
+ *        Until gan_text2img_destroy(), G, D and E share the memory a pass uses only
+ *        while it runs: do not run passes of them at the same time from two threads.
  * @param g_opt, d_opt optimizers created for @p g and @p d (e.g. Adam 2e-4, beta1 0.5).
  * @param e_opt an optimizer created for @p e, or NULL to keep E fixed (a pre-trained
  *        encoder).

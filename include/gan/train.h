@@ -98,6 +98,9 @@ typedef struct gan_step_stats {
  *        feature layer's output (gan_model_keep_layer_output(), which lays D's batch
  *        memory out again if that output was overwritten in place; the flag stays even
  *        if this call fails later). A re-size or a new layout forgets D's last forward.
+ *        Until gan_trainer_destroy(), G and D share the memory a pass uses only while it
+ *        runs (gradient buffers, layers' workspace): do not run passes of them at the
+ *        same time from two threads.
  * @param g_opt, d_opt optimizers created for exactly these models.
  * @param hacks the configuration, copied; NULL for the defaults.
  * @return GAN_OK; GAN_E_INVALID_ARG (NULL, an optimizer of another model, a feature

@@ -15,7 +15,7 @@ typedef struct gan__allocator {
     void *user;
 } gan__allocator;
 
-/* The C library's aligned allocation. */
+/* The C library's calloc, aligned. */
 void gan__allocator_default(gan__allocator *a);
 
 /* Zero-filled, GAN__ALIGNMENT-aligned; NULL on failure or size overflow. bytes == 0

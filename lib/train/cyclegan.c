@@ -231,6 +231,8 @@ gan_status gan_cyclegan_create(gan_cyclegan_t **out, gan_model_t *g, gan_model_t
     for (int s = 2; st == GAN_OK && s < 4; s++)
         if (m[s]->batch != t->batch)
             st = gan_model_set_batch_size(m[s], t->batch);
+    if (st == GAN_OK) /* the step runs one network at a time */
+        st = gan__scratch_share(m, 4, who);
     if (st != GAN_OK) {
         gan__cg_free(t);
         return st;
@@ -241,8 +243,13 @@ gan_status gan_cyclegan_create(gan_cyclegan_t **out, gan_model_t *g, gan_model_t
 
 void gan_cyclegan_destroy(gan_cyclegan_t *t)
 {
-    if (t)
-        gan__cg_free(t);
+    if (!t)
+        return;
+    for (int s = 0; s < 2; s++) {
+        gan__scratch_unshare(t->side[s].gen);
+        gan__scratch_unshare(t->side[s].disc);
+    }
+    gan__cg_free(t);
 }
 
 gan_status gan_cyclegan_set_lr_schedule(gan_cyclegan_t *t, const gan_lr_schedule_t *gens,

@@ -205,7 +205,11 @@ gan_status gan_seqgan_create(gan_seqgan_t **out, gan_model_t *g, gan_model_t *g_
         gan__free(&alloc, t);
         return st;
     }
-    if (d->batch != t->batch && (st = gan_model_set_batch_size(d, t->batch)) != GAN_OK) {
+    if (d->batch != t->batch)
+        st = gan_model_set_batch_size(d, t->batch);
+    if (st == GAN_OK) /* the steps and rollouts run one network at a time */
+        st = gan__scratch_share((gan_model_t *const[]){g, g_step, d}, 3, who);
+    if (st != GAN_OK) {
         gan__sg_free(t);
         return st;
     }
@@ -215,8 +219,12 @@ gan_status gan_seqgan_create(gan_seqgan_t **out, gan_model_t *g, gan_model_t *g_
 
 void gan_seqgan_destroy(gan_seqgan_t *t)
 {
-    if (t)
-        gan__sg_free(t);
+    if (!t)
+        return;
+    gan__scratch_unshare(t->g);
+    gan__scratch_unshare(t->g_step);
+    gan__scratch_unshare(t->d);
+    gan__sg_free(t);
 }
 
 void gan__sg_sync(gan_seqgan_t *t)

@@ -209,6 +209,8 @@ gan_status gan_text2img_create(gan_text2img_t **out, gan_model_t *g, gan_model_t
     for (int i = 1; st == GAN_OK && i < 3; i++) /* D and E run G's batch */
         if (m[i]->batch != t->batch)
             st = gan_model_set_batch_size(m[i], t->batch);
+    if (st == GAN_OK) /* the step runs one network at a time */
+        st = gan__scratch_share(m, 3, who);
     if (st != GAN_OK) {
         gan__t2i_free(t);
         return st;
@@ -219,8 +221,12 @@ gan_status gan_text2img_create(gan_text2img_t **out, gan_model_t *g, gan_model_t
 
 void gan_text2img_destroy(gan_text2img_t *t)
 {
-    if (t)
-        gan__t2i_free(t);
+    if (!t)
+        return;
+    gan__scratch_unshare(t->g);
+    gan__scratch_unshare(t->d);
+    gan__scratch_unshare(t->e);
+    gan__t2i_free(t);
 }
 
 void gan__t2i_fill_ids(gan_text2img_t *t, const int32_t *ids, int32_t n, bool rotate)

@@ -162,6 +162,8 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
         st = gan_model_keep_layer_output(d, fm_layer);
     if (st == GAN_OK && d->batch != t->mult * t->batch)
         st = gan_model_set_batch_size(d, t->mult * t->batch);
+    if (st == GAN_OK) /* the step runs one network at a time */
+        st = gan__scratch_share((gan_model_t *const[]){g, d}, 2, who);
     if (st != GAN_OK) {
         gan__trainer_free(t);
         return st;
@@ -172,8 +174,11 @@ gan_status gan_trainer_create(gan_trainer_t **out, gan_model_t *g, gan_model_t *
 
 void gan_trainer_destroy(gan_trainer_t *t)
 {
-    if (t)
-        gan__trainer_free(t);
+    if (!t)
+        return;
+    gan__scratch_unshare(t->g);
+    gan__scratch_unshare(t->d);
+    gan__trainer_free(t);
 }
 
 void gan__ema_update(gan_trainer_t *t)
