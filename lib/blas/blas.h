@@ -6,6 +6,7 @@
 #define GAN_BLAS_BLAS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gan/blas.h"
@@ -47,6 +48,18 @@ int gan__sgemm_cblas(void *user, int32_t trans_a, int32_t trans_b, int32_t m, in
 void gan__blas_threads(int32_t threads);
 /* The build-time backend's thread count now (1 for the single-threaded ones). */
 int32_t gan__blas_get_threads(void);
+
+/* Whether layers may run libgan's own float32 kernels in place of @p b's products: for
+ * the build's optimised CBLAS default in float32 only, never for the reference kernels
+ * (the tests' oracle) or a user's sgemm. */
+bool gan__blas_own_kernels(const gan__blas *b);
+
+/* Count @p flops of a product run without gan__gemm while profiling. */
+static inline void gan__blas_count(const gan__blas *b, uint64_t flops)
+{
+    if (b->flops)
+        atomic_fetch_add_explicit(b->flops, flops, memory_order_relaxed);
+}
 
 /* C(m,n) = alpha op(A) op(B) + beta C through @p b; a backend failure becomes
  * GAN_E_BACKEND with a message giving the product's dimensions. */

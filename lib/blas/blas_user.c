@@ -22,6 +22,16 @@ void gan__blas_default(gan__blas *b)
     b->precision = GAN_MATMUL_FP32;
 }
 
+bool gan__blas_own_kernels(const gan__blas *b)
+{
+#if defined(GAN_HAVE_CBLAS)
+    return b->sgemm == gan__sgemm_cblas && b->precision == GAN_MATMUL_FP32;
+#else
+    (void)b;
+    return false;
+#endif
+}
+
 size_t gan__blas_pack_bytes(const gan__blas *b, int32_t parts)
 {
     if (b->precision != GAN_MATMUL_BF16)
@@ -55,9 +65,7 @@ gan_status gan__gemm(const gan__blas *b, int32_t trans_a, int32_t trans_b, int32
                      int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
                      const float *bm, int32_t ldb, float beta, float *c, int32_t ldc)
 {
-    if (b->flops)
-        atomic_fetch_add_explicit(b->flops, 2ull * (uint64_t)m * (uint64_t)n * (uint64_t)k,
-                                  memory_order_relaxed);
+    gan__blas_count(b, 2ull * (uint64_t)m * (uint64_t)n * (uint64_t)k);
     if (b->precision == GAN_MATMUL_BF16) {
         const int32_t slot = gan__pool_slot();
         if (slot >= b->pack_slots)

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "kernels/cpu.h"
+
 #define GAN__BF16_MR 12   /* rows of C per micro-kernel: 12 x 2 accumulators */
 #define GAN__BF16_NR 32   /* columns: two 16-lane registers */
 #define GAN__BF16_KP 256  /* k pairs per block: a panel of B stays in L1 */
@@ -34,24 +36,13 @@ uint16_t gan__bf16_round(float x)
 #if defined(__x86_64__) &&                                                              \
     ((defined(__clang__) && __clang_major__ >= 9) ||                                     \
      (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 10))
-#include <cpuid.h>
 #include <immintrin.h>
 
 #define GAN__BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
 
 bool gan__bf16_supported(void)
 {
-    unsigned a, b, c, d;
-    if (!__get_cpuid_count(1, 0, &a, &b, &c, &d) || !(c & (1u << 27))) /* OSXSAVE */
-        return false;
-    uint32_t xcr0_lo, xcr0_hi;
-    __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-    if ((xcr0_lo & 0xe6u) != 0xe6u) /* the OS saves SSE, AVX and the AVX-512 state */
-        return false;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 16)) || /* F */
-        !(b & (1u << 30)))                                                 /* BW */
-        return false;
-    return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5)); /* BF16 */
+    return gan__cpu_avx512_bf16();
 }
 
 /* Up to 16 columns of two rows (r1 NULL: zeros) as 16 pairs, zero beyond w. */

@@ -1,7 +1,9 @@
-/* Conv2D as im2col + one GEMM per chunk of images; backward as GEMMs + col2im.
+/* Conv2D as im2col + one GEMM per chunk of images; backward as GEMMs + col2im. Stride-1
+ * convolutions run on the direct kernels instead where they apply (gan__conv_direct).
  * Weights (filters, C, kh, kw) row-major, as PyTorch's Conv2d. */
 #include <string.h>
 
+#include "kernels/conv_direct.h"
 #include "kernels/elementwise.h"
 #include "layers/conv_common.h"
 
@@ -12,6 +14,16 @@ static gan_status gan__conv2d_forward_part(void *arg, int32_t part, int32_t part
     const gan_layer_t *l = job->l;
     const gan__conv_pass p = gan__conv_pass_begin(l, job->c, part);
     const int32_t filters = p.other;
+    if (gan__conv_direct(l, job->c)) {
+        const int32_t images = p.n_end - p.n_begin;
+        float *y = job->y + (size_t)p.n_begin * p.out_size;
+        gan__dconv_forward(y, job->x + (size_t)p.n_begin * p.in_size,
+                           l->param[GAN_PARAM_WEIGHT].value, p.g, filters, images, p.col);
+        gan__blas_count(job->c->blas, gan__conv_flops(&p, images));
+        if (l->param[GAN_PARAM_BIAS].present)
+            gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, images, filters, p.grid);
+        return GAN_OK;
+    }
     for (int32_t n0 = p.n_begin; n0 < p.n_end; n0 += p.chunk) {
         const int32_t nb = gan__conv_chunk_at(&p, n0);
         const int32_t cols = (int32_t)(nb * p.grid);
@@ -40,6 +52,32 @@ static gan_status gan__conv2d_forward(gan_layer_t *l, const gan__ctx *c, const f
     return gan__conv_run(l, c, gan__conv2d_forward_part, &job, false);
 }
 
+/* One part's backward on the direct kernels: its weight gradient in groups of images
+ * that stay in the cache, then its input gradient. */
+static void gan__conv2d_backward_direct(const gan__conv_job *job, const gan__conv_pass *p)
+{
+    const gan_layer_t *l = job->l;
+    const gan__ctx *c = job->c;
+    const int32_t filters = p->other, images = p->n_end - p->n_begin;
+    const float *dy = job->dy + (size_t)p->n_begin * p->out_size;
+    const float *w = l->param[GAN_PARAM_WEIGHT].value;
+    if (c->param_grads) {
+        if (p->dw != l->param[GAN_PARAM_WEIGHT].grad) /* a private copy: starts at zero */
+            memset(p->dw, 0, l->param[GAN_PARAM_WEIGHT].count * sizeof *p->dw);
+        const int32_t group = gan__dconv_group(p->g, filters, images);
+        for (int32_t n0 = 0; n0 < images; n0 += group)
+            gan__dconv_weight_grad(p->dw, dy + (size_t)n0 * p->out_size,
+                                   job->x + (size_t)(p->n_begin + n0) * p->in_size, p->g,
+                                   filters, images - n0 < group ? images - n0 : group, p->col);
+        gan__blas_count(c->blas, gan__conv_flops(p, images));
+    }
+    if (job->dx) {
+        gan__dconv_input_grad(job->dx + (size_t)p->n_begin * p->in_size, dy, w, p->g, filters,
+                              images, p->col);
+        gan__blas_count(c->blas, gan__conv_flops(p, images));
+    }
+}
+
 static gan_status gan__conv2d_backward_part(void *arg, int32_t part, int32_t parts)
 {
     (void)parts;
@@ -48,6 +86,10 @@ static gan_status gan__conv2d_backward_part(void *arg, int32_t part, int32_t par
     const gan__ctx *c = job->c;
     const gan__conv_pass p = gan__conv_pass_begin(l, c, part);
     const int32_t filters = p.other;
+    if (gan__conv_direct(l, c)) {
+        gan__conv2d_backward_direct(job, &p);
+        return GAN_OK;
+    }
     for (int32_t n0 = p.n_begin; n0 < p.n_end; n0 += p.chunk) {
         const int32_t nb = gan__conv_chunk_at(&p, n0);
         const int32_t cols = (int32_t)(nb * p.grid);

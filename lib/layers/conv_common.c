@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/options.h"
+#include "kernels/conv_direct.h"
 
 /* Largest column buffer a chunk may use, in floats (4 MiB): larger chunks made no
  * product faster (doc/PERFORMANCE.md). 2 MiB was as fast and saved 8 MB, but it changes
@@ -244,8 +245,13 @@ static size_t gan__conv_part_floats(const gan__conv *c, int32_t batch, int32_t p
     size_t grid = (size_t)c->geom.out_h * c->geom.out_w;
     size_t per_image = gan__conv_col_floats(c) + (size_t)c->other_channels * grid;
     int32_t images = (int32_t)(((size_t)batch + (size_t)parts - 1) / (size_t)parts);
-    const size_t floats = per_image * (size_t)gan__conv_chunk(c, images) +
-                          gan__conv_planes_floats(&c->geom);
+    const int32_t chunk = gan__conv_chunk(c, images);
+    size_t floats = per_image * (size_t)chunk + gan__conv_planes_floats(&c->geom);
+    if (!c->transpose && gan__dconv_applies(&c->geom, c->other_channels)) {
+        const int32_t group = gan__dconv_group(&c->geom, c->other_channels, images);
+        const size_t direct = gan__dconv_scratch_floats(&c->geom, c->other_channels, group);
+        floats = floats > direct ? floats : direct;
+    }
     return (floats + 15) & ~(size_t)15; /* every part starts on a 64-byte line */
 }
 
@@ -284,6 +290,13 @@ gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c, int
     p.dw = part == 0 ? l->param[GAN_PARAM_WEIGHT].grad
                      : c->workspace + part_floats * (size_t)parts + weights * (size_t)(part - 1);
     return p;
+}
+
+bool gan__conv_direct(const gan_layer_t *l, const gan__ctx *c)
+{
+    const gan__conv *cv = (const gan__conv *)l;
+    return !cv->transpose && gan__blas_own_kernels(c->blas) &&
+           gan__dconv_applies(&cv->geom, cv->other_channels);
 }
 
 gan_status gan__conv_run(gan_layer_t *l, const gan__ctx *c, gan__part_fn fn, void *job,

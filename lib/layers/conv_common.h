@@ -59,11 +59,21 @@ typedef struct gan__conv_pass {
 
 gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c, int32_t part);
 
+/* Multiply-adds times 2 of one product of the pass over @p images images. */
+static inline uint64_t gan__conv_flops(const gan__conv_pass *p, int32_t images)
+{
+    return 2ull * (uint64_t)p->other * (uint64_t)p->rows * p->grid * (uint64_t)images;
+}
+
 /* Images in the chunk starting at image n0. */
 static inline int32_t gan__conv_chunk_at(const gan__conv_pass *p, int32_t n0)
 {
     return p->n_end - n0 < p->chunk ? p->n_end - n0 : p->chunk;
 }
+
+/* Whether this Conv2D pass runs on the direct kernels (kernels/conv_direct.h) with the
+ * part's workspace slice as their scratch, instead of im2col and the backend's GEMM. */
+bool gan__conv_direct(const gan_layer_t *l, const gan__ctx *c);
 
 /* Run @p fn (a gan__part_fn taking @p job) over the layer's parts; with @p weight_grads,
  * then add the private weight gradients of parts 1.. into the gradient arena. */

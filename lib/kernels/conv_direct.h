@@ -1,0 +1,57 @@
+/* Stride-1 convolutions computed straight from the zero-padded image, without an
+ * im2col matrix.
+ *
+ * Each image is copied once into a padded buffer, channel planes of hp x wp floats.
+ * An output point (oh, ow) is then q = oh*wp + ow of a "wide" grid of out_h rows of wp
+ * points (the last wp - out_w of each row are computed and dropped), and the input it
+ * reads through kernel tap (c, i, j) is element off[c,i,j] + q of the padded buffer,
+ * off[c,i,j] = c*hp*wp + i*wp + j: for every tap, a run of consecutive outputs reads a
+ * run of consecutive inputs, which the micro-kernels load as vectors. Every output is a
+ * sum over the taps in the weight tensor's order (c, i, j) in float32 fused
+ * multiply-adds, one lane per output, so it does not depend on the vector width.
+ *
+ * The input gradient of a stride-1 convolution is itself one (the output gradient,
+ * padded by kernel - 1 - pad, against the weights flipped and transposed), and runs
+ * through the same kernel. The weight gradient sums each tap's products over the wide
+ * grid and a group of images in vector lanes, then across the lanes. */
+#ifndef GAN_KERNELS_CONV_DIRECT_H
+#define GAN_KERNELS_CONV_DIRECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/im2col.h"
+
+/* Whether the direct kernels can run the convolution @p g with @p filters outputs on
+ * this CPU: stride 1, each pad below the kernel's extent, AVX-512 or AVX2 with FMA,
+ * and sizes whose offsets fit 31 bits. The environment variable GAN_CONV_DIRECT=0
+ * turns them off (the im2col path then runs; for comparisons), GAN_CONV_DIRECT=avx2
+ * keeps them to AVX2 on an AVX-512 CPU (for the tests). Read once per process. */
+bool gan__dconv_applies(const gan__conv_geom *g, int32_t filters);
+
+/* Floats of scratch for the passes below over up to @p images images at a time
+ * (2 * 64-byte aligned by the callee's rounding; pass a 64-byte aligned block). */
+size_t gan__dconv_scratch_floats(const gan__conv_geom *g, int32_t filters, int32_t images);
+
+/* Images per call of gan__dconv_weight_grad that keep its working set in the L2 cache,
+ * at most @p most. */
+int32_t gan__dconv_group(const gan__conv_geom *g, int32_t filters, int32_t most);
+
+/* y (images, filters, out_h, out_w) = the convolution of x (images, channels, in_h,
+ * in_w) with w (filters, channels, kernel_h, kernel_w); no bias. */
+void gan__dconv_forward(float *y, const float *x, const float *w, const gan__conv_geom *g,
+                        int32_t filters, int32_t images, float *scratch);
+
+/* dx (images, channels, in_h, in_w) = the input gradient for output gradient dy. */
+void gan__dconv_input_grad(float *dx, const float *dy, const float *w,
+                           const gan__conv_geom *g, int32_t filters, int32_t images,
+                           float *scratch);
+
+/* dw (filters, channels, kernel_h, kernel_w) += the weight gradient of @p images
+ * images (at most the count given to gan__dconv_scratch_floats). */
+void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
+                            const gan__conv_geom *g, int32_t filters, int32_t images,
+                            float *scratch);
+
+#endif

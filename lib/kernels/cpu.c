@@ -1,0 +1,62 @@
+/* CPU features (cpu.h). Compilers without the x86 CPUID header report none. */
+#include "kernels/cpu.h"
+
+#include <stdint.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+
+/* The state components XCR0 says the OS saves on a context switch. */
+static uint32_t gan__xcr0(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(1, 0, &a, &b, &c, &d) || !(c & (1u << 27))) /* OSXSAVE */
+        return 0;
+    uint32_t lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return lo;
+}
+
+bool gan__cpu_avx2(void)
+{
+    unsigned a, b, c, d;
+    if ((gan__xcr0() & 0x6u) != 0x6u) /* SSE and AVX state */
+        return false;
+    if (!__get_cpuid_count(1, 0, &a, &b, &c, &d) || !(c & (1u << 12))) /* FMA */
+        return false;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 5)); /* AVX2 */
+}
+
+bool gan__cpu_avx512(void)
+{
+    unsigned a, b, c, d;
+    if ((gan__xcr0() & 0xe6u) != 0xe6u) /* SSE, AVX and the AVX-512 state */
+        return false;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 16)) && /* F */
+           (b & (1u << 30));                                              /* BW */
+}
+
+bool gan__cpu_avx512_bf16(void)
+{
+    unsigned a, b, c, d;
+    return gan__cpu_avx512() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));
+}
+
+#else
+
+bool gan__cpu_avx2(void)
+{
+    return false;
+}
+
+bool gan__cpu_avx512(void)
+{
+    return false;
+}
+
+bool gan__cpu_avx512_bf16(void)
+{
+    return false;
+}
+
+#endif
