@@ -26,6 +26,9 @@ static const struct {
     {{7, 8, 8, 1, 1, 1, 1, 0, 0, 8, 8}, 17},      /* pointwise */
     {{4, 5, 6, 4, 2, 1, 1, 3, 0, 5, 5}, 7},       /* asymmetric: pads 3/0 rows, 0/0 */
     {{3, 3, 3, 3, 3, 1, 1, 2, 2, 5, 5}, 5},       /* pads 2: the output beyond the image */
+    {{64, 9, 9, 3, 3, 1, 1, 0, 0, 7, 7}, 64},     /* CycleGAN's residual blocks */
+    {{40, 8, 6, 4, 4, 1, 1, 1, 1, 7, 5}, 70},     /* PatchGAN's last: 4x4, pad 1 */
+    {{48, 5, 5, 4, 4, 1, 1, 1, 1, 4, 4}, 1},      /* and its one-filter output */
 };
 
 #define N_SHAPES (sizeof shapes / sizeof shapes[0])
@@ -94,7 +97,8 @@ static void test_kernels_against_definition(void **state)
         const int32_t group = 2; /* the weight gradient in calls of 2, 2 and 1 images */
         float *scratch = aligned_alloc(64, (gan__dconv_scratch_floats(g, F, group) * 4 + 63) /
                                                64 * 64);
-        assert_non_null(x && dy && w && y && dx && dw && ref && scratch);
+        float *wpack = malloc(gan__dconv_pack_floats(g, F) * sizeof *wpack);
+        assert_non_null(x && dy && w && y && dx && dw && ref && scratch && wpack);
         gt_rng r;
         gt_seed(&r, 11 + s);
         gt_fill(&r, x, N * in, -1, 1), gt_fill(&r, dy, N * out, -1, 1);
@@ -106,15 +110,17 @@ static void test_kernels_against_definition(void **state)
             rdw[i] += dw[i], rdwm[i] += fabs(dw[i]);
         memset(y, 0xff, N * out * sizeof *y); /* NaN: every output must be written */
         memset(dx, 0xff, N * in * sizeof *dx);
-        gan__dconv_forward(y, x, w, g, F, N, scratch);
+        gan__dconv_pack_forward(wpack, w, g, F);
+        gan__dconv_forward(y, x, wpack, g, F, N, scratch);
         expect_close("y", s, y, ry, rym, N * out);
-        gan__dconv_input_grad(dx, dy, w, g, F, N, scratch);
+        gan__dconv_pack_input_grad(wpack, w, g, F);
+        gan__dconv_input_grad(dx, dy, wpack, g, F, N, scratch);
         expect_close("dx", s, dx, rdx, rdxm, N * in);
         for (int32_t n0 = 0; n0 < N; n0 += group)
             gan__dconv_weight_grad(dw, dy + n0 * out, x + n0 * in, g, F,
                                    N - n0 < group ? N - n0 : group, scratch);
         expect_close("dw", s, dw, rdw, rdwm, nw);
-        free(x), free(dy), free(w), free(y), free(dx), free(dw), free(ref), free(scratch);
+        free(x), free(dy), free(w), free(y), free(dx), free(dw), free(ref), free(scratch), free(wpack);
     }
 }
 

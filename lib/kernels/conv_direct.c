@@ -32,6 +32,9 @@ enum gan__dc_isa { GAN__DC_NONE, GAN__DC_AVX2, GAN__DC_AVX512 };
 #define GAN__NV 3
 #define GAN__WF 4
 #define GAN__WR 6
+#define GAN__FV 2
+#define GAN__QB 12
+#define GAN__ADD(a, b) _mm512_add_ps(a, b)
 #define GAN__ZERO() _mm512_setzero_ps()
 #define GAN__LOADU(p) _mm512_loadu_ps(p)
 #define GAN__SET1(x) _mm512_set1_ps(x)
@@ -47,6 +50,9 @@ enum gan__dc_isa { GAN__DC_NONE, GAN__DC_AVX2, GAN__DC_AVX512 };
 #undef GAN__NV
 #undef GAN__WF
 #undef GAN__WR
+#undef GAN__FV
+#undef GAN__QB
+#undef GAN__ADD
 #undef GAN__ZERO
 #undef GAN__LOADU
 #undef GAN__SET1
@@ -70,6 +76,9 @@ __attribute__((target("avx2,fma"))) static inline float gan__dc_hsum256(__m256 v
 #define GAN__NV 3
 #define GAN__WF 3
 #define GAN__WR 4
+#define GAN__FV 2
+#define GAN__QB 6
+#define GAN__ADD(a, b) _mm256_add_ps(a, b)
 #define GAN__ZERO() _mm256_setzero_ps()
 #define GAN__LOADU(p) _mm256_loadu_ps(p)
 #define GAN__SET1(x) _mm256_set1_ps(x)
@@ -165,10 +174,34 @@ bool gan__dconv_applies(const gan__conv_geom *g, int32_t filters)
            (size_t)g->channels * g->kernel_h * g->kernel_w * (size_t)filters < limit;
 }
 
-/* Scratch regions, in floats from the start, each on a 64-byte line. */
+/* Outputs per tile of the kernels vectorised over outputs. */
+static size_t gan__dc_out_tile(enum gan__dc_isa isa)
+{
+    return isa == GAN__DC_AVX512 ? 32 : 16;
+}
+
+/* Whether a pass producing @p outs outputs at @p valid points runs vectorised over the
+ * outputs (computing `wide` points, or just the valid ones for wide == valid) rather
+ * than over the points (computing `qpad`): whichever wastes less of its lanes. */
+static bool gan__dc_over_outputs(enum gan__dc_isa isa, int32_t outs, size_t valid,
+                                 size_t wide, size_t qpad)
+{
+    const size_t tile = gan__dc_out_tile(isa);
+    return (double)outs / (double)gan__dc_round((size_t)outs, tile) * (double)valid /
+               (double)wide >
+           (double)valid / (double)qpad;
+}
+
+/* Scratch regions, in floats from the start, each on a 64-byte line. Sized for either
+ * ISA and either family: rounding a count up to any tile adds less than 32. */
 typedef struct gan__dc_layout {
-    size_t wpack, off, xpad, wide, total;
+    size_t off, points, xpad, wide, dwt, total;
 } gan__dc_layout;
+
+static size_t gan__dc_max(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
 
 static gan__dc_layout gan__dc_layout_of(const gan__conv_geom *g, int32_t filters,
                                         int32_t images)
@@ -177,22 +210,19 @@ static gan__dc_layout gan__dc_layout_of(const gan__conv_geom *g, int32_t filters
     const size_t kk = (size_t)g->kernel_h * g->kernel_w;
     const size_t C = (size_t)g->channels, F = (size_t)filters;
     const size_t n = images > 1 ? (size_t)images : 1;
-    /* Sized for either ISA's tiles: rounding up to 8 (or 3) adds at most 8 rows. */
-    const size_t wpack_fwd = (F + 8) * C * kk, wpack_bwd = (C + 8) * F * kk;
-    const size_t wpack = wpack_fwd > wpack_bwd ? wpack_fwd : wpack_bwd;
-    const size_t off = C * kk > F * kk ? C * kk : F * kk;
+    const size_t valid = (size_t)g->out_h * g->out_w;
+    const size_t fwd_points = (size_t)g->out_h * f.wp, bwd_points = (size_t)g->in_h * b.wp;
     /* forward and weight gradient: images padded; input gradient: the output gradient */
-    const size_t xpad_fwd = n * C * f.plane, xpad_bwd = F * b.plane;
-    const size_t xpad = (xpad_fwd > xpad_bwd ? xpad_fwd : xpad_bwd) + GAN__DC_SLACK;
-    const size_t wide_fwd = (F + 8) * f.qpad, wide_wg = n * (F + 8) * f.qpad,
-                 wide_bwd = (C + 8) * b.qpad;
-    size_t wide = wide_fwd > wide_wg ? wide_fwd : wide_wg;
-    wide = wide > wide_bwd ? wide : wide_bwd;
-    gan__dc_layout l = {.wpack = 0};
-    l.off = gan__dc_round(l.wpack + wpack, 16);
-    l.xpad = gan__dc_round(l.off + off, 16);
+    const size_t xpad = gan__dc_max(n * C * f.plane, F * b.plane) + GAN__DC_SLACK;
+    const size_t wide_fwd = gan__dc_max((F + 8) * f.qpad, fwd_points * (F + 32));
+    const size_t wide_wg = n * gan__dc_max((F + 8) * f.qpad, valid * (F + 32));
+    const size_t wide_bwd = gan__dc_max((C + 8) * b.qpad, bwd_points * (C + 32));
+    gan__dc_layout l = {.off = 0};
+    l.points = gan__dc_round(l.off + gan__dc_max(C, F) * kk, 16);
+    l.xpad = gan__dc_round(l.points + valid, 16);
     l.wide = gan__dc_round(l.xpad + xpad, 16);
-    l.total = gan__dc_round(l.wide + wide, 16);
+    l.dwt = gan__dc_round(l.wide + gan__dc_max(gan__dc_max(wide_fwd, wide_wg), wide_bwd), 16);
+    l.total = gan__dc_round(l.dwt + C * kk * (F + 32), 16);
     return l;
 }
 
@@ -222,16 +252,6 @@ static void gan__dc_pad(float *dst, const float *src, int32_t channels, int32_t 
                    src + ((size_t)c * h + y) * w, (size_t)w * sizeof *dst);
 }
 
-/* dst (channels, h, w) <- the first w points of each of the h wide rows per channel. */
-static void gan__dc_crop(float *dst, const float *wide, size_t qpad, int32_t wp,
-                         int32_t channels, int32_t h, int32_t w)
-{
-    for (int32_t c = 0; c < channels; c++)
-        for (int32_t y = 0; y < h; y++)
-            memcpy(dst + ((size_t)c * h + y) * w, wide + (size_t)c * qpad + (size_t)y * wp,
-                   (size_t)w * sizeof *dst);
-}
-
 /* off[c, i, j] = c*plane + i*wp + j for `channels` planes of a kh x kw kernel. */
 static void gan__dc_offsets(int32_t *off, int32_t channels, int32_t kh, int32_t kw,
                             const gan__dc_grid *d)
@@ -242,85 +262,162 @@ static void gan__dc_offsets(int32_t *off, int32_t channels, int32_t kh, int32_t 
                 *off++ = (int32_t)((size_t)c * d->plane + (size_t)i * d->wp + (size_t)j);
 }
 
-static void gan__dc_run_conv(enum gan__dc_isa isa, float *wide, size_t qpad,
-                             const float *in, const int32_t *off, int32_t taps,
-                             const float *wpack, int32_t outs)
-{
-#ifdef GAN__DC_X86
-    if (isa == GAN__DC_AVX512)
-        gan__dc512_conv(wide, qpad, in, off, taps, wpack, outs);
-    else
-        gan__dc256_conv(wide, qpad, in, off, taps, wpack, outs);
-#else
-    (void)isa, (void)wide, (void)qpad, (void)in, (void)off, (void)taps, (void)wpack;
-    (void)outs;
-#endif
-}
+/* One convolution pass as the kernels see it: `outs` outputs from `ins` padded input
+ * planes through `taps` = ins*kh*kw taps. Tap r of output o is weight
+ * w[o*o_stride + base(r)]: base(r) = r for the forward pass; for the input gradient,
+ * the adjoint's w'[c][f][i][j] = w[f][c][kh-1-i][kw-1-j]. */
+typedef struct gan__dc_pass {
+    int32_t ins, outs, taps, kh, kw;
+    int32_t in_h, in_w, out_h, out_w; /* the pass's own input and output */
+    gan__dc_grid d;
+    bool adjoint;
+} gan__dc_pass;
 
-void gan__dconv_forward(float *y, const float *x, const float *w, const gan__conv_geom *g,
-                        int32_t filters, int32_t images, float *scratch)
+/* wpack <- the pass's weights: over points, tiles of `tile` outputs, each taps x tile;
+ * over outputs (tile 1), taps x ld. Zeros past the last output either way. */
+static void gan__dc_pack(float *wpack, const gan__dc_pass *ps, const float *w, int32_t tile,
+                         size_t ld)
 {
-    const enum gan__dc_isa isa = gan__dc_isa();
-    const gan__dc_layout l = gan__dc_layout_of(g, filters, 1);
-    const gan__dc_grid d = gan__dc_forward_grid(g);
-    const int32_t tile = gan__dc_fwd_tile(isa);
-    const int32_t taps = g->channels * g->kernel_h * g->kernel_w;
-    float *wpack = scratch + l.wpack, *xpad = scratch + l.xpad, *wide = scratch + l.wide;
-    int32_t *off = (int32_t *)(void *)(scratch + l.off);
-    /* tiles of `tile` filters, each taps x tile, zero past the last filter */
-    for (int32_t t = 0; t * tile < filters; t++)
-        for (int32_t r = 0; r < taps; r++)
-            for (int32_t j = 0; j < tile; j++) {
-                const int32_t f = t * tile + j;
-                wpack[((size_t)t * taps + r) * tile + j] =
-                    f < filters ? w[(size_t)f * taps + r] : 0.0f;
+    const int32_t kk = ps->kh * ps->kw;
+    const size_t o_stride = ps->adjoint ? (size_t)kk : (size_t)ps->taps;
+    const int32_t blocks = (ps->outs + tile - 1) / tile;
+    for (int32_t r = 0; r < ps->taps; r++) {
+        const int32_t f = r / kk, i = r % kk / ps->kw, j = r % ps->kw;
+        const size_t base = ps->adjoint ? (size_t)f * ps->outs * kk +
+                                              (size_t)(ps->kh - 1 - i) * ps->kw + (ps->kw - 1 - j)
+                                        : (size_t)r;
+        for (int32_t t = 0; t < blocks; t++) {
+            float *dst = wpack + ((size_t)t * ps->taps + r) * ld;
+            for (size_t jj = 0; jj < ld; jj++) {
+                const size_t o = (size_t)t * tile + jj;
+                dst[jj] = o < (size_t)ps->outs ? w[o * o_stride + base] : 0.0f;
             }
-    gan__dc_offsets(off, g->channels, g->kernel_h, g->kernel_w, &d);
-    memset(xpad + (size_t)g->channels * d.plane, 0, GAN__DC_SLACK * sizeof *xpad);
-    const size_t in_size = (size_t)g->channels * g->in_h * g->in_w;
-    const size_t out_size = (size_t)filters * g->out_h * g->out_w;
-    for (int32_t n = 0; n < images; n++) {
-        gan__dc_pad(xpad, x + (size_t)n * in_size, g->channels, g->in_h, g->in_w, &d);
-        gan__dc_run_conv(isa, wide, d.qpad, xpad, off, taps, wpack, filters);
-        gan__dc_crop(y + (size_t)n * out_size, wide, d.qpad, d.wp, filters, g->out_h,
-                     g->out_w);
+        }
     }
 }
 
-void gan__dconv_input_grad(float *dx, const float *dy, const float *w,
+/* Whether the pass runs vectorised over its outputs, and the row length of its packed
+ * weights: over points, tiles of `tile` outputs, each taps x tile; over outputs, taps x
+ * ld. Both depend only on the geometry and the ISA, so packing and running agree. */
+typedef struct gan__dc_plan {
+    enum gan__dc_isa isa;
+    bool over_outputs;
+    int32_t tile;
+    size_t ld, points, valid;
+} gan__dc_plan;
+
+static gan__dc_plan gan__dc_plan_of(const gan__dc_pass *ps)
+{
+    gan__dc_plan pl = {.isa = gan__dc_isa()};
+    pl.points = (size_t)ps->out_h * ps->d.wp;
+    pl.valid = (size_t)ps->out_h * ps->out_w;
+    pl.over_outputs = gan__dc_over_outputs(pl.isa, ps->outs, pl.valid, pl.points, ps->d.qpad);
+    pl.tile = pl.over_outputs ? ps->outs : gan__dc_fwd_tile(pl.isa);
+    pl.ld = pl.over_outputs ? gan__dc_round((size_t)ps->outs, gan__dc_out_tile(pl.isa))
+                            : (size_t)pl.tile;
+    return pl;
+}
+
+/* y (images, outs, out_h, out_w) = the pass over x (images, ins, in_h, in_w). */
+static void gan__dc_run(const gan__dc_pass *ps, float *y, const float *x, const float *wpack,
+                        const gan__conv_geom *g, int32_t filters, int32_t images,
+                        float *scratch)
+{
+    const gan__dc_plan pl = gan__dc_plan_of(ps);
+    const gan__dc_layout l = gan__dc_layout_of(g, filters, 1);
+    const gan__dc_grid *d = &ps->d;
+    float *xpad = scratch + l.xpad, *wide = scratch + l.wide;
+    int32_t *off = (int32_t *)(void *)(scratch + l.off);
+    gan__dc_offsets(off, ps->ins, ps->kh, ps->kw, d);
+    memset(xpad + (size_t)ps->ins * d->plane, 0, GAN__DC_SLACK * sizeof *xpad);
+    const size_t in_size = (size_t)ps->ins * ps->in_h * ps->in_w, ld = pl.ld;
+    for (int32_t n = 0; n < images; n++) {
+        float *yn = y + (size_t)n * ps->outs * pl.valid;
+        gan__dc_pad(xpad, x + (size_t)n * in_size, ps->ins, ps->in_h, ps->in_w, d);
+#ifdef GAN__DC_X86
+        if (pl.over_outputs && pl.isa == GAN__DC_AVX512)
+            gan__dc512_fv_conv(wide, ld, pl.points, xpad, off, ps->taps, wpack);
+        else if (pl.over_outputs)
+            gan__dc256_fv_conv(wide, ld, pl.points, xpad, off, ps->taps, wpack);
+        else if (pl.isa == GAN__DC_AVX512)
+            gan__dc512_conv(wide, d->qpad, xpad, off, ps->taps, wpack, ps->outs);
+        else
+            gan__dc256_conv(wide, d->qpad, xpad, off, ps->taps, wpack, ps->outs);
+#endif
+        /* the first out_w points of each wide row: wide (outs, qpad) or (points, ld) */
+        for (int32_t o = 0; o < ps->outs; o++)
+            for (int32_t oh = 0; oh < ps->out_h; oh++) {
+                float *dst = yn + ((size_t)o * ps->out_h + oh) * ps->out_w;
+                const size_t q = (size_t)oh * d->wp;
+                if (pl.over_outputs)
+                    for (int32_t ow = 0; ow < ps->out_w; ow++)
+                        dst[ow] = wide[(q + (size_t)ow) * ld + (size_t)o];
+                else
+                    memcpy(dst, wide + (size_t)o * d->qpad + q, (size_t)ps->out_w * sizeof *dst);
+            }
+    }
+}
+
+static gan__dc_pass gan__dc_forward_pass(const gan__conv_geom *g, int32_t filters)
+{
+    return (gan__dc_pass){
+        .ins = g->channels, .outs = filters,
+        .taps = g->channels * g->kernel_h * g->kernel_w,
+        .kh = g->kernel_h, .kw = g->kernel_w,
+        .in_h = g->in_h, .in_w = g->in_w, .out_h = g->out_h, .out_w = g->out_w,
+        .d = gan__dc_forward_grid(g),
+    };
+}
+
+static gan__dc_pass gan__dc_input_grad_pass(const gan__conv_geom *g, int32_t filters)
+{
+    return (gan__dc_pass){
+        .ins = filters, .outs = g->channels,
+        .taps = filters * g->kernel_h * g->kernel_w,
+        .kh = g->kernel_h, .kw = g->kernel_w,
+        .in_h = g->out_h, .in_w = g->out_w, .out_h = g->in_h, .out_w = g->in_w,
+        .d = gan__dc_input_grad_grid(g),
+        .adjoint = true,
+    };
+}
+
+size_t gan__dconv_pack_floats(const gan__conv_geom *g, int32_t filters)
+{
+    const size_t kk = (size_t)g->kernel_h * g->kernel_w;
+    const size_t C = (size_t)g->channels, F = (size_t)filters;
+    return gan__dc_max((F + 32) * C * kk, (C + 32) * F * kk);
+}
+
+void gan__dconv_pack_forward(float *wpack, const float *w, const gan__conv_geom *g,
+                             int32_t filters)
+{
+    const gan__dc_pass ps = gan__dc_forward_pass(g, filters);
+    const gan__dc_plan pl = gan__dc_plan_of(&ps);
+    gan__dc_pack(wpack, &ps, w, pl.tile, pl.ld);
+}
+
+void gan__dconv_pack_input_grad(float *wpack, const float *w, const gan__conv_geom *g,
+                                int32_t filters)
+{
+    const gan__dc_pass ps = gan__dc_input_grad_pass(g, filters);
+    const gan__dc_plan pl = gan__dc_plan_of(&ps);
+    gan__dc_pack(wpack, &ps, w, pl.tile, pl.ld);
+}
+
+void gan__dconv_forward(float *y, const float *x, const float *wpack,
+                        const gan__conv_geom *g, int32_t filters, int32_t images,
+                        float *scratch)
+{
+    const gan__dc_pass ps = gan__dc_forward_pass(g, filters);
+    gan__dc_run(&ps, y, x, wpack, g, filters, images, scratch);
+}
+
+void gan__dconv_input_grad(float *dx, const float *dy, const float *wpack,
                            const gan__conv_geom *g, int32_t filters, int32_t images,
                            float *scratch)
 {
-    const enum gan__dc_isa isa = gan__dc_isa();
-    const gan__dc_layout l = gan__dc_layout_of(g, filters, 1);
-    const gan__dc_grid d = gan__dc_input_grad_grid(g);
-    const int32_t tile = gan__dc_fwd_tile(isa);
-    const int32_t kh = g->kernel_h, kw = g->kernel_w, C = g->channels;
-    const int32_t taps = filters * kh * kw;
-    float *wpack = scratch + l.wpack, *dypad = scratch + l.xpad, *wide = scratch + l.wide;
-    int32_t *off = (int32_t *)(void *)(scratch + l.off);
-    /* the adjoint's weights: w'[c][f][i][j] = w[f][c][kh-1-i][kw-1-j], tiled over c */
-    for (int32_t t = 0; t * tile < C; t++)
-        for (int32_t f = 0; f < filters; f++)
-            for (int32_t i = 0; i < kh; i++)
-                for (int32_t j = 0; j < kw; j++)
-                    for (int32_t jj = 0; jj < tile; jj++) {
-                        const int32_t c = t * tile + jj;
-                        const size_t r = ((size_t)f * kh + i) * kw + j;
-                        wpack[((size_t)t * taps + r) * tile + jj] =
-                            c < C ? w[(((size_t)f * C + c) * kh + (kh - 1 - i)) * kw +
-                                      (kw - 1 - j)]
-                                  : 0.0f;
-                    }
-    gan__dc_offsets(off, filters, kh, kw, &d);
-    memset(dypad + (size_t)filters * d.plane, 0, GAN__DC_SLACK * sizeof *dypad);
-    const size_t in_size = (size_t)C * g->in_h * g->in_w;
-    const size_t out_size = (size_t)filters * g->out_h * g->out_w;
-    for (int32_t n = 0; n < images; n++) {
-        gan__dc_pad(dypad, dy + (size_t)n * out_size, filters, g->out_h, g->out_w, &d);
-        gan__dc_run_conv(isa, wide, d.qpad, dypad, off, taps, wpack, C);
-        gan__dc_crop(dx + (size_t)n * in_size, wide, d.qpad, d.wp, C, g->in_h, g->in_w);
-    }
+    const gan__dc_pass ps = gan__dc_input_grad_pass(g, filters);
+    gan__dc_run(&ps, dx, dy, wpack, g, filters, images, scratch);
 }
 
 void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
@@ -330,35 +427,60 @@ void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
     const enum gan__dc_isa isa = gan__dc_isa();
     const gan__dc_layout l = gan__dc_layout_of(g, filters, images);
     const gan__dc_grid d = gan__dc_forward_grid(g);
-    const int32_t rows = (int32_t)gan__dc_round((size_t)filters, (size_t)gan__dc_wg_tile(isa));
     const int32_t taps = g->channels * g->kernel_h * g->kernel_w;
-    float *xpad = scratch + l.xpad, *wide = scratch + l.wide;
+    const size_t valid = (size_t)g->out_h * g->out_w;
+    const bool over_outputs = gan__dc_over_outputs(isa, filters, valid, valid, d.qpad);
+    /* over outputs: each image's dy transposed, (valid points, ld); over points: dy on
+     * the wide grid, (rows, qpad), zeros in the dropped points and past the filters */
+    const size_t ld = gan__dc_round((size_t)filters, over_outputs ? gan__dc_out_tile(isa)
+                                                                  : (size_t)gan__dc_wg_tile(isa));
+    const size_t dy_image = over_outputs ? valid * ld : ld * d.qpad;
+    float *xpad = scratch + l.xpad, *wide = scratch + l.wide, *dwt = scratch + l.dwt;
     int32_t *off = (int32_t *)(void *)(scratch + l.off);
+    int32_t *q = (int32_t *)(void *)(scratch + l.points);
     gan__dc_offsets(off, g->channels, g->kernel_h, g->kernel_w, &d);
-    const size_t x_image = (size_t)g->channels * d.plane, dy_image = (size_t)rows * d.qpad;
+    for (int32_t oh = 0; oh < g->out_h; oh++)
+        for (int32_t ow = 0; ow < g->out_w; ow++)
+            q[(size_t)oh * g->out_w + ow] = oh * d.wp + ow;
+    const size_t x_image = (size_t)g->channels * d.plane;
     const size_t in_size = (size_t)g->channels * g->in_h * g->in_w;
-    const size_t out_size = (size_t)filters * g->out_h * g->out_w;
+    const size_t out_size = (size_t)filters * valid;
     memset(xpad + (size_t)images * x_image, 0, GAN__DC_SLACK * sizeof *xpad);
     for (int32_t n = 0; n < images; n++) {
         gan__dc_pad(xpad + (size_t)n * x_image, x + (size_t)n * in_size, g->channels,
                     g->in_h, g->in_w, &d);
-        /* dy on the wide grid: zeros in the dropped points and the rows past filters */
         float *wn = wide + (size_t)n * dy_image;
+        const float *dyn = dy + (size_t)n * out_size;
         memset(wn, 0, dy_image * sizeof *wn);
         for (int32_t f = 0; f < filters; f++)
-            for (int32_t y = 0; y < g->out_h; y++)
-                memcpy(wn + (size_t)f * d.qpad + (size_t)y * d.wp,
-                       dy + (size_t)n * out_size + ((size_t)f * g->out_h + y) * g->out_w,
-                       (size_t)g->out_w * sizeof *wn);
+            for (size_t p = 0; p < valid; p++) {
+                const size_t oh = p / (size_t)g->out_w, ow = p % (size_t)g->out_w;
+                if (over_outputs)
+                    wn[p * ld + (size_t)f] = dyn[(size_t)f * valid + p];
+                else
+                    wn[(size_t)f * d.qpad + oh * d.wp + ow] = dyn[(size_t)f * valid + p];
+            }
     }
 #ifdef GAN__DC_X86
-    if (isa == GAN__DC_AVX512)
+    if (over_outputs) {
+        memset(dwt, 0, (size_t)taps * ld * sizeof *dwt);
+        if (isa == GAN__DC_AVX512)
+            gan__dc512_fv_weight_grad(dwt, ld, taps, wide, dy_image, xpad, x_image, off, q,
+                                      (int32_t)valid, images);
+        else
+            gan__dc256_fv_weight_grad(dwt, ld, taps, wide, dy_image, xpad, x_image, off, q,
+                                      (int32_t)valid, images);
+        for (int32_t f = 0; f < filters; f++)
+            for (int32_t r = 0; r < taps; r++)
+                dw[(size_t)f * taps + r] += dwt[(size_t)r * ld + f];
+    } else if (isa == GAN__DC_AVX512) {
         gan__dc512_weight_grad(dw, filters, taps, wide, d.qpad, dy_image, xpad, x_image, off,
                                images);
-    else
+    } else {
         gan__dc256_weight_grad(dw, filters, taps, wide, d.qpad, dy_image, xpad, x_image, off,
                                images);
+    }
 #else
-    (void)dw, (void)dy_image, (void)x_image, (void)taps;
+    (void)dw, (void)dwt, (void)taps;
 #endif
 }

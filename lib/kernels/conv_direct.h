@@ -38,13 +38,25 @@ size_t gan__dconv_scratch_floats(const gan__conv_geom *g, int32_t filters, int32
  * at most @p most. */
 int32_t gan__dconv_group(const gan__conv_geom *g, int32_t filters, int32_t most);
 
-/* y (images, filters, out_h, out_w) = the convolution of x (images, channels, in_h,
- * in_w) with w (filters, channels, kernel_h, kernel_w); no bias. */
-void gan__dconv_forward(float *y, const float *x, const float *w, const gan__conv_geom *g,
-                        int32_t filters, int32_t images, float *scratch);
+/* Floats of packed weights for either pass below. */
+size_t gan__dconv_pack_floats(const gan__conv_geom *g, int32_t filters);
 
-/* dx (images, channels, in_h, in_w) = the input gradient for output gradient dy. */
-void gan__dconv_input_grad(float *dx, const float *dy, const float *w,
+/* wpack <- w (filters, channels, kernel_h, kernel_w) laid out for gan__dconv_forward,
+ * or for gan__dconv_input_grad: once per pass, then shared by the parts running it. */
+void gan__dconv_pack_forward(float *wpack, const float *w, const gan__conv_geom *g,
+                             int32_t filters);
+void gan__dconv_pack_input_grad(float *wpack, const float *w, const gan__conv_geom *g,
+                                int32_t filters);
+
+/* y (images, filters, out_h, out_w) = the convolution of x (images, channels, in_h,
+ * in_w) with the weights packed by gan__dconv_pack_forward; no bias. */
+void gan__dconv_forward(float *y, const float *x, const float *wpack,
+                        const gan__conv_geom *g, int32_t filters, int32_t images,
+                        float *scratch);
+
+/* dx (images, channels, in_h, in_w) = the input gradient for output gradient dy, with
+ * the weights packed by gan__dconv_pack_input_grad. */
+void gan__dconv_input_grad(float *dx, const float *dy, const float *wpack,
                            const gan__conv_geom *g, int32_t filters, int32_t images,
                            float *scratch);
 

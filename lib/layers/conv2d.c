@@ -18,7 +18,7 @@ static gan_status gan__conv2d_forward_part(void *arg, int32_t part, int32_t part
         const int32_t images = p.n_end - p.n_begin;
         float *y = job->y + (size_t)p.n_begin * p.out_size;
         gan__dconv_forward(y, job->x + (size_t)p.n_begin * p.in_size,
-                           l->param[GAN_PARAM_WEIGHT].value, p.g, filters, images, p.col);
+                           gan__conv_direct_pack(l, job->c), p.g, filters, images, p.col);
         gan__blas_count(job->c->blas, gan__conv_flops(&p, images));
         if (l->param[GAN_PARAM_BIAS].present)
             gan__add_channel_bias(y, l->param[GAN_PARAM_BIAS].value, images, filters, p.grid);
@@ -48,7 +48,11 @@ static gan_status gan__conv2d_forward_part(void *arg, int32_t part, int32_t part
 static gan_status gan__conv2d_forward(gan_layer_t *l, const gan__ctx *c, const float *x,
                                       float *y)
 {
+    const gan__conv *cv = (const gan__conv *)l;
     gan__conv_job job = {.l = l, .c = c, .x = x, .y = y};
+    if (gan__conv_direct(l, c))
+        gan__dconv_pack_forward(gan__conv_direct_pack(l, c), l->param[GAN_PARAM_WEIGHT].value,
+                                &cv->geom, cv->other_channels);
     return gan__conv_run(l, c, gan__conv2d_forward_part, &job, false);
 }
 
@@ -60,7 +64,6 @@ static void gan__conv2d_backward_direct(const gan__conv_job *job, const gan__con
     const gan__ctx *c = job->c;
     const int32_t filters = p->other, images = p->n_end - p->n_begin;
     const float *dy = job->dy + (size_t)p->n_begin * p->out_size;
-    const float *w = l->param[GAN_PARAM_WEIGHT].value;
     if (c->param_grads) {
         if (p->dw != l->param[GAN_PARAM_WEIGHT].grad) /* a private copy: starts at zero */
             memset(p->dw, 0, l->param[GAN_PARAM_WEIGHT].count * sizeof *p->dw);
@@ -72,8 +75,8 @@ static void gan__conv2d_backward_direct(const gan__conv_job *job, const gan__con
         gan__blas_count(c->blas, gan__conv_flops(p, images));
     }
     if (job->dx) {
-        gan__dconv_input_grad(job->dx + (size_t)p->n_begin * p->in_size, dy, w, p->g, filters,
-                              images, p->col);
+        gan__dconv_input_grad(job->dx + (size_t)p->n_begin * p->in_size, dy,
+                              gan__conv_direct_pack(l, c), p->g, filters, images, p->col);
         gan__blas_count(c->blas, gan__conv_flops(p, images));
     }
 }
@@ -131,6 +134,10 @@ static gan_status gan__conv2d_backward(gan_layer_t *l, const gan__ctx *c, const 
         gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, cv->other_channels,
                           (size_t)cv->geom.out_h * cv->geom.out_w);
     gan__conv_job job = {.l = l, .c = c, .x = x, .dy = dy, .dx = dx};
+    if (dx && gan__conv_direct(l, c))
+        gan__dconv_pack_input_grad(gan__conv_direct_pack(l, c),
+                                   l->param[GAN_PARAM_WEIGHT].value, &cv->geom,
+                                   cv->other_channels);
     return gan__conv_run(l, c, gan__conv2d_backward_part, &job, c->param_grads);
 }
 

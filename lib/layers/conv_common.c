@@ -259,8 +259,19 @@ size_t gan__conv_workspace(const gan_layer_t *l, int32_t batch)
 {
     const gan__conv *c = (const gan__conv *)l;
     const int32_t parts = gan__conv_parts(l, batch);
-    /* Parts after the first add their weight gradients into private copies. */
+    /* Parts after the first add their weight gradients into private copies; the direct
+     * kernels' packed weights, shared by the parts, come last. */
+    const bool direct = !c->transpose && gan__dconv_applies(&c->geom, c->other_channels);
     return gan__conv_part_floats(c, batch, parts) * (size_t)parts +
+           l->param[GAN_PARAM_WEIGHT].count * (size_t)(parts - 1) +
+           (direct ? gan__dconv_pack_floats(&c->geom, c->other_channels) : 0);
+}
+
+float *gan__conv_direct_pack(const gan_layer_t *l, const gan__ctx *c)
+{
+    const gan__conv *cv = (const gan__conv *)l;
+    const int32_t parts = gan__conv_parts(l, c->batch);
+    return c->workspace + gan__conv_part_floats(cv, c->batch, parts) * (size_t)parts +
            l->param[GAN_PARAM_WEIGHT].count * (size_t)(parts - 1);
 }
 

@@ -75,6 +75,9 @@ static inline int32_t gan__conv_chunk_at(const gan__conv_pass *p, int32_t n0)
  * part's workspace slice as their scratch, instead of im2col and the backend's GEMM. */
 bool gan__conv_direct(const gan_layer_t *l, const gan__ctx *c);
 
+/* Where a direct pass keeps the weights it packs once for all its parts. */
+float *gan__conv_direct_pack(const gan_layer_t *l, const gan__ctx *c);
+
 /* Run @p fn (a gan__part_fn taking @p job) over the layer's parts; with @p weight_grads,
  * then add the private weight gradients of parts 1.. into the gradient arena. */
 gan_status gan__conv_run(gan_layer_t *l, const gan__ctx *c, gan__part_fn fn, void *job,
