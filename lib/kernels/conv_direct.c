@@ -278,20 +278,24 @@ typedef struct gan__dc_pass {
 static void gan__dc_pack(float *wpack, const gan__dc_pass *ps, const float *w, int32_t tile,
                          size_t ld)
 {
+    enum { BLOCK = 16 }; /* taps at a time: the reads of one output stay on a line */
     const int32_t kk = ps->kh * ps->kw;
     const size_t o_stride = ps->adjoint ? (size_t)kk : (size_t)ps->taps;
-    const int32_t blocks = (ps->outs + tile - 1) / tile;
-    for (int32_t r = 0; r < ps->taps; r++) {
-        const int32_t f = r / kk, i = r % kk / ps->kw, j = r % ps->kw;
-        const size_t base = ps->adjoint ? (size_t)f * ps->outs * kk +
-                                              (size_t)(ps->kh - 1 - i) * ps->kw + (ps->kw - 1 - j)
-                                        : (size_t)r;
-        for (int32_t t = 0; t < blocks; t++) {
-            float *dst = wpack + ((size_t)t * ps->taps + r) * ld;
-            for (size_t jj = 0; jj < ld; jj++) {
-                const size_t o = (size_t)t * tile + jj;
-                dst[jj] = o < (size_t)ps->outs ? w[o * o_stride + base] : 0.0f;
-            }
+    const size_t outs = (size_t)((ps->outs + tile - 1) / tile) * (size_t)tile;
+    for (int32_t r0 = 0; r0 < ps->taps; r0 += BLOCK) {
+        const int32_t nr = ps->taps - r0 < BLOCK ? ps->taps - r0 : BLOCK;
+        size_t base[BLOCK];
+        for (int32_t k = 0; k < nr; k++) {
+            const int32_t r = r0 + k, f = r / kk, i = r % kk / ps->kw, j = r % ps->kw;
+            base[k] = ps->adjoint ? (size_t)f * ps->outs * kk +
+                                        (size_t)(ps->kh - 1 - i) * ps->kw + (ps->kw - 1 - j)
+                                  : (size_t)r;
+        }
+        for (size_t o = 0; o < outs; o++) {
+            float *dst = wpack + ((o / (size_t)tile) * ps->taps + r0) * ld + o % (size_t)tile;
+            const float *src = w + o * o_stride;
+            for (int32_t k = 0; k < nr; k++)
+                dst[(size_t)k * ld] = o < (size_t)ps->outs ? src[base[k]] : 0.0f;
         }
     }
 }
@@ -453,13 +457,14 @@ void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
         const float *dyn = dy + (size_t)n * out_size;
         memset(wn, 0, dy_image * sizeof *wn);
         for (int32_t f = 0; f < filters; f++)
-            for (size_t p = 0; p < valid; p++) {
-                const size_t oh = p / (size_t)g->out_w, ow = p % (size_t)g->out_w;
-                if (over_outputs)
+            if (over_outputs)
+                for (size_t p = 0; p < valid; p++)
                     wn[p * ld + (size_t)f] = dyn[(size_t)f * valid + p];
-                else
-                    wn[(size_t)f * d.qpad + oh * d.wp + ow] = dyn[(size_t)f * valid + p];
-            }
+            else
+                for (int32_t oh = 0; oh < g->out_h; oh++)
+                    memcpy(wn + (size_t)f * d.qpad + (size_t)oh * d.wp,
+                           dyn + (size_t)f * valid + (size_t)oh * g->out_w,
+                           (size_t)g->out_w * sizeof *wn);
     }
 #ifdef GAN__DC_X86
     if (over_outputs) {
