@@ -16,21 +16,36 @@
 # threads instead of its pool and a DCGAN batch sweep. The load average is printed
 # before each run: the machine may be shared. About 40 minutes on 2 idle cores; --quick
 # runs 3 steps once per measurement under the unset and Haswell core types only, a smoke
-# test whose figures mean little.
+# test whose figures mean little. --models takes a comma-separated subset of dcgan,
+# resgan, cyclegan and lstm (the LSTM and SeqGAN block) to run only those.
 #
-#   examples/bench/compare.sh BUILD_DIR [--quick]
+#   examples/bench/compare.sh BUILD_DIR [--quick] [--models LIST]
 set -eu
-usage="usage: examples/bench/compare.sh BUILD_DIR [--quick]"
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "$usage" >&2; exit 2; fi
+usage="usage: examples/bench/compare.sh BUILD_DIR [--quick] [--models dcgan,resgan,cyclegan,lstm]"
+if [ $# -lt 1 ]; then echo "$usage" >&2; exit 2; fi
 build=$1
+shift
 runs=""
 quick=""
-if [ $# -eq 2 ]; then
-    case $2 in
+models="dcgan,resgan,cyclegan,lstm"
+while [ $# -gt 0 ]; do
+    case $1 in
     --quick) runs="--steps 3 --repeats 1 --warmup 1" quick=1 ;;
+    --models)
+        [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
+        models=$2
+        shift ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
-fi
+    shift
+done
+for m in $(echo "$models" | tr ',' ' '); do
+    case $m in
+    dcgan | resgan | cyclegan | lstm) ;;
+    *) echo "compare.sh: unknown model '$m' in --models; $usage" >&2; exit 2 ;;
+    esac
+done
+wants() { case ",$models," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 bench="$build/examples/bench_dcgan"
 [ -x "$bench" ] || { echo "compare.sh: no $bench; build libgan first" >&2; exit 1; }
 # shellcheck source=examples/bench/compare_common.sh
@@ -54,6 +69,7 @@ if [ "$avx512" = yes ] && [ -z "$quick" ]; then cores="default Haswell SkylakeX"
 
 for core in $cores; do
     for model in dcgan resgan cyclegan; do
+        wants "$model" || continue
         echo
         echo "== core type $core, $model"
         # The sgemm peak (a second) with the DCGAN's runs only.
@@ -73,11 +89,13 @@ for core in $cores; do
     done
 done
 
-echo
-if [ -n "$quick" ]; then
-    sh "$here/compare_lstm.sh" "$build" --quick
-else
-    sh "$here/compare_lstm.sh" "$build"
+if wants lstm; then
+    echo
+    if [ -n "$quick" ]; then
+        sh "$here/compare_lstm.sh" "$build" --quick
+    else
+        sh "$here/compare_lstm.sh" "$build"
+    fi
 fi
 
 echo
@@ -90,6 +108,7 @@ for core in $cores; do
     done
 done
 
+wants dcgan || exit 0
 # shellcheck disable=SC2086
 out=$(with_core default "$bench" --batch 64 --threads 2 --blas-threads --no-peak $runs)
 echo

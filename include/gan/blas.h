@@ -28,6 +28,12 @@ typedef int (*gan_sgemm_fn)(void *user, int32_t trans_a, int32_t trans_b, int32_
  * @brief Route every matrix product of @p model through @p fn (MKL, BLIS, a GPU
  *        library, a counting wrapper...). Pass NULL to restore the built-in backend.
  *        Either way the model's products are float32 again (GAN_MATMUL_FP32).
+ *
+ * With @p fn every product goes through it, those of every convolution included. With
+ * the built-in CBLAS backend ("openblas", "netlib", "system"), stride-1 Conv2D layers
+ * instead run on libgan's own direct convolution kernels where the CPU has AVX2 or
+ * AVX-512 (faster there than im2col and a GEMM); setting GAN_CONV_DIRECT=0 in the
+ * environment before the first pass makes them use the backend's GEMM too.
  * @param fn the row-major sgemm (see gan_sgemm_fn), or NULL.
  * @param user passed to every call of fn; must outlive its use by the model.
  * @return GAN_OK; GAN_E_INVALID_ARG (model NULL).
