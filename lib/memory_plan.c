@@ -227,15 +227,6 @@ size_t gan__batch_layout(gan_model_t *m, int32_t batch, float *arena, float *scr
     if (arena)
         m->workspace = ws ? scratch + sat : NULL;
     sat += ws;
-    /* Packing space of the bf16 products, one slot per part (64-byte lines, as all). */
-    const size_t pack_bytes = gan__blas_pack_bytes(&m->blas, m->parts);
-    if (arena) {
-        const int32_t pack_slots = m->parts > 1 ? m->parts : 1;
-        m->blas.pack = pack_bytes ? (unsigned char *)(scratch + sat) : NULL;
-        m->blas.pack_slots = pack_bytes ? pack_slots : 0;
-        m->blas.pack_bytes = pack_bytes / (size_t)pack_slots;
-    }
-    sat += pack_bytes / sizeof(float);
     *scratch_floats = sat;
     return at;
 }

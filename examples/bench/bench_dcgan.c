@@ -40,7 +40,6 @@ typedef struct bench_options {
     unsigned long long seed;
     int peak;        /* measure the sgemm peak */
     int blas_only;   /* threads in OpenBLAS only, libgan's pool at 1 */
-    int bf16;        /* GAN_MATMUL_BF16 */
     int model;       /* MODEL_* */
     double identity; /* CycleGAN's identity weight */
 } bench_options;
@@ -136,7 +135,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: bench_dcgan [--batch N] [--threads N] [--steps N] [--repeats N]\n"
             "                   [--warmup N] [--seed N] [--no-peak] [--blas-threads]\n"
-            "                   [--model dcgan|resgan|cyclegan] [--identity W] [--bf16]\n"
+            "                   [--model dcgan|resgan|cyclegan] [--identity W]\n"
             "Time full training steps of the mnist_dcgan networks (Adam, BCE, separate\n"
             "real and fake batches) and print images/s (median of the repeats), each\n"
             "network's parameter count and forward GEMM work per image, each layer's\n"
@@ -153,8 +152,7 @@ static void usage(FILE *f)
             "  --repeats N  timed repeats, 1 to %d (default 5)\n"
             "  --warmup N   untimed steps first (default 3)\n"
             "  --seed N     initialisation seed (default 42)\n"
-            "  --no-peak    skip the sgemm peak measurement\n"
-            "  --bf16       matrix products in bfloat16 (GAN_MATMUL_BF16)\n",
+            "  --no-peak    skip the sgemm peak measurement\n",
             EX_CYCLEGAN_IDENTITY, EX_CYCLEGAN_BATCH, MAX_REPEATS);
 }
 
@@ -166,7 +164,7 @@ static int parse(bench_options *o, int argc, char **argv)
         {"warmup", required_argument, NULL, 'w'}, {"seed", required_argument, NULL, 'S'},
         {"no-peak", no_argument, NULL, 'n'},      {"help", no_argument, NULL, 'h'},
         {"blas-threads", no_argument, NULL, 'B'}, {"model", required_argument, NULL, 'm'},
-        {"identity", required_argument, NULL, 'i'}, {"bf16", no_argument, NULL, 'f'},
+        {"identity", required_argument, NULL, 'i'}, 
         {NULL, 0, NULL, 0},
     };
     for (int c; (c = getopt_long(argc, argv, "h", options, NULL)) != -1;) {
@@ -181,7 +179,6 @@ static int parse(bench_options *o, int argc, char **argv)
         case 'n': o->peak = 0; break;
         case 'B': o->blas_only = 1; break;
         case 'i': o->identity = strtod(optarg, &end); break;
-        case 'f': o->bf16 = 1; break;
         case 'm':
             for (o->model = 0; o->model < MODEL_COUNT; o->model++)
                 if (strcmp(optarg, model_names[o->model]) == 0)
@@ -233,8 +230,6 @@ static gan_status build(const bench_options *o, bench_run *r)
         co.seed = o->seed;
         st = ex_cyclegan_build(&sizes, r->batch, EX_CYCLEGAN_LR, o->seed, &co, r->m, r->o,
                                &r->cycle);
-        for (int i = 0; i < 4 && st == GAN_OK && o->bf16; i++) /* the models are built */
-            st = gan_model_set_matmul_precision(r->m[i], GAN_MATMUL_BF16);
         return st;
     }
     r->n = 2;
@@ -256,8 +251,6 @@ static gan_status build(const bench_options *o, bench_run *r)
         if (st == GAN_OK)
             st = ex_dcgan_discriminator(&config, 0, true, &r->m[1]);
     }
-    for (int i = 0; i < 2 && st == GAN_OK && o->bf16; i++)
-        st = gan_model_set_matmul_precision(r->m[i], GAN_MATMUL_BF16);
     for (int i = 0; i < 2 && st == GAN_OK; i++)
         st = gan_model_build(r->m[i], r->batch);
     if (st == GAN_OK)
@@ -365,18 +358,12 @@ int main(int argc, char **argv)
                    o.threads, peak, 100.0 * flops_per_image * rate * 1e-9 / peak,
                    peak * 1e9 / flops_per_image);
         const char *kind;
-        const double fma = ex_bench_arith_peak((int)o.threads, EX_PEAK_FP32, &kind);
+        const double fma = ex_bench_arith_peak((int)o.threads, &kind);
         if (fma > 0)
             printf("FMA peak (register-only %s loop, %ld threads): %.1f GFLOP/s; the step "
                    "reaches %.0f%% of it, limit %.0f images/s\n",
                    kind, o.threads, fma, 100.0 * flops_per_image * rate * 1e-9 / fma,
                    fma * 1e9 / flops_per_image);
-        const double dot = o.bf16 ? ex_bench_arith_peak((int)o.threads, EX_PEAK_BF16, &kind)
-                                  : 0.0;
-        if (dot > 0)
-            printf("bfloat16 peak (register-only %s loop, %ld threads): %.1f GFLOP/s; the "
-                   "step reaches %.0f%% of it\n",
-                   kind, o.threads, dot, 100.0 * flops_per_image * rate * 1e-9 / dot);
     }
     rc = 0;
 fail:

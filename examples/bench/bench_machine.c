@@ -100,23 +100,6 @@ __attribute__((target("avx2,fma"))) static float ex_fma_ymm(long rounds)
     return out[0];
 }
 
-/* VDPBF16PS: two bfloat16 products and their sum into each float lane. */
-__attribute__((target("avx512f,avx512bf16"))) static float ex_dot_bf16(long rounds)
-{
-    __m512 acc[EX_PEAK_CHAINS];
-    const __m512bh x = (__m512bh)_mm512_set1_epi32(0x3f803f80); /* (1, 1) */
-    const __m512bh y = (__m512bh)_mm512_set1_epi32(0x33d633d6); /* (1e-7, 1e-7) */
-    for (int i = 0; i < EX_PEAK_CHAINS; i++)
-        acc[i] = _mm512_set1_ps((float)i);
-    for (long r = 0; r < rounds; r++)
-        for (int i = 0; i < EX_PEAK_CHAINS; i++)
-            acc[i] = _mm512_dpbf16_ps(acc[i], x, y);
-    __m512 s = acc[0];
-    for (int i = 1; i < EX_PEAK_CHAINS; i++)
-        s = _mm512_add_ps(s, acc[i]);
-    return _mm512_reduce_add_ps(s);
-}
-
 typedef struct ex_peak_job {
     float (*loop)(long);
     long rounds;
@@ -136,19 +119,15 @@ static void *ex_peak_thread(void *arg)
     return NULL;
 }
 
-double ex_bench_arith_peak(int threads, ex_peak_kind kind, const char **name)
+double ex_bench_arith_peak(int threads, const char **name)
 {
     __builtin_cpu_init();
     float (*loop)(long) = NULL;
     double lanes = 0.0; /* multiply-adds per instruction */
     *name = "none";
-    if (kind == EX_PEAK_BF16 && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512bf16")) {
-        loop = ex_dot_bf16, lanes = 32.0, *name = "VDPBF16PS zmm";
-    } else if (kind == EX_PEAK_FP32 && __builtin_cpu_supports("avx512f")) {
+    if (__builtin_cpu_supports("avx512f")) {
         loop = ex_fma_zmm, lanes = 16.0, *name = "FMA zmm";
-    } else if (kind == EX_PEAK_FP32 && __builtin_cpu_supports("avx2") &&
-               __builtin_cpu_supports("fma")) {
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         loop = ex_fma_ymm, lanes = 8.0, *name = "FMA ymm";
     }
     if (!loop || threads < 1 || threads > 256)
@@ -185,7 +164,7 @@ double ex_bench_arith_peak(int threads, ex_peak_kind kind, const char **name)
     return ex_bench_median(runs, 5, NULL, NULL);
 }
 #else
-double ex_bench_arith_peak(int threads, ex_peak_kind kind, const char **name)
+double ex_bench_arith_peak(int threads, const char **name)
 {
     (void)threads, (void)kind;
     *name = "none";

@@ -18,13 +18,10 @@ double ex_bench_median(double *v, long n, double *lo, double *hi);
 void ex_bench_print_machine(const gan_model_t *m, long threads, const char *placement,
                             bool blas_threads);
 
-typedef enum ex_peak_kind { EX_PEAK_FP32, EX_PEAK_BF16 } ex_peak_kind;
-
-/* The cores' arithmetic peak in GFLOP/s (a multiply-add counts 2), all @p threads at
- * once, median of 5: register-only loops of FMAs on the widest vectors the CPU has
- * (EX_PEAK_FP32), or of AVX512_BF16 dot products (EX_PEAK_BF16); *name says which. 0
- * when the CPU has neither. */
-double ex_bench_arith_peak(int threads, ex_peak_kind kind, const char **name);
+/* The cores' float32 arithmetic peak in GFLOP/s (a multiply-add counts 2), all @p
+ * threads at once, median of 5: register-only loops of FMAs on the widest vectors the
+ * CPU has; *name says which. 0 when the CPU has neither AVX2 with FMA nor AVX-512. */
+double ex_bench_arith_peak(int threads, const char **name);
 
 /* The lines by which a benchmark and its PyTorch twin show that they run the same
  * network, printed for @p m under @p name:

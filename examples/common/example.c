@@ -96,10 +96,6 @@ static int ex_setup(ex_run_state *r, ex_build_fn build)
     EX_CHECK(build(c, c->conditional ? r->classes : 0, &r->g, &r->d));
     EX_CHECK(gan_model_set_parts(r->g, c->parts));
     EX_CHECK(gan_model_set_parts(r->d, c->parts));
-    if (c->bf16) {
-        EX_CHECK(gan_model_set_matmul_precision(r->g, GAN_MATMUL_BF16));
-        EX_CHECK(gan_model_set_matmul_precision(r->d, GAN_MATMUL_BF16));
-    }
     EX_CHECK(gan_model_build(r->g, c->batch));
     EX_CHECK(gan_model_build(r->d, c->batch));
     if (c->rmsprop) {
@@ -406,7 +402,7 @@ int ex_run(ex_config *c, ex_build_fn build)
             if (r->ranks > 1)
                 printf(" on each of %d ranks (%d in all)", (int)r->ranks, (int)r->global);
             const char *backend = gan_blas_default_backend();
-            gan_model_get_backend(r->g, &backend); /* "bf16" with --bf16 */
+            gan_model_get_backend(r->g, &backend);
             printf(" over %d epochs of %s, backend %s\n%s", (int)c->epochs, c->data_dir,
                    backend, text);
             fflush(stdout);

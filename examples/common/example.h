@@ -24,7 +24,6 @@ typedef struct ex_config {
     bool conditional;   /* the models take class labels */
     bool mpi;           /* --mpi: data-parallel under mpirun (built with EX_MPI) */
     bool sync_bn;       /* --sync-bn: BatchNorm statistics over all ranks */
-    bool bf16;          /* --bf16: GAN_MATMUL_BF16 for G and D */
     gan_hacks_t *hacks;
 } ex_config;
 

@@ -43,8 +43,7 @@ enum {
     OPT_SMOOTH_REAL, OPT_SMOOTH_FAKE, OPT_ONE_SIDED, OPT_NO_SMOOTHING, OPT_FLIP, OPT_COMBINED,
     OPT_FRESH_G,
     OPT_UNIFORM, OPT_NOISE, OPT_NOISE_STEPS, OPT_N_CRITIC, OPT_G_STEPS, OPT_REPLAY, OPT_EMA,
-    OPT_SPECTRAL, OPT_FEATURE, OPT_GP, OPT_CLIP, OPT_RMSPROP, OPT_HELP, OPT_PARTS, OPT_MPI, OPT_SYNC_BN,
-    OPT_BF16
+    OPT_SPECTRAL, OPT_FEATURE, OPT_GP, OPT_CLIP, OPT_RMSPROP, OPT_HELP, OPT_PARTS, OPT_MPI, OPT_SYNC_BN
 };
 
 static const struct option ex_options[] = {
@@ -85,7 +84,6 @@ static const struct option ex_options[] = {
     {"parts", required_argument, NULL, OPT_PARTS},
     {"mpi", no_argument, NULL, OPT_MPI},
     {"sync-bn", no_argument, NULL, OPT_SYNC_BN},
-    {"bf16", no_argument, NULL, OPT_BF16},
     {NULL, 0, NULL, 0},
 };
 
@@ -108,8 +106,6 @@ static void ex_usage(const ex_config *c, FILE *f, const char *description)
         "                          rank trains on its shard, --batch is per rank, rank 0\n"
         "                          writes the outputs (doc/MPI.md)%s\n"
         "  --sync-bn               with --mpi: BatchNorm statistics over all ranks' batches\n"
-        "  --bf16                  matrix products in bfloat16 (needs AVX512_BF16): faster,\n"
-        "                          about 3 significant digits per operand\n"
         "  --out DIR               outputs: sample grids, metrics.csv, loss_curve.png,\n"
         "                          checkpoint.gan (default %s)\n"
         "  --sample-every N        write a sample grid every N steps (default %d, 0: off)\n"
@@ -235,7 +231,6 @@ static bool ex_option(ex_config *c, int opt, const char *arg)
     case OPT_RMSPROP: c->rmsprop = true; return true;
     case OPT_MPI: c->mpi = true; return true;
     case OPT_SYNC_BN: c->sync_bn = true; return true;
-    case OPT_BF16: c->bf16 = true; return true;
     case OPT_SPECTRAL: c->spectral_norm = true; return true;
     case OPT_LOSS: {
         static const char *const names[] = {"bce", "wasserstein", "hinge", "lsgan"};

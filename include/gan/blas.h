@@ -27,7 +27,6 @@ typedef int (*gan_sgemm_fn)(void *user, int32_t trans_a, int32_t trans_b, int32_
 /**
  * @brief Route every matrix product of @p model through @p fn (MKL, BLIS, a GPU
  *        library, a counting wrapper...). Pass NULL to restore the built-in backend.
- *        Either way the model's products are float32 again (GAN_MATMUL_FP32).
  *
  * With @p fn every product goes through it, those of every convolution included. With
  * the built-in CBLAS backend ("openblas", "netlib", "system"), stride-1 Conv2D layers
@@ -42,8 +41,7 @@ GAN_API gan_status gan_model_set_sgemm(gan_model_t *model, gan_sgemm_fn fn, void
 
 /**
  * @brief Name of the backend a model uses now: "openblas", "netlib", "system" (the
- *        system's libblas.so.3), "reference" (the built-in C kernels), "user", or
- *        "bf16" (libgan's bfloat16 kernels, gan_model_set_matmul_precision()).
+ *        system's libblas.so.3), "reference" (the built-in C kernels) or "user".
  * @param name receives a static string.
  * @return GAN_OK; GAN_E_INVALID_ARG.
  */
@@ -91,54 +89,6 @@ GAN_API gan_status gan_set_num_threads(int32_t threads);
 /** @brief The thread count set by gan_set_num_threads(). @return 1 to 256 (1 by default).
  *  Cannot fail. Thread-safe. */
 GAN_API int32_t gan_get_num_threads(void);
-
-/** Precision of a model's matrix products (gan_model_set_matmul_precision). Named, not
- *  anonymous: abidiff matches anonymous enums by their order in the library. */
-enum gan_matmul_precision {
-    /** float32 throughout, through the model's backend (the default). */
-    GAN_MATMUL_FP32 = 0,
-    /** Both operands of every product rounded to bfloat16 (8 significant bits), products
-     *  summed in float32, by libgan's own AVX512_BF16 kernels; parameters, gradients,
-     *  optimizer state and everything outside the products stay float32. */
-    GAN_MATMUL_BF16 = 1
-};
-
-/**
- * @brief Whether this CPU and this build can run a precision's kernels.
- * @param precision GAN_MATMUL_*.
- * @return 1 if gan_model_set_matmul_precision() accepts it here, 0 if not (unknown
- *         values included). Cannot fail. Thread-safe.
- */
-GAN_API int gan_matmul_precision_available(int32_t precision);
-
-/**
- * @brief Choose the precision of every matrix product of @p model (Dense,
- *        convolutions, recurrent layers; forward and backward). GAN_MATMUL_BF16 runs
- *        them through libgan's bfloat16 kernels instead of the model's backend, which
- *        gan_model_get_backend() then names "bf16"; about twice the multiply-adds per
- *        instruction, at bfloat16's relative rounding error of 2^-9 on each operand.
- *        Results are deterministic and depend on the part count only, as in float32,
- *        but differ from float32's. GAN_MATMUL_FP32 goes back to the built-in backend;
- *        gan_model_set_sgemm() also sets float32. A built model re-allocates its batch
- *        memory (about 1.1 MB of packing space per part with bfloat16). Quality: the
- *        MNIST DCGAN trained with it for its default budget scored worse than in
- *        float32 for each of 3 seeds (doc/PERFORMANCE.md); prefer float32 to train
- *        until that is solved.
- * @param precision GAN_MATMUL_FP32 or GAN_MATMUL_BF16.
- * @return GAN_OK; GAN_E_INVALID_ARG (model NULL); GAN_E_OUT_OF_RANGE (unknown
- *         precision); GAN_E_BACKEND (bfloat16 on a CPU without AVX512_BF16, or a build
- *         without those kernels: see gan_matmul_precision_available()); GAN_E_NO_MEMORY
- *         (the model keeps its precision).
- */
-GAN_API gan_status gan_model_set_matmul_precision(gan_model_t *model, int32_t precision);
-
-/**
- * @brief The precision set by gan_model_set_matmul_precision().
- * @param precision receives GAN_MATMUL_FP32 or GAN_MATMUL_BF16.
- * @return GAN_OK; GAN_E_INVALID_ARG (a NULL argument).
- */
-GAN_API gan_status gan_model_get_matmul_precision(const gan_model_t *model,
-                                                  int32_t *precision);
 
 /** @brief Name of the backend chosen when the library was built (meson option `blas`).
  *  @return "openblas", "netlib", "system" (the generic libblas.so.3, whichever the

@@ -18,16 +18,7 @@ typedef struct gan__blas {
     /* While profiling, every product adds 2*m*n*k here; atomic because the parts of a
      * pass run their products at once. */
     atomic_ullong *flops;
-    /* GAN_MATMUL_BF16: every product runs through gan__sgemm_bf16 in the packing space
-     * of its pool slot (gan__pool_slot()), carved from the model's batch arena. */
-    int32_t precision;
-    unsigned char *pack;
-    size_t pack_bytes; /* per slot, a multiple of 64 */
-    int32_t pack_slots;
 } gan__blas;
-
-/* Bytes of packing space a model with this backend and part count needs (0 in float32). */
-size_t gan__blas_pack_bytes(const gan__blas *b, int32_t parts);
 
 /* The backend chosen by the meson `blas` option. */
 void gan__blas_default(gan__blas *b);
@@ -49,9 +40,9 @@ void gan__blas_threads(int32_t threads);
 /* The build-time backend's thread count now (1 for the single-threaded ones). */
 int32_t gan__blas_get_threads(void);
 
-/* Whether layers may run libgan's own float32 kernels in place of @p b's products: for
- * the build's optimised CBLAS default in float32 only, never for the reference kernels
- * (the tests' oracle) or a user's sgemm. */
+/* Whether layers may run libgan's own kernels in place of @p b's products: for the
+ * build's optimised CBLAS default only, never for the reference kernels (the tests'
+ * oracle) or a user's sgemm. */
 bool gan__blas_own_kernels(const gan__blas *b);
 
 /* Count @p flops of a product run without gan__gemm while profiling. */

@@ -36,12 +36,6 @@ bool gan__cpu_avx512(void)
            (b & (1u << 30));                                              /* BW */
 }
 
-bool gan__cpu_avx512_bf16(void)
-{
-    unsigned a, b, c, d;
-    return gan__cpu_avx512() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));
-}
-
 #else
 
 bool gan__cpu_avx2(void)
@@ -50,11 +44,6 @@ bool gan__cpu_avx2(void)
 }
 
 bool gan__cpu_avx512(void)
-{
-    return false;
-}
-
-bool gan__cpu_avx512_bf16(void)
 {
     return false;
 }

@@ -10,7 +10,4 @@ bool gan__cpu_avx2(void);
 /* AVX-512 F and BW, with the OS saving the zmm and mask state. */
 bool gan__cpu_avx512(void);
 
-/* gan__cpu_avx512() and AVX512_BF16. */
-bool gan__cpu_avx512_bf16(void);
-
 #endif
