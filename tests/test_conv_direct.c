@@ -20,6 +20,7 @@ static const struct {
     {{16, 14, 14, 3, 3, 1, 1, 1, 1, 14, 14}, 32}, /* the residual GAN's */
     {{24, 28, 28, 3, 3, 1, 1, 1, 1, 28, 28}, 1},  /* its last layer: one filter */
     {{1, 28, 28, 3, 3, 1, 1, 1, 1, 28, 28}, 16},  /* D's first: one channel, 9 taps */
+    {{4, 28, 28, 3, 3, 1, 1, 1, 1, 28, 28}, 32},  /* rows of 28 points in 3 tiles */
     {{3, 7, 5, 3, 3, 1, 1, 1, 1, 7, 5}, 13},      /* filters past every tile size */
     {{5, 9, 11, 5, 5, 1, 1, 2, 2, 9, 11}, 9},     /* 5x5 same */
     {{2, 6, 9, 3, 5, 1, 1, 0, 1, 4, 7}, 11},      /* valid rows, explicit columns 1/1 */

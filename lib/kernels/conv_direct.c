@@ -181,14 +181,14 @@ static size_t gan__dc_out_tile(enum gan__dc_isa isa)
 }
 
 /* Whether a pass producing @p outs outputs at @p valid points runs vectorised over the
- * outputs (computing `wide` points, or just the valid ones for wide == valid) rather
- * than over the points (computing `qpad`): whichever wastes less of its lanes. */
+ * outputs (computing the valid points only, in whole vectors of outputs) rather than
+ * over the points (computing `qpad` wide points for every output): whichever wastes
+ * less of its lanes. */
 static bool gan__dc_over_outputs(enum gan__dc_isa isa, int32_t outs, size_t valid,
-                                 size_t wide, size_t qpad)
+                                 size_t qpad)
 {
     const size_t tile = gan__dc_out_tile(isa);
-    return (double)outs / (double)gan__dc_round((size_t)outs, tile) * (double)valid /
-               (double)wide >
+    return (double)outs / (double)gan__dc_round((size_t)outs, tile) >
            (double)valid / (double)qpad;
 }
 
@@ -307,15 +307,14 @@ typedef struct gan__dc_plan {
     enum gan__dc_isa isa;
     bool over_outputs;
     int32_t tile;
-    size_t ld, points, valid;
+    size_t ld, valid;
 } gan__dc_plan;
 
 static gan__dc_plan gan__dc_plan_of(const gan__dc_pass *ps)
 {
     gan__dc_plan pl = {.isa = gan__dc_isa()};
-    pl.points = (size_t)ps->out_h * ps->d.wp;
     pl.valid = (size_t)ps->out_h * ps->out_w;
-    pl.over_outputs = gan__dc_over_outputs(pl.isa, ps->outs, pl.valid, pl.points, ps->d.qpad);
+    pl.over_outputs = gan__dc_over_outputs(pl.isa, ps->outs, pl.valid, ps->d.qpad);
     pl.tile = pl.over_outputs ? ps->outs : gan__dc_fwd_tile(pl.isa);
     pl.ld = pl.over_outputs ? gan__dc_round((size_t)ps->outs, gan__dc_out_tile(pl.isa))
                             : (size_t)pl.tile;
@@ -340,9 +339,11 @@ static void gan__dc_run(const gan__dc_pass *ps, float *y, const float *x, const 
         gan__dc_pad(xpad, x + (size_t)n * in_size, ps->ins, ps->in_h, ps->in_w, d);
 #ifdef GAN__DC_X86
         if (pl.over_outputs && pl.isa == GAN__DC_AVX512)
-            gan__dc512_fv_conv(wide, ld, pl.points, xpad, off, ps->taps, wpack);
+            gan__dc512_fv_conv(wide, ld, ps->out_h, ps->out_w, d->wp, xpad, off, ps->taps,
+                               wpack);
         else if (pl.over_outputs)
-            gan__dc256_fv_conv(wide, ld, pl.points, xpad, off, ps->taps, wpack);
+            gan__dc256_fv_conv(wide, ld, ps->out_h, ps->out_w, d->wp, xpad, off, ps->taps,
+                               wpack);
         else if (pl.isa == GAN__DC_AVX512)
             gan__dc512_conv(wide, d->qpad, xpad, off, ps->taps, wpack, ps->outs);
         else
@@ -433,7 +434,7 @@ void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
     const gan__dc_grid d = gan__dc_forward_grid(g);
     const int32_t taps = g->channels * g->kernel_h * g->kernel_w;
     const size_t valid = (size_t)g->out_h * g->out_w;
-    const bool over_outputs = gan__dc_over_outputs(isa, filters, valid, valid, d.qpad);
+    const bool over_outputs = gan__dc_over_outputs(isa, filters, valid, d.qpad);
     /* over outputs: each image's dy transposed, (valid points, ld); over points: dy on
      * the wide grid, (rows, qpad), zeros in the dropped points and past the filters */
     const size_t ld = gan__dc_round((size_t)filters, over_outputs ? gan__dc_out_tile(isa)
