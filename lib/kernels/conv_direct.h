@@ -6,14 +6,18 @@
  * points (the last wp - out_w of each row are computed and dropped), and the input it
  * reads through kernel tap (c, i, j) is element off[c,i,j] + q of the padded buffer,
  * off[c,i,j] = c*hp*wp + i*wp + j: for every tap, a run of consecutive outputs reads a
- * run of consecutive inputs, which the micro-kernels load as vectors. Every output is a
- * sum over the taps in the weight tensor's order (c, i, j) in float32 fused
- * multiply-adds, one lane per output, so it does not depend on the vector width.
+ * run of consecutive inputs, which the micro-kernels load as vectors. On small grids,
+ * where most of a vector of points would be dropped points, a second family of
+ * micro-kernels vectorises over the outputs instead and computes the valid points
+ * only; each pass takes the family that wastes fewer lanes. Every output is a sum over
+ * the taps in the weight tensor's order (c, i, j) in float32 fused multiply-adds, so
+ * it depends neither on the family nor on the vector width.
  *
  * The input gradient of a stride-1 convolution is itself one (the output gradient,
  * padded by kernel - 1 - pad, against the weights flipped and transposed), and runs
- * through the same kernel. The weight gradient sums each tap's products over the wide
- * grid and a group of images in vector lanes, then across the lanes. */
+ * through the same kernels. The weight gradient sums each tap's products over a group
+ * of images: over points, in vector lanes along the wide grid, then across the lanes
+ * (so these bits depend on the vector width); over outputs, one point at a time. */
 #ifndef GAN_KERNELS_CONV_DIRECT_H
 #define GAN_KERNELS_CONV_DIRECT_H
 
@@ -30,8 +34,8 @@
  * keeps them to AVX2 on an AVX-512 CPU (for the tests). Read once per process. */
 bool gan__dconv_applies(const gan__conv_geom *g, int32_t filters);
 
-/* Floats of scratch for the passes below over up to @p images images at a time
- * (2 * 64-byte aligned by the callee's rounding; pass a 64-byte aligned block). */
+/* Floats of scratch for the passes below, the weight gradient over up to @p images
+ * images a call (pass a 64-byte aligned block). */
 size_t gan__dconv_scratch_floats(const gan__conv_geom *g, int32_t filters, int32_t images);
 
 /* Images per call of gan__dconv_weight_grad that keep its working set in the L2 cache,
