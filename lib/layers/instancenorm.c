@@ -95,6 +95,38 @@ static gan__gn_job gan__gn_job_of(const gan__groupnorm *g, int32_t batch)
     };
 }
 
+/* Groups whose sums run side by side: each group's sum is the same chain of double
+ * additions in the same order as alone, but the chains of several groups overlap in
+ * the CPU instead of each waiting on its previous addition. */
+#define GAN__GN_CHAINS 4
+
+/* sum[i] = the values of group i of n (n <= GAN__GN_CHAINS) groups of `size` values
+ * from x, each in order; with @p mean, the sums of squared deviations from mean[i]. */
+GAN__CLONES static void gan__gn_sums(const float *x, size_t size, int n, const double *mean,
+                                     double *sum)
+{
+    double s[GAN__GN_CHAINS] = {0.0};
+    if (n == GAN__GN_CHAINS && !mean) {
+        for (size_t k = 0; k < size; k++)
+            for (int i = 0; i < GAN__GN_CHAINS; i++)
+                s[i] += x[(size_t)i * size + k];
+    } else if (n == GAN__GN_CHAINS) {
+        for (size_t k = 0; k < size; k++)
+            for (int i = 0; i < GAN__GN_CHAINS; i++) {
+                const double d = (double)x[(size_t)i * size + k] - mean[i];
+                s[i] += d * d;
+            }
+    } else {
+        for (int i = 0; i < n; i++)
+            for (size_t k = 0; k < size; k++) {
+                const double d = (double)x[(size_t)i * size + k] - (mean ? mean[i] : 0.0);
+                s[i] += mean ? d * d : d;
+            }
+    }
+    for (int i = 0; i < n; i++)
+        sum[i] = s[i];
+}
+
 /* Sample-groups [first, last) of the batch, each on its own: the same results for any
  * split. Mean and variance in double, two passes (the group is read twice). */
 GAN__CLONES static void gan__gn_forward_range(void *arg, size_t first, size_t last)
@@ -106,36 +138,36 @@ GAN__CLONES static void gan__gn_forward_range(void *arg, size_t first, size_t la
     const float *gamma = j->gamma, *beta = j->beta;
     float *xhat_all = j->xhat, *inv_std = j->inv_std;
 
-    for (size_t grp = first; grp < last; grp++) {
-        const float *in = j->x + grp * size;
-        float *out = j->y + grp * size; /* may be in */
-        float *restrict xhat = xhat_all + grp * size;
-        double sum = 0.0;
-        for (size_t k = 0; k < size; k++)
-            sum += in[k];
-        const double mean = sum / (double)size;
-        double sq = 0.0;
-        for (size_t k = 0; k < size; k++) {
-            const double d = (double)in[k] - mean;
-            sq += d * d;
-        }
-        const float m = (float)mean;
-        const float s = (float)(1.0 / sqrt(sq / (double)size + g->epsilon));
-        inv_std[grp] = s;
-        for (size_t k = 0; k < size; k++)
-            xhat[k] = (in[k] - m) * s;
-        if (!g->affine) {
+    for (size_t g0 = first; g0 < last; g0 += GAN__GN_CHAINS) {
+        const int n = last - g0 < GAN__GN_CHAINS ? (int)(last - g0) : GAN__GN_CHAINS;
+        double mean[GAN__GN_CHAINS], sq[GAN__GN_CHAINS];
+        gan__gn_sums(j->x + g0 * size, size, n, NULL, mean);
+        for (int i = 0; i < n; i++)
+            mean[i] /= (double)size;
+        gan__gn_sums(j->x + g0 * size, size, n, mean, sq);
+        for (int i = 0; i < n; i++) {
+            const size_t grp = g0 + (size_t)i;
+            const float *in = j->x + grp * size;
+            float *out = j->y + grp * size; /* may be in */
+            float *restrict xhat = xhat_all + grp * size;
+            const float m = (float)mean[i];
+            const float s = (float)(1.0 / sqrt(sq[i] / (double)size + g->epsilon));
+            inv_std[grp] = s;
             for (size_t k = 0; k < size; k++)
-                out[k] = xhat[k];
-            continue;
-        }
-        const int32_t c0 = (int32_t)(grp % (size_t)g->groups) * per_group;
-        for (int32_t ch = 0; ch < per_group; ch++) {
-            const float ga = gamma[c0 + ch], be = beta[c0 + ch];
-            const float *restrict h = xhat + (size_t)ch * px;
-            float *o = out + (size_t)ch * px;
-            for (size_t k = 0; k < px; k++)
-                o[k] = ga * h[k] + be;
+                xhat[k] = (in[k] - m) * s;
+            if (!g->affine) {
+                for (size_t k = 0; k < size; k++)
+                    out[k] = xhat[k];
+                continue;
+            }
+            const int32_t c0 = (int32_t)(grp % (size_t)g->groups) * per_group;
+            for (int32_t ch = 0; ch < per_group; ch++) {
+                const float ga = gamma[c0 + ch], be = beta[c0 + ch];
+                const float *restrict h = xhat + (size_t)ch * px;
+                float *o = out + (size_t)ch * px;
+                for (size_t k = 0; k < px; k++)
+                    o[k] = ga * h[k] + be;
+            }
         }
     }
 }
@@ -166,24 +198,37 @@ GAN__CLONES static void gan__gn_param_range(void *arg, size_t first, size_t last
     const gan_layer_t *l = &j->g->base;
     const size_t px = j->px, nc = (size_t)j->g->channels;
     const float *xhat = j->xhat;
-    for (size_t ch = first; ch < last; ch++) {
-        double s_dy = 0.0, s_dy_xhat = 0.0;
+    for (size_t c0 = first; c0 < last; c0 += GAN__GN_CHAINS) {
+        const int n = last - c0 < GAN__GN_CHAINS ? (int)(last - c0) : GAN__GN_CHAINS;
+        double s_dy[GAN__GN_CHAINS] = {0.0}, s_dy_xhat[GAN__GN_CHAINS] = {0.0};
         for (int32_t i = 0; i < j->batch; i++) {
-            const size_t at = ((size_t)i * nc + ch) * px;
+            const size_t at = ((size_t)i * nc + c0) * px;
             const float *restrict d = j->dy + at, *restrict h = xhat + at;
-            for (size_t k = 0; k < px; k++) {
-                s_dy += d[k];
-                s_dy_xhat += (double)d[k] * h[k];
+            if (n == GAN__GN_CHAINS) {
+                for (size_t k = 0; k < px; k++)
+                    for (int c = 0; c < GAN__GN_CHAINS; c++) {
+                        s_dy[c] += d[(size_t)c * px + k];
+                        s_dy_xhat[c] += (double)d[(size_t)c * px + k] * h[(size_t)c * px + k];
+                    }
+            } else {
+                for (int c = 0; c < n; c++)
+                    for (size_t k = 0; k < px; k++) {
+                        s_dy[c] += d[(size_t)c * px + k];
+                        s_dy_xhat[c] += (double)d[(size_t)c * px + k] * h[(size_t)c * px + k];
+                    }
             }
         }
-        l->param[GAN_PARAM_WEIGHT].grad[ch] += (float)s_dy_xhat;
-        l->param[GAN_PARAM_BIAS].grad[ch] += (float)s_dy;
+        for (int c = 0; c < n; c++) {
+            l->param[GAN_PARAM_WEIGHT].grad[c0 + (size_t)c] += (float)s_dy_xhat[c];
+            l->param[GAN_PARAM_BIAS].grad[c0 + (size_t)c] += (float)s_dy[c];
+        }
     }
 }
 
 /* The normalisation's backward per sample-group, with g = gamma * dy the gradient of
  * xhat: dx = inv_std * (g - mean(g) - xhat * mean(g * xhat)). A group's dy is read
- * whole before its dx is written, so dx may be dy. */
+ * whole before its dx is written, so dx may be dy. The sums of a run of groups go side
+ * by side as in the forward pass. */
 GAN__CLONES static void gan__gn_input_range(void *arg, size_t first, size_t last)
 {
     const gan__gn_job *j = arg;
@@ -192,31 +237,49 @@ GAN__CLONES static void gan__gn_input_range(void *arg, size_t first, size_t last
     const int32_t per_group = j->per_group;
     const float *gamma = j->gamma, *xhat_all = j->xhat, *inv_std = j->inv_std;
 
-    for (size_t grp = first; grp < last; grp++) {
-        const float *d = j->dy + grp * size;
-        const float *restrict xhat = xhat_all + grp * size;
-        float *out = j->dx + grp * size; /* may be d */
-        const int32_t c0 = (int32_t)(grp % (size_t)g->groups) * per_group;
-        double s_g = 0.0, s_g_xhat = 0.0;
+    for (size_t g0 = first; g0 < last; g0 += GAN__GN_CHAINS) {
+        const int n = last - g0 < GAN__GN_CHAINS ? (int)(last - g0) : GAN__GN_CHAINS;
+        const float *d = j->dy + g0 * size, *xhat = xhat_all + g0 * size;
+        double s_g[GAN__GN_CHAINS] = {0.0}, s_g_xhat[GAN__GN_CHAINS] = {0.0};
         for (int32_t ch = 0; ch < per_group; ch++) {
-            const float ga = g->affine ? gamma[c0 + ch] : 1.0f;
             const size_t at = (size_t)ch * px;
-            double s0 = 0.0, s1 = 0.0;
-            for (size_t k = 0; k < px; k++) {
-                s0 += d[at + k];
-                s1 += (double)d[at + k] * xhat[at + k];
+            double s0[GAN__GN_CHAINS] = {0.0}, s1[GAN__GN_CHAINS] = {0.0};
+            if (n == GAN__GN_CHAINS) {
+                for (size_t k = 0; k < px; k++)
+                    for (int i = 0; i < GAN__GN_CHAINS; i++) {
+                        const size_t e = (size_t)i * size + at + k;
+                        s0[i] += d[e];
+                        s1[i] += (double)d[e] * xhat[e];
+                    }
+            } else {
+                for (int i = 0; i < n; i++)
+                    for (size_t k = 0; k < px; k++) {
+                        const size_t e = (size_t)i * size + at + k;
+                        s0[i] += d[e];
+                        s1[i] += (double)d[e] * xhat[e];
+                    }
             }
-            s_g += ga * s0;
-            s_g_xhat += ga * s1;
+            for (int i = 0; i < n; i++) {
+                const int32_t c0 = (int32_t)((g0 + (size_t)i) % (size_t)g->groups) * per_group;
+                const float ga = g->affine ? gamma[c0 + ch] : 1.0f;
+                s_g[i] += ga * s0[i];
+                s_g_xhat[i] += ga * s1[i];
+            }
         }
-        const float mean_g = (float)(s_g / (double)size);
-        const float mean_g_xhat = (float)(s_g_xhat / (double)size);
-        const float s = inv_std[grp];
-        for (int32_t ch = 0; ch < per_group; ch++) {
-            const float ga = g->affine ? gamma[c0 + ch] : 1.0f;
-            const size_t at = (size_t)ch * px;
-            for (size_t k = 0; k < px; k++)
-                out[at + k] = s * (ga * d[at + k] - mean_g - xhat[at + k] * mean_g_xhat);
+        for (int i = 0; i < n; i++) {
+            const size_t grp = g0 + (size_t)i;
+            const float *dg = j->dy + grp * size, *restrict hg = xhat_all + grp * size;
+            float *out = j->dx + grp * size; /* may be dg */
+            const int32_t c0 = (int32_t)(grp % (size_t)g->groups) * per_group;
+            const float mean_g = (float)(s_g[i] / (double)size);
+            const float mean_g_xhat = (float)(s_g_xhat[i] / (double)size);
+            const float s = inv_std[grp];
+            for (int32_t ch = 0; ch < per_group; ch++) {
+                const float ga = g->affine ? gamma[c0 + ch] : 1.0f;
+                const size_t at = (size_t)ch * px;
+                for (size_t k = 0; k < px; k++)
+                    out[at + k] = s * (ga * dg[at + k] - mean_g - hg[at + k] * mean_g_xhat);
+            }
         }
     }
 }
