@@ -239,6 +239,14 @@ static int32_t gan__conv_parts(const gan_layer_t *l, int32_t batch)
     return parts < batch ? parts : batch;
 }
 
+/* Whether the layer's geometry suits the direct kernels (whatever its backend): a
+ * Conv2D they apply to (not the transpose: its stride-1 layers here, the DCGAN's 256 ->
+ * 128 at 7x7 with 6,400 taps, ran slower on them than as one deep GEMM). */
+static bool gan__conv_direct_fits(const gan__conv *c)
+{
+    return !c->transpose && gan__dconv_applies(&c->geom, c->other_channels);
+}
+
 /* Floats of one part's column buffer, reordering space and planes. */
 static size_t gan__conv_part_floats(const gan__conv *c, int32_t batch, int32_t parts)
 {
@@ -247,7 +255,7 @@ static size_t gan__conv_part_floats(const gan__conv *c, int32_t batch, int32_t p
     int32_t images = (int32_t)(((size_t)batch + (size_t)parts - 1) / (size_t)parts);
     const int32_t chunk = gan__conv_chunk(c, images);
     size_t floats = per_image * (size_t)chunk + gan__conv_planes_floats(&c->geom);
-    if (!c->transpose && gan__dconv_applies(&c->geom, c->other_channels)) {
+    if (gan__conv_direct_fits(c)) {
         const int32_t group = gan__dconv_group(&c->geom, c->other_channels, images);
         const size_t direct = gan__dconv_scratch_floats(&c->geom, c->other_channels, group);
         floats = floats > direct ? floats : direct;
@@ -261,7 +269,7 @@ size_t gan__conv_workspace(const gan_layer_t *l, int32_t batch)
     const int32_t parts = gan__conv_parts(l, batch);
     /* Parts after the first add their weight gradients into private copies; the direct
      * kernels' packed weights, shared by the parts, come last. */
-    const bool direct = !c->transpose && gan__dconv_applies(&c->geom, c->other_channels);
+    const bool direct = gan__conv_direct_fits(c);
     return gan__conv_part_floats(c, batch, parts) * (size_t)parts +
            l->param[GAN_PARAM_WEIGHT].count * (size_t)(parts - 1) +
            (direct ? gan__dconv_pack_floats(&c->geom, c->other_channels) : 0);
@@ -305,11 +313,7 @@ gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c, int
 
 bool gan__conv_direct(const gan_layer_t *l, const gan__ctx *c)
 {
-    const gan__conv *cv = (const gan__conv *)l;
-    /* Not the transpose: its stride-1 layers here (the DCGAN's 256 -> 128 at 7x7, 6,400
-     * taps) ran slower on the direct kernels than as one deep GEMM. */
-    return !cv->transpose && gan__blas_own_kernels(c->blas) &&
-           gan__dconv_applies(&cv->geom, cv->other_channels);
+    return gan__blas_own_kernels(c->blas) && gan__conv_direct_fits((const gan__conv *)l);
 }
 
 gan_status gan__conv_run(gan_layer_t *l, const gan__ctx *c, gan__part_fn fn, void *job,
