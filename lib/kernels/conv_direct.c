@@ -18,6 +18,34 @@
 
 enum gan__dc_isa { GAN__DC_NONE, GAN__DC_AVX2, GAN__DC_AVX512 };
 
+/* A set of taps: r = g*stride + [lo, hi) for each group g < groups. */
+typedef struct gan__dc_taps {
+    int32_t groups, stride, lo, hi;
+} gan__dc_taps;
+
+/* The rows of a pass's padded input: the image's `height` rows start at row `top`;
+ * taps (c, i, j) come in `groups` channels of kh x kw. */
+typedef struct gan__dc_rows {
+    int32_t top, height, groups, kh, kw;
+} gan__dc_rows;
+
+/* The taps of output row y whose kernel row i reads an image row, top <= y + i <
+ * top + height: the others multiply zeros of the padding. Skipping them leaves every
+ * sum the same, the remaining taps keeping their order. */
+static inline gan__dc_taps gan__dc_row_taps(const gan__dc_rows *rs, int32_t y)
+{
+    const int32_t kk = rs->kh * rs->kw;
+    int32_t i0 = rs->top - y, i1 = rs->top + rs->height - y;
+    i0 = i0 < 0 ? 0 : i0;
+    i1 = i1 > rs->kh ? rs->kh : i1;
+    if (i0 == 0 && i1 == rs->kh) /* every tap: one run */
+        return (gan__dc_taps){.groups = 1, .stride = 0, .lo = 0, .hi = rs->groups * kk};
+    if (i1 < i0)
+        i1 = i0;
+    return (gan__dc_taps){.groups = rs->groups, .stride = kk, .lo = i0 * rs->kw,
+                          .hi = i1 * rs->kw};
+}
+
 #if defined(__x86_64__) &&                                                              \
     ((defined(__clang__) && __clang_major__ >= 9) ||                                     \
      (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 10))
@@ -334,16 +362,16 @@ static void gan__dc_run(const gan__dc_pass *ps, float *y, const float *x, const 
     gan__dc_offsets(off, ps->ins, ps->kh, ps->kw, d);
     memset(xpad + (size_t)ps->ins * d->plane, 0, GAN__DC_SLACK * sizeof *xpad);
     const size_t in_size = (size_t)ps->ins * ps->in_h * ps->in_w, ld = pl.ld;
+    const gan__dc_rows rows = {
+        .top = d->top, .height = ps->in_h, .groups = ps->ins, .kh = ps->kh, .kw = ps->kw};
     for (int32_t n = 0; n < images; n++) {
         float *yn = y + (size_t)n * ps->outs * pl.valid;
         gan__dc_pad(xpad, x + (size_t)n * in_size, ps->ins, ps->in_h, ps->in_w, d);
 #ifdef GAN__DC_X86
         if (pl.over_outputs && pl.isa == GAN__DC_AVX512)
-            gan__dc512_fv_conv(wide, ld, ps->out_h, ps->out_w, d->wp, xpad, off, ps->taps,
-                               wpack);
+            gan__dc512_fv_conv(wide, ld, ps->out_h, ps->out_w, d->wp, xpad, off, &rows, wpack);
         else if (pl.over_outputs)
-            gan__dc256_fv_conv(wide, ld, ps->out_h, ps->out_w, d->wp, xpad, off, ps->taps,
-                               wpack);
+            gan__dc256_fv_conv(wide, ld, ps->out_h, ps->out_w, d->wp, xpad, off, &rows, wpack);
         else if (pl.isa == GAN__DC_AVX512)
             gan__dc512_conv(wide, d->qpad, xpad, off, ps->taps, wpack, ps->outs);
         else
