@@ -58,6 +58,8 @@ static inline gan__dc_taps gan__dc_row_taps(const gan__dc_rows *rs, int32_t y)
 #define GAN__VW 16
 #define GAN__FB 8
 #define GAN__NV 3
+#define GAN__NV1 6
+#define GAN__WR1 12
 #define GAN__WF 4
 #define GAN__WR 6
 #define GAN__FV 2
@@ -76,6 +78,8 @@ static inline gan__dc_taps gan__dc_row_taps(const gan__dc_rows *rs, int32_t y)
 #undef GAN__VW
 #undef GAN__FB
 #undef GAN__NV
+#undef GAN__NV1
+#undef GAN__WR1
 #undef GAN__WF
 #undef GAN__WR
 #undef GAN__FV
@@ -102,6 +106,8 @@ __attribute__((target("avx2,fma"))) static inline float gan__dc_hsum256(__m256 v
 #define GAN__VW 8
 #define GAN__FB 4
 #define GAN__NV 3
+#define GAN__NV1 12
+#define GAN__WR1 12
 #define GAN__WF 3
 #define GAN__WR 4
 #define GAN__FV 2
