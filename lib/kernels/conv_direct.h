@@ -13,6 +13,9 @@
  * the taps in the weight tensor's order (c, i, j) in float32 fused multiply-adds, so
  * it depends neither on the family nor on the vector width.
  *
+ * A stride-2 convolution reads each channel split into four phase planes (even and odd
+ * rows and columns), where every tap's reads are again runs of consecutive inputs.
+ *
  * The input gradient of a stride-1 convolution is itself one (the output gradient,
  * padded by kernel - 1 - pad, against the weights flipped and transposed), and runs
  * through the same kernels. The weight gradient sums each tap's products over a group
@@ -27,12 +30,17 @@
 
 #include "kernels/im2col.h"
 
-/* Whether the direct kernels can run the convolution @p g with @p filters outputs on
- * this CPU: stride 1, each pad below the kernel's extent, AVX-512 or AVX2 with FMA,
- * and sizes whose offsets fit 31 bits. The environment variable GAN_CONV_DIRECT=0
- * turns them off (the im2col path then runs; for comparisons), GAN_CONV_DIRECT=avx2
- * keeps them to AVX2 on an AVX-512 CPU (for the tests). Read once per process. */
+/* Whether the direct kernels can run the forward pass and the weight gradient of the
+ * convolution @p g with @p filters outputs on this CPU: stride 1 or 2, each pad below
+ * the kernel's extent, no image row or column beyond the last one read, AVX-512 or
+ * AVX2 with FMA, and sizes whose offsets fit 31 bits. The environment variable
+ * GAN_CONV_DIRECT=0 turns them off (the im2col path then runs; for comparisons),
+ * GAN_CONV_DIRECT=avx2 keeps them to AVX2 on an AVX-512 CPU (for the tests). Read once
+ * per process. */
 bool gan__dconv_applies(const gan__conv_geom *g, int32_t filters);
+
+/* Whether they can run its input gradient too: where they apply, at stride 1. */
+bool gan__dconv_input_grad_applies(const gan__conv_geom *g, int32_t filters);
 
 /* Floats of scratch for the passes below, the weight gradient over up to @p images
  * images a call (pass a 64-byte aligned block). */
@@ -45,21 +53,24 @@ int32_t gan__dconv_group(const gan__conv_geom *g, int32_t filters, int32_t most)
 /* Floats of packed weights for either pass below. */
 size_t gan__dconv_pack_floats(const gan__conv_geom *g, int32_t filters);
 
-/* wpack <- w (filters, channels, kernel_h, kernel_w) laid out for gan__dconv_forward,
- * or for gan__dconv_input_grad: once per pass, then shared by the parts running it. */
-void gan__dconv_pack_forward(float *wpack, const float *w, const gan__conv_geom *g,
-                             int32_t filters);
-void gan__dconv_pack_input_grad(float *wpack, const float *w, const gan__conv_geom *g,
-                                int32_t filters);
+/* Taps of the packed weights for gan__dconv_forward, or with @p input_grad for
+ * gan__dconv_input_grad. */
+size_t gan__dconv_pack_taps(const gan__conv_geom *g, int32_t filters, bool input_grad);
+
+/* Taps [begin, end) of wpack <- w (filters, channels, kernel_h, kernel_w) laid out for
+ * gan__dconv_forward, or with @p input_grad for gan__dconv_input_grad: once per pass,
+ * then shared by the parts running it; ranges may be packed side by side. */
+void gan__dconv_pack(float *wpack, const float *w, const gan__conv_geom *g, int32_t filters,
+                     bool input_grad, size_t begin, size_t end);
 
 /* y (images, filters, out_h, out_w) = the convolution of x (images, channels, in_h,
- * in_w) with the weights packed by gan__dconv_pack_forward; no bias. */
+ * in_w) with the weights packed by gan__dconv_pack; no bias. */
 void gan__dconv_forward(float *y, const float *x, const float *wpack,
                         const gan__conv_geom *g, int32_t filters, int32_t images,
                         float *scratch);
 
 /* dx (images, channels, in_h, in_w) = the input gradient for output gradient dy, with
- * the weights packed by gan__dconv_pack_input_grad. */
+ * the weights packed by gan__dconv_pack with input_grad. */
 void gan__dconv_input_grad(float *dx, const float *dy, const float *wpack,
                            const gan__conv_geom *g, int32_t filters, int32_t images,
                            float *scratch);

@@ -30,16 +30,28 @@ void gan__sum_channels(float *db, const float *dy, int32_t n, int32_t c, size_t 
     gan__sum_channels_pair(db, NULL, dy, n, c, inner);
 }
 
+static double gan__channel_sum(const float *dy, int32_t n, int32_t c, int32_t ch, size_t inner)
+{
+    double sum = 0.0;
+    for (int32_t i = 0; i < n; i++) {
+        const float *row = dy + ((size_t)i * c + ch) * inner;
+        for (size_t k = 0; k < inner; k++)
+            sum += row[k];
+    }
+    return sum;
+}
+
+void gan__sum_channel(float *db, const float *dy, int32_t n, int32_t c, int32_t ch,
+                      size_t inner)
+{
+    *db += (float)gan__channel_sum(dy, n, c, ch, inner);
+}
+
 void gan__sum_channels_pair(float *db_a, float *db_b, const float *dy, int32_t n, int32_t c,
                             size_t inner)
 {
     for (int32_t ch = 0; ch < c; ch++) {
-        double sum = 0.0;
-        for (int32_t i = 0; i < n; i++) {
-            const float *row = dy + ((size_t)i * c + ch) * inner;
-            for (size_t k = 0; k < inner; k++)
-                sum += row[k];
-        }
+        const double sum = gan__channel_sum(dy, n, c, ch, inner);
         db_a[ch] += (float)sum;
         if (db_b)
             db_b[ch] += (float)sum;

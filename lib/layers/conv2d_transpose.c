@@ -92,8 +92,7 @@ static gan_status gan__convt_backward(gan_layer_t *l, const gan__ctx *c, const f
     (void)y;
     const gan__conv_geom *g = &((const gan__conv *)l)->geom;
     if (c->param_grads && l->param[GAN_PARAM_BIAS].present)
-        gan__sum_channels(l->param[GAN_PARAM_BIAS].grad, dy, c->batch, g->channels,
-                          (size_t)g->in_h * g->in_w);
+        gan__conv_bias_grad(l, c, dy, g->channels, (size_t)g->in_h * g->in_w);
     gan__conv_job job = {.l = l, .c = c, .x = x, .dy = dy, .dx = dx};
     return gan__conv_run(l, c, gan__convt_backward_part, &job, c->param_grads);
 }

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/options.h"
 #include "kernels/conv_direct.h"
+#include "kernels/elementwise.h"
 
 /* Largest column buffer a chunk may use, in floats (4 MiB): larger chunks made no
  * product faster (doc/PERFORMANCE.md). 2 MiB was as fast and saved 8 MB, but it changes
@@ -244,7 +245,8 @@ static int32_t gan__conv_parts(const gan_layer_t *l, int32_t batch)
  * 128 at 7x7 with 6,400 taps, ran slower on them than as one deep GEMM). */
 static bool gan__conv_direct_fits(const gan__conv *c)
 {
-    return !c->transpose && gan__dconv_applies(&c->geom, c->other_channels);
+    return !c->transpose && c->geom.stride_h == 1 && c->geom.stride_w == 1 &&
+           gan__dconv_applies(&c->geom, c->other_channels);
 }
 
 /* Floats of one part's column buffer, reordering space and planes. */
@@ -314,6 +316,66 @@ gan__conv_pass gan__conv_pass_begin(const gan_layer_t *l, const gan__ctx *c, int
 bool gan__conv_direct(const gan_layer_t *l, const gan__ctx *c)
 {
     return gan__blas_own_kernels(c->blas) && gan__conv_direct_fits((const gan__conv *)l);
+}
+
+typedef struct gan__conv_bias_job {
+    float *db;
+    const float *dy;
+    int32_t batch, channels;
+    size_t inner;
+} gan__conv_bias_job;
+
+static void gan__conv_bias_range(void *arg, size_t begin, size_t end)
+{
+    const gan__conv_bias_job *job = arg;
+    for (size_t ch = begin; ch < end; ch++) /* each channel's sum in its own order */
+        gan__sum_channel(job->db + ch, job->dy, job->batch, job->channels, (int32_t)ch,
+                         job->inner);
+}
+
+void gan__conv_bias_grad(const gan_layer_t *l, const gan__ctx *c, const float *dy,
+                         int32_t channels, size_t inner)
+{
+    gan__conv_bias_job job = {.db = l->param[GAN_PARAM_BIAS].grad, .dy = dy,
+                              .batch = c->batch, .channels = channels, .inner = inner};
+    const size_t per_channel = (size_t)c->batch * inner;
+    const size_t grain = 16384 / (per_channel ? per_channel : 1) + 1;
+    gan__pool_for(gan__conv_bias_range, &job, (size_t)channels, grain,
+                  gan__conv_parts(l, c->batch));
+}
+
+typedef struct gan__conv_pack_job {
+    float *wpack;
+    const float *w;
+    const gan__conv *cv;
+    bool input_grad;
+} gan__conv_pack_job;
+
+static void gan__conv_pack_range(void *arg, size_t begin, size_t end)
+{
+    const gan__conv_pack_job *job = arg;
+    gan__dconv_pack(job->wpack, job->w, &job->cv->geom, job->cv->other_channels,
+                    job->input_grad, begin, end);
+}
+
+void gan__conv_direct_pack_weights(const gan_layer_t *l, const gan__ctx *c, bool input_grad)
+{
+    const gan__conv *cv = (const gan__conv *)l;
+    gan__conv_pack_job job = {.wpack = gan__conv_direct_pack(l, c),
+                              .w = l->param[GAN_PARAM_WEIGHT].value,
+                              .cv = cv,
+                              .input_grad = input_grad};
+    const size_t taps = gan__dconv_pack_taps(&cv->geom, cv->other_channels, input_grad);
+    const size_t outs = (size_t)(input_grad ? cv->geom.channels : cv->other_channels);
+    /* a range worth waking a thread for: some 8,192 weights */
+    const size_t grain = 8192 / (outs ? outs : 1) + 1;
+    gan__pool_for(gan__conv_pack_range, &job, taps, grain, gan__conv_parts(l, c->batch));
+}
+
+bool gan__conv_direct_input_grad(const gan_layer_t *l, const gan__ctx *c)
+{
+    const gan__conv *cv = (const gan__conv *)l;
+    return gan__conv_direct(l, c) && gan__dconv_input_grad_applies(&cv->geom, cv->other_channels);
 }
 
 gan_status gan__conv_run(gan_layer_t *l, const gan__ctx *c, gan__part_fn fn, void *job,

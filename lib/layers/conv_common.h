@@ -75,6 +75,15 @@ static inline int32_t gan__conv_chunk_at(const gan__conv_pass *p, int32_t n0)
  * part's workspace slice as their scratch, instead of im2col and the backend's GEMM. */
 bool gan__conv_direct(const gan_layer_t *l, const gan__ctx *c);
 
+/* Whether its input gradient runs on them too (stride 1). */
+bool gan__conv_direct_input_grad(const gan_layer_t *l, const gan__ctx *c);
+/* The bias gradient += dy (batch, channels, inner) summed per channel, the channels
+ * split over the layer's parts (each channel's sum as gan__sum_channels makes it). */
+void gan__conv_bias_grad(const gan_layer_t *l, const gan__ctx *c, const float *dy,
+                         int32_t channels, size_t inner);
+/* Pack the layer's weights for its direct forward pass, or with @p input_grad for its
+ * direct input gradient, into gan__conv_direct_pack, the parts side by side. */
+void gan__conv_direct_pack_weights(const gan_layer_t *l, const gan__ctx *c, bool input_grad);
 /* Where a direct pass keeps the weights it packs once for all its parts. */
 float *gan__conv_direct_pack(const gan_layer_t *l, const gan__ctx *c);
 

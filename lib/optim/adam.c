@@ -12,8 +12,8 @@
  *
  * eps is added after the square root of the bias-corrected v, as in torch (the paper's
  * "epsilon-hat" variant of section 2 moves it inside the correction). */
-static void gan__adam_update(gan_optimizer_t *o, float *restrict p, const float *restrict g,
-                             size_t n)
+static void gan__adam_update(gan_optimizer_t *o, size_t first, float *restrict p,
+                             const float *restrict g, size_t n)
 {
     const float *s = o->setting;
     const float lr = s[GAN_OPT_LEARNING_RATE], b1 = s[GAN_OPT_BETA1],
@@ -24,7 +24,7 @@ static void gan__adam_update(gan_optimizer_t *o, float *restrict p, const float 
     const double t = (double)o->steps;
     const float step_size = (float)(lr / (1.0 - pow(b1, t)));
     const float bc2_sqrt = (float)sqrt(1.0 - pow(b2, t));
-    float *restrict m = o->state[0], *restrict v = o->state[1];
+    float *restrict m = o->state[0] + first, *restrict v = o->state[1] + first;
     for (size_t i = 0; i < n; i++) {
         const float gi = g[i] + wd * p[i];
         m[i] = b1 * m[i] + c1 * gi;

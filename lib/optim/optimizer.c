@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/pool.h"
 #include "model.h"
 
 /* One row per GAN_OPT_* key: the range a value must lie in. */
@@ -181,6 +182,16 @@ static gan_status gan__fail_nonfinite(const gan_model_t *m, size_t bad, const ch
                      "updated", who, bad, m->name, what);
 }
 
+/* Parameters per thread's range of an update: fewer are not worth waking a thread. */
+#define GAN__OPT_GRAIN ((size_t)32768)
+
+static void gan__optimizer_update_range(void *arg, size_t begin, size_t end)
+{
+    gan_optimizer_t *o = arg;
+    gan_model_t *m = o->model;
+    o->ops->update(o, begin, m->params + begin, m->grads + begin, end - begin);
+}
+
 gan_status gan_optimizer_step(gan_optimizer_t *o)
 {
     static const char who[] = "gan_optimizer_step";
@@ -192,8 +203,8 @@ gan_status gan_optimizer_step(gan_optimizer_t *o)
     if (bad < m->n_params)
         return gan__fail_nonfinite(m, bad, who);
     o->steps++;
-    if (m->n_params)
-        o->ops->update(o, m->params, m->grads, m->n_params);
+    gan__pool_for(gan__optimizer_update_range, o, m->n_params, GAN__OPT_GRAIN,
+                  gan__pool_size());
     return GAN_OK;
 }
 

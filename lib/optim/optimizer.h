@@ -24,9 +24,11 @@ typedef struct gan__optim_ops {
      * candidate settings @p s at create and at every set; NULL means none. Each setting
      * is already inside its own range. Fails with gan__fail naming @p who. */
     gan_status (*check)(const float *s, const char *who);
-    /* One update of @p n parameters @p p from gradients @p g (all finite); o->steps
-     * already counts this update. */
-    void (*update)(gan_optimizer_t *o, float *p, const float *g, size_t n);
+    /* One update of @p n parameters @p p from gradients @p g (all finite), the model's
+     * parameters [first, first + n) and so those of each state array; o->steps already
+     * counts this update. Each parameter's update depends on its own values alone, so
+     * ranges may run side by side. */
+    void (*update)(gan_optimizer_t *o, size_t first, float *p, const float *g, size_t n);
 } gan__optim_ops;
 
 struct gan_optimizer {

@@ -20,14 +20,14 @@ static inline float gan__rms_scaled(float *restrict s, float gi, float alpha, fl
     return gi / (sqrtf(*s) + eps);
 }
 
-static void gan__rmsprop_update(gan_optimizer_t *o, float *restrict p,
+static void gan__rmsprop_update(gan_optimizer_t *o, size_t first, float *restrict p,
                                 const float *restrict g, size_t n)
 {
     const float *set = o->setting;
     const float lr = set[GAN_OPT_LEARNING_RATE], alpha = set[GAN_OPT_ALPHA],
                 eps = set[GAN_OPT_EPSILON], mu = set[GAN_OPT_MOMENTUM],
                 wd = set[GAN_OPT_WEIGHT_DECAY];
-    float *restrict s = o->state[0], *restrict b = o->state[1];
+    float *restrict s = o->state[0] + first, *restrict b = o->state[1] + first;
     if (mu == 0.0f) {
         for (size_t i = 0; i < n; i++)
             p[i] -= lr * gan__rms_scaled(&s[i], g[i] + wd * p[i], alpha, eps);

@@ -16,8 +16,8 @@
  *
  * Steps with momentum 0 leave b alone, so turning momentum back on resumes from it, as
  * torch does with its momentum_buffer. */
-static void gan__sgd_update(gan_optimizer_t *o, float *restrict p, const float *restrict g,
-                            size_t n)
+static void gan__sgd_update(gan_optimizer_t *o, size_t first, float *restrict p,
+                            const float *restrict g, size_t n)
 {
     const float *s = o->setting;
     const float lr = s[GAN_OPT_LEARNING_RATE], mu = s[GAN_OPT_MOMENTUM],
@@ -28,7 +28,7 @@ static void gan__sgd_update(gan_optimizer_t *o, float *restrict p, const float *
         return;
     }
     const bool nesterov = s[GAN_OPT_NESTEROV] != 0.0f;
-    float *restrict b = o->state[0];
+    float *restrict b = o->state[0] + first;
     for (size_t i = 0; i < n; i++) {
         const float gi = g[i] + wd * p[i];
         b[i] = mu * b[i] + gi;
