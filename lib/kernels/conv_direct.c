@@ -24,19 +24,18 @@ typedef struct gan__dc_taps {
 } gan__dc_taps;
 
 /* The rows of a pass's padded input: the image's `height` rows start at row `top`;
- * output row y reads rows stride*y + i; taps (c, i, j) come in `groups` channels of
- * kh x kw. */
+ * taps (c, i, j) come in `groups` channels of kh x kw. */
 typedef struct gan__dc_rows {
-    int32_t top, height, stride, groups, kh, kw;
+    int32_t top, height, groups, kh, kw;
 } gan__dc_rows;
 
-/* The taps of output row y whose kernel row i reads an image row, top <= stride*y + i <
+/* The taps of output row y whose kernel row i reads an image row, top <= y + i <
  * top + height: the others multiply zeros of the padding. Skipping them leaves every
  * sum the same, the remaining taps keeping their order. */
 static inline gan__dc_taps gan__dc_row_taps(const gan__dc_rows *rs, int32_t y)
 {
     const int32_t kk = rs->kh * rs->kw;
-    int32_t i0 = rs->top - rs->stride * y, i1 = rs->top + rs->height - rs->stride * y;
+    int32_t i0 = rs->top - y, i1 = rs->top + rs->height - y;
     i0 = i0 < 0 ? 0 : i0;
     i1 = i1 > rs->kh ? rs->kh : i1;
     if (i0 == 0 && i1 == rs->kh) /* every tap: one run */
@@ -159,28 +158,22 @@ static size_t gan__dc_round(size_t n, size_t to)
     return (n + to - 1) / to * to;
 }
 
-/* A padded image and the wide grid of `rows` rows read from it. Under stride (sh, sw)
- * each channel of the padded image P is split into sh*sw phase planes of hp x wp,
- * phase (a, b) holding P[sh*y + a][sw*x + b] at (y, x): output point (oh, ow) then reads
- * tap (i, j) at (oh + i/sh, ow + j/sw) of phase (i%sh, j%sw), a stride-1 read. */
+/* A padded image of planes hp x wp and the wide grid of `rows` rows read from it. */
 typedef struct gan__dc_grid {
-    int32_t hp, wp, top, left, sh, sw;
-    size_t plane, block, qpad; /* block: a channel's phase planes */
+    int32_t hp, wp, top, left;
+    size_t plane, qpad;
 } gan__dc_grid;
 
 /* The forward pass's: the input padded as the convolution pads it. */
 static gan__dc_grid gan__dc_forward_grid(const gan__conv_geom *g)
 {
     gan__dc_grid d = {
-        .hp = g->out_h + (g->kernel_h - 1) / g->stride_h,
-        .wp = g->out_w + (g->kernel_w - 1) / g->stride_w,
+        .hp = g->out_h + g->kernel_h - 1,
+        .wp = g->out_w + g->kernel_w - 1,
         .top = g->pad_top,
         .left = g->pad_left,
-        .sh = g->stride_h,
-        .sw = g->stride_w,
     };
     d.plane = (size_t)d.hp * d.wp;
-    d.block = d.plane * (size_t)d.sh * (size_t)d.sw;
     d.qpad = gan__dc_round((size_t)g->out_h * d.wp, GAN__DC_QSTEP);
     return d;
 }
@@ -193,38 +186,29 @@ static gan__dc_grid gan__dc_input_grad_grid(const gan__conv_geom *g)
         .wp = g->in_w + g->kernel_w - 1,
         .top = g->kernel_h - 1 - g->pad_top,
         .left = g->kernel_w - 1 - g->pad_left,
-        .sh = 1,
-        .sw = 1,
     };
-    d.plane = d.block = (size_t)d.hp * d.wp;
+    d.plane = (size_t)d.hp * d.wp;
     d.qpad = gan__dc_round((size_t)g->in_h * d.wp, GAN__DC_QSTEP);
     return d;
 }
 
 bool gan__dconv_applies(const gan__conv_geom *g, int32_t filters)
 {
-    if (g->stride_h < 1 || g->stride_h > 2 || g->stride_w < 1 || g->stride_w > 2 ||
-        gan__dc_isa() == GAN__DC_NONE)
+    if (g->stride_h != 1 || g->stride_w != 1 || gan__dc_isa() == GAN__DC_NONE)
         return false;
-    /* pads beyond kernel - 1 would read only padding; the image must fit the padded
-     * grid (no row or column left unread) */
-    const int32_t pad_bottom = (g->out_h - 1) * g->stride_h + g->kernel_h - g->in_h - g->pad_top;
-    const int32_t pad_right = (g->out_w - 1) * g->stride_w + g->kernel_w - g->in_w - g->pad_left;
+    /* pads beyond kernel - 1 would read only padding; the input gradient needs them so */
+    const int32_t pad_bottom = g->out_h - 1 + g->kernel_h - g->in_h - g->pad_top;
+    const int32_t pad_right = g->out_w - 1 + g->kernel_w - g->in_w - g->pad_left;
     if (g->pad_top >= g->kernel_h || pad_bottom >= g->kernel_h || pad_bottom < 0 ||
         g->pad_left >= g->kernel_w || pad_right >= g->kernel_w || pad_right < 0)
         return false;
-    /* a wide row's reads end (kernel_w - 1) / stride_w floats past it: within the slack */
-    if ((g->kernel_w - 1) / g->stride_w > GAN__DC_SLACK - GAN__DC_QSTEP)
+    /* a wide row's reads end kernel_w - 1 floats past it: within the slack */
+    if (g->kernel_w - 1 > GAN__DC_SLACK - GAN__DC_QSTEP)
         return false;
     const gan__dc_grid f = gan__dc_forward_grid(g), b = gan__dc_input_grad_grid(g);
     const size_t limit = (size_t)1 << 30;
-    return (size_t)g->channels * f.block < limit && (size_t)filters * b.block < limit &&
+    return (size_t)g->channels * f.plane < limit && (size_t)filters * b.plane < limit &&
            (size_t)g->channels * g->kernel_h * g->kernel_w * (size_t)filters < limit;
-}
-
-bool gan__dconv_input_grad_applies(const gan__conv_geom *g, int32_t filters)
-{
-    return g->stride_h == 1 && g->stride_w == 1 && gan__dconv_applies(g, filters);
 }
 
 /* Outputs per tile of the kernels vectorised over outputs. */
@@ -266,7 +250,7 @@ static gan__dc_layout gan__dc_layout_of(const gan__conv_geom *g, int32_t filters
     const size_t valid = (size_t)g->out_h * g->out_w;
     const size_t fwd_points = (size_t)g->out_h * f.wp, bwd_points = (size_t)g->in_h * b.wp;
     /* forward and weight gradient: images padded; input gradient: the output gradient */
-    const size_t xpad = gan__dc_max(n * C * f.block, F * b.block) + GAN__DC_SLACK;
+    const size_t xpad = gan__dc_max(n * C * f.plane, F * b.plane) + GAN__DC_SLACK;
     const size_t wide_fwd = gan__dc_max((F + 8) * f.qpad, fwd_points * (F + 32));
     const size_t wide_wg = n * gan__dc_max((F + 8) * f.qpad, valid * (F + 32));
     const size_t wide_bwd = gan__dc_max((C + 8) * b.qpad, bwd_points * (C + 32));
@@ -287,47 +271,32 @@ size_t gan__dconv_scratch_floats(const gan__conv_geom *g, int32_t filters, int32
 int32_t gan__dconv_group(const gan__conv_geom *g, int32_t filters, int32_t most)
 {
     const gan__dc_grid f = gan__dc_forward_grid(g);
-    const size_t per_image = (size_t)g->channels * f.block + (size_t)(filters + 8) * f.qpad;
+    const size_t per_image = (size_t)g->channels * f.plane + (size_t)(filters + 8) * f.qpad;
     size_t n = GAN__DC_GROUP_FLOATS / (per_image ? per_image : 1);
     if (n < 1)
         n = 1;
     return n < (size_t)most ? (int32_t)n : most;
 }
 
-/* dst: channels blocks of the grid, zero but for src (channels, h, w) at top/left. */
+/* dst: channels planes of the grid, zero but for src (channels, h, w) at top/left. */
 static void gan__dc_pad(float *dst, const float *src, int32_t channels, int32_t h,
                         int32_t w, const gan__dc_grid *d)
 {
-    memset(dst, 0, (size_t)channels * d->block * sizeof *dst);
+    memset(dst, 0, (size_t)channels * d->plane * sizeof *dst);
     for (int32_t c = 0; c < channels; c++)
-        for (int32_t y = 0; y < h; y++) {
-            const int32_t py = y + d->top, a = py % d->sh;
-            float *row = dst + (size_t)c * d->block + (size_t)a * d->sw * d->plane +
-                         (size_t)(py / d->sh) * d->wp;
-            const float *s = src + ((size_t)c * h + y) * w;
-            if (d->sw == 1) {
-                memcpy(row + d->left, s, (size_t)w * sizeof *dst);
-                continue;
-            }
-            for (int32_t b = 0; b < d->sw; b++) { /* phase b: columns x + left = b mod sw */
-                const int32_t x0 = ((b - d->left) % d->sw + d->sw) % d->sw;
-                float *to = row + (size_t)b * d->plane + (size_t)((x0 + d->left) / d->sw);
-                for (int32_t x = x0; x < w; x += d->sw)
-                    *to++ = s[x];
-            }
-        }
+        for (int32_t y = 0; y < h; y++)
+            memcpy(dst + (size_t)c * d->plane + (size_t)(y + d->top) * d->wp + d->left,
+                   src + ((size_t)c * h + y) * w, (size_t)w * sizeof *dst);
 }
 
-/* off[c, i, j]: where tap (c, i, j) of a kh x kw kernel reads for output point 0. */
+/* off[c, i, j] = c*plane + i*wp + j for `channels` planes of a kh x kw kernel. */
 static void gan__dc_offsets(int32_t *off, int32_t channels, int32_t kh, int32_t kw,
                             const gan__dc_grid *d)
 {
     for (int32_t c = 0; c < channels; c++)
         for (int32_t i = 0; i < kh; i++)
             for (int32_t j = 0; j < kw; j++)
-                *off++ = (int32_t)((size_t)c * d->block +
-                                   (size_t)((i % d->sh) * d->sw + j % d->sw) * d->plane +
-                                   (size_t)(i / d->sh) * d->wp + (size_t)(j / d->sw));
+                *off++ = (int32_t)((size_t)c * d->plane + (size_t)i * d->wp + (size_t)j);
 }
 
 /* One convolution pass as the kernels see it: `outs` outputs from `ins` padded input
@@ -405,10 +374,10 @@ static void gan__dc_run(const gan__dc_pass *ps, float *y, const float *x, const 
     float *xpad = scratch + l.xpad, *wide = scratch + l.wide;
     int32_t *off = (int32_t *)(void *)(scratch + l.off);
     gan__dc_offsets(off, ps->ins, ps->kh, ps->kw, d);
-    memset(xpad + (size_t)ps->ins * d->block, 0, GAN__DC_SLACK * sizeof *xpad);
+    memset(xpad + (size_t)ps->ins * d->plane, 0, GAN__DC_SLACK * sizeof *xpad);
     const size_t in_size = (size_t)ps->ins * ps->in_h * ps->in_w, ld = pl.ld;
-    const gan__dc_rows rows = {.top = d->top, .height = ps->in_h, .stride = d->sh,
-                               .groups = ps->ins, .kh = ps->kh, .kw = ps->kw};
+    const gan__dc_rows rows = {
+        .top = d->top, .height = ps->in_h, .groups = ps->ins, .kh = ps->kh, .kw = ps->kw};
     for (int32_t n = 0; n < images; n++) {
         float *yn = y + (size_t)n * ps->outs * pl.valid;
         gan__dc_pad(xpad, x + (size_t)n * in_size, ps->ins, ps->in_h, ps->in_w, d);
@@ -522,7 +491,7 @@ void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
     for (int32_t oh = 0; oh < g->out_h; oh++)
         for (int32_t ow = 0; ow < g->out_w; ow++)
             q[(size_t)oh * g->out_w + ow] = oh * d.wp + ow;
-    const size_t x_image = (size_t)g->channels * d.block;
+    const size_t x_image = (size_t)g->channels * d.plane;
     const size_t in_size = (size_t)g->channels * g->in_h * g->in_w;
     const size_t out_size = (size_t)filters * valid;
     memset(xpad + (size_t)images * x_image, 0, GAN__DC_SLACK * sizeof *xpad);

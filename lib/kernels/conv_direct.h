@@ -13,9 +13,6 @@
  * the taps in the weight tensor's order (c, i, j) in float32 fused multiply-adds, so
  * it depends neither on the family nor on the vector width.
  *
- * A stride-2 convolution reads each channel split into four phase planes (even and odd
- * rows and columns), where every tap's reads are again runs of consecutive inputs.
- *
  * The input gradient of a stride-1 convolution is itself one (the output gradient,
  * padded by kernel - 1 - pad, against the weights flipped and transposed), and runs
  * through the same kernels. The weight gradient sums each tap's products over a group
@@ -30,17 +27,13 @@
 
 #include "kernels/im2col.h"
 
-/* Whether the direct kernels can run the forward pass and the weight gradient of the
- * convolution @p g with @p filters outputs on this CPU: stride 1 or 2, each pad below
- * the kernel's extent, no image row or column beyond the last one read, AVX-512 or
- * AVX2 with FMA, and sizes whose offsets fit 31 bits. The environment variable
- * GAN_CONV_DIRECT=0 turns them off (the im2col path then runs; for comparisons),
- * GAN_CONV_DIRECT=avx2 keeps them to AVX2 on an AVX-512 CPU (for the tests). Read once
- * per process. */
+/* Whether the direct kernels can run the convolution @p g with @p filters outputs on
+ * this CPU: stride 1, each pad below the kernel's extent, a kernel at most 17 wide,
+ * AVX-512 or AVX2 with FMA, and sizes whose offsets fit 31 bits. The environment
+ * variable GAN_CONV_DIRECT=0 turns them off (the im2col path then runs; for
+ * comparisons), GAN_CONV_DIRECT=avx2 keeps them to AVX2 on an AVX-512 CPU (for the
+ * tests). Read once per process. */
 bool gan__dconv_applies(const gan__conv_geom *g, int32_t filters);
-
-/* Whether they can run its input gradient too: where they apply, at stride 1. */
-bool gan__dconv_input_grad_applies(const gan__conv_geom *g, int32_t filters);
 
 /* Floats of scratch for the passes below, the weight gradient over up to @p images
  * images a call (pass a 64-byte aligned block). */

@@ -1,6 +1,5 @@
 /* Conv2D as im2col + one GEMM per chunk of images; backward as GEMMs + col2im. Stride-1
- * and stride-2 convolutions run on the direct kernels instead where they apply
- * (gan__conv_direct), all but the stride-2 input gradient.
+ * convolutions run on the direct kernels instead where they apply (gan__conv_direct).
  * Weights (filters, C, kh, kw) row-major, as PyTorch's Conv2d. */
 #include <string.h>
 
@@ -55,13 +54,9 @@ static gan_status gan__conv2d_forward(gan_layer_t *l, const gan__ctx *c, const f
     return gan__conv_run(l, c, gan__conv2d_forward_part, &job, false);
 }
 
-static gan_status gan__conv2d_backward_gemm(const gan__conv_job *job, const gan__conv_pass *p,
-                                            bool weight_grads);
-
 /* One part's backward on the direct kernels: its weight gradient in groups of images
- * that stay in the cache, then its input gradient (through im2col's GEMM where the
- * kernels do not run it: stride 2). */
-static gan_status gan__conv2d_backward_direct(const gan__conv_job *job, const gan__conv_pass *p)
+ * that stay in the cache, then its input gradient. */
+static void gan__conv2d_backward_direct(const gan__conv_job *job, const gan__conv_pass *p)
 {
     const gan_layer_t *l = job->l;
     const gan__ctx *c = job->c;
@@ -77,66 +72,55 @@ static gan_status gan__conv2d_backward_direct(const gan__conv_job *job, const ga
                                    filters, images - n0 < group ? images - n0 : group, p->col);
         gan__blas_count(c->blas, gan__conv_flops(p, images));
     }
-    if (!job->dx)
-        return GAN_OK;
-    if (!gan__conv_direct_input_grad(l, c))
-        return gan__conv2d_backward_gemm(job, p, false);
-    gan__dconv_input_grad(job->dx + (size_t)p->n_begin * p->in_size, dy,
-                          gan__conv_direct_pack(l, c), p->g, filters, images, p->col);
-    gan__blas_count(c->blas, gan__conv_flops(p, images));
-    return GAN_OK;
-}
-
-/* One part's backward through im2col and the backend's GEMM, chunk by chunk: the weight
- * gradient if @p weight_grads, the input gradient if asked for. */
-static gan_status gan__conv2d_backward_gemm(const gan__conv_job *job, const gan__conv_pass *p,
-                                            bool weight_grads)
-{
-    const gan_layer_t *l = job->l;
-    const gan__ctx *c = job->c;
-    const int32_t filters = p->other;
-    for (int32_t n0 = p->n_begin; n0 < p->n_end; n0 += p->chunk) {
-        const int32_t nb = gan__conv_chunk_at(p, n0);
-        const int32_t cols = (int32_t)(nb * p->grid);
-        const float *dyc = job->dy + (size_t)n0 * p->out_size; /* (filters, cols) if nb 1 */
-        if (nb > 1) {
-            gan__batch_to_channels(p->tmp, dyc, nb, filters, p->grid);
-            dyc = p->tmp;
-        }
-        gan_status st = GAN_OK;
-        if (weight_grads) { /* dW(filters, rows) += dy (filters, cols) col^T */
-            for (int32_t j = 0; j < nb; j++)
-                gan__im2col(p->col + j * p->grid, (size_t)cols,
-                            job->x + (size_t)(n0 + j) * p->in_size, p->g, p->planes);
-            const float beta = p->dw != l->param[GAN_PARAM_WEIGHT].grad && n0 == p->n_begin
-                                   ? 0.0f
-                                   : 1.0f;
-            st = gan__gemm(c->blas, 0, 1, filters, p->rows, cols, 1.0f, dyc, cols, p->col,
-                           cols, beta, p->dw, p->rows);
-        }
-        if (st == GAN_OK && job->dx) { /* dcol(rows, cols) = W^T dy, folded back into dx */
-            st = gan__gemm(c->blas, 1, 0, p->rows, cols, filters, 1.0f,
-                           l->param[GAN_PARAM_WEIGHT].value, p->rows, dyc, cols, 0.0f,
-                           p->col, cols);
-            float *dxc = job->dx + (size_t)n0 * p->in_size;
-            for (int32_t j = 0; st == GAN_OK && j < nb; j++)
-                gan__col2im(dxc + (size_t)j * p->in_size, p->col + j * p->grid,
-                            (size_t)cols, p->g, p->planes);
-        }
-        if (st != GAN_OK)
-            return st;
+    if (job->dx) {
+        gan__dconv_input_grad(job->dx + (size_t)p->n_begin * p->in_size, dy,
+                              gan__conv_direct_pack(l, c), p->g, filters, images, p->col);
+        gan__blas_count(c->blas, gan__conv_flops(p, images));
     }
-    return GAN_OK;
 }
 
 static gan_status gan__conv2d_backward_part(void *arg, int32_t part, int32_t parts)
 {
     (void)parts;
     const gan__conv_job *job = arg;
-    const gan__conv_pass p = gan__conv_pass_begin(job->l, job->c, part);
-    if (gan__conv_direct(job->l, job->c))
-        return gan__conv2d_backward_direct(job, &p);
-    return gan__conv2d_backward_gemm(job, &p, job->c->param_grads);
+    const gan_layer_t *l = job->l;
+    const gan__ctx *c = job->c;
+    const gan__conv_pass p = gan__conv_pass_begin(l, c, part);
+    const int32_t filters = p.other;
+    if (gan__conv_direct(l, c)) {
+        gan__conv2d_backward_direct(job, &p);
+        return GAN_OK;
+    }
+    for (int32_t n0 = p.n_begin; n0 < p.n_end; n0 += p.chunk) {
+        const int32_t nb = gan__conv_chunk_at(&p, n0);
+        const int32_t cols = (int32_t)(nb * p.grid);
+        const float *dyc = job->dy + (size_t)n0 * p.out_size; /* (filters, cols) if nb 1 */
+        if (nb > 1) {
+            gan__batch_to_channels(p.tmp, dyc, nb, filters, p.grid);
+            dyc = p.tmp;
+        }
+        gan_status st = GAN_OK;
+        if (c->param_grads) { /* dW(filters, rows) += dy (filters, cols) col^T */
+            for (int32_t j = 0; j < nb; j++)
+                gan__im2col(p.col + j * p.grid, (size_t)cols,
+                            job->x + (size_t)(n0 + j) * p.in_size, p.g, p.planes);
+            const float beta = part > 0 && n0 == p.n_begin ? 0.0f : 1.0f;
+            st = gan__gemm(c->blas, 0, 1, filters, p.rows, cols, 1.0f, dyc, cols, p.col,
+                           cols, beta, p.dw, p.rows);
+        }
+        if (st == GAN_OK && job->dx) { /* dcol(rows, cols) = W^T dy, folded back into dx */
+            st = gan__gemm(c->blas, 1, 0, p.rows, cols, filters, 1.0f,
+                           l->param[GAN_PARAM_WEIGHT].value, p.rows, dyc, cols, 0.0f, p.col,
+                           cols);
+            float *dxc = job->dx + (size_t)n0 * p.in_size;
+            for (int32_t j = 0; st == GAN_OK && j < nb; j++)
+                gan__col2im(dxc + (size_t)j * p.in_size, p.col + j * p.grid, (size_t)cols,
+                            p.g, p.planes);
+        }
+        if (st != GAN_OK)
+            return st;
+    }
+    return GAN_OK;
 }
 
 static gan_status gan__conv2d_backward(gan_layer_t *l, const gan__ctx *c, const float *x,
@@ -148,7 +132,7 @@ static gan_status gan__conv2d_backward(gan_layer_t *l, const gan__ctx *c, const 
         gan__conv_bias_grad(l, c, dy, cv->other_channels,
                             (size_t)cv->geom.out_h * cv->geom.out_w);
     gan__conv_job job = {.l = l, .c = c, .x = x, .dy = dy, .dx = dx};
-    if (dx && gan__conv_direct_input_grad(l, c))
+    if (dx && gan__conv_direct(l, c))
         gan__conv_direct_pack_weights(l, c, true);
     return gan__conv_run(l, c, gan__conv2d_backward_part, &job, c->param_grads);
 }

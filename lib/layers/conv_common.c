@@ -245,8 +245,7 @@ static int32_t gan__conv_parts(const gan_layer_t *l, int32_t batch)
  * 128 at 7x7 with 6,400 taps, ran slower on them than as one deep GEMM). */
 static bool gan__conv_direct_fits(const gan__conv *c)
 {
-    return !c->transpose && c->geom.stride_h == 1 && c->geom.stride_w == 1 &&
-           gan__dconv_applies(&c->geom, c->other_channels);
+    return !c->transpose && gan__dconv_applies(&c->geom, c->other_channels);
 }
 
 /* Floats of one part's column buffer, reordering space and planes. */
@@ -339,7 +338,7 @@ void gan__conv_bias_grad(const gan_layer_t *l, const gan__ctx *c, const float *d
     gan__conv_bias_job job = {.db = l->param[GAN_PARAM_BIAS].grad, .dy = dy,
                               .batch = c->batch, .channels = channels, .inner = inner};
     const size_t per_channel = (size_t)c->batch * inner;
-    const size_t grain = 16384 / (per_channel ? per_channel : 1) + 1;
+    const size_t grain = 4096 / (per_channel ? per_channel : 1) + 1;
     gan__pool_for(gan__conv_bias_range, &job, (size_t)channels, grain,
                   gan__conv_parts(l, c->batch));
 }
@@ -370,12 +369,6 @@ void gan__conv_direct_pack_weights(const gan_layer_t *l, const gan__ctx *c, bool
     /* a range worth waking a thread for: some 8,192 weights */
     const size_t grain = 8192 / (outs ? outs : 1) + 1;
     gan__pool_for(gan__conv_pack_range, &job, taps, grain, gan__conv_parts(l, c->batch));
-}
-
-bool gan__conv_direct_input_grad(const gan_layer_t *l, const gan__ctx *c)
-{
-    const gan__conv *cv = (const gan__conv *)l;
-    return gan__conv_direct(l, c) && gan__dconv_input_grad_applies(&cv->geom, cv->other_channels);
 }
 
 gan_status gan__conv_run(gan_layer_t *l, const gan__ctx *c, gan__part_fn fn, void *job,

@@ -75,8 +75,6 @@ static inline int32_t gan__conv_chunk_at(const gan__conv_pass *p, int32_t n0)
  * part's workspace slice as their scratch, instead of im2col and the backend's GEMM. */
 bool gan__conv_direct(const gan_layer_t *l, const gan__ctx *c);
 
-/* Whether its input gradient runs on them too (stride 1). */
-bool gan__conv_direct_input_grad(const gan_layer_t *l, const gan__ctx *c);
 /* The bias gradient += dy (batch, channels, inner) summed per channel, the channels
  * split over the layer's parts (each channel's sum as gan__sum_channels makes it). */
 void gan__conv_bias_grad(const gan_layer_t *l, const gan__ctx *c, const float *dy,
