@@ -17,20 +17,28 @@
 # before each run: the machine may be shared. About 40 minutes on 2 idle cores; --quick
 # runs 3 steps once per measurement under the unset and Haswell core types only, a smoke
 # test whose figures mean little. --models takes a comma-separated subset of dcgan,
-# resgan, cyclegan and lstm (the LSTM and SeqGAN block) to run only those.
+# resgan, cyclegan and lstm (the LSTM and SeqGAN block) to run only those. --pairs N
+# then runs each side's best setting N more times, alternating libgan and PyTorch, and
+# reports the medians and the median of the N pairs' ratios: on a shared machine whose
+# speed drifts between runs, a ratio measured side by side (the step models only).
 #
-#   examples/bench/compare.sh BUILD_DIR [--quick] [--models LIST]
+#   examples/bench/compare.sh BUILD_DIR [--quick] [--models LIST] [--pairs N]
 set -eu
-usage="usage: examples/bench/compare.sh BUILD_DIR [--quick] [--models dcgan,resgan,cyclegan,lstm]"
+usage="usage: examples/bench/compare.sh BUILD_DIR [--quick] [--models dcgan,resgan,cyclegan,lstm] [--pairs N]"
 if [ $# -lt 1 ]; then echo "$usage" >&2; exit 2; fi
 build=$1
 shift
 runs=""
 quick=""
 models="dcgan,resgan,cyclegan,lstm"
+pairs=0
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) runs="--steps 3 --repeats 1 --warmup 1" quick=1 ;;
+    --pairs)
+        if [ $# -lt 2 ] || ! [ "$2" -ge 0 ] 2> /dev/null; then echo "$usage" >&2; exit 2; fi
+        pairs=$2
+        shift ;;
     --models)
         [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
         models=$2
@@ -82,10 +90,29 @@ for core in $cores; do
         if [ "$have_torch" = yes ]; then
             # shellcheck disable=SC2086
             search torch "$core" images/s rate "$python" "$torch_script" --model "$model" $runs
-            torch=$found torch_setting=$found_setting
+            torch=$found torch_setting=$found_setting torch_args=$found_args
             echo "best: libgan $libgan ($libgan_setting), PyTorch $torch ($torch_setting): libgan / PyTorch $(ratio "$libgan" "$torch")x"
         fi
-        summary_row "$core" "$model step" images/s "$libgan" "$libgan_setting" "$torch" "$torch_setting"
+        pair_ratio=""
+        if [ "$pairs" -gt 0 ] && [ "$have_torch" = yes ]; then
+            l_all="" t_all="" r_all=""
+            l_args=$(libgan_threads "${libgan_setting#threads=}")
+            i=1
+            while [ "$i" -le "$pairs" ]; do
+                # shellcheck disable=SC2086 # $runs and $l_args are words
+                l=$(with_core "$core" "$bench" --model "$model" $runs --no-peak $l_args | rate)
+                # shellcheck disable=SC2086
+                t=$(with_core "$core" "$python" "$torch_script" --model "$model" $runs $torch_args | rate)
+                echo "pair $i (load $(load)): libgan $l, PyTorch $t: $(ratio "$l" "$t")x"
+                l_all="$l_all $l" t_all="$t_all $t" r_all="$r_all $(ratio "$l" "$t")"
+                i=$((i + 1))
+            done
+            # shellcheck disable=SC2086 # lists of numbers
+            libgan=$(median $l_all) torch=$(median $t_all) pair_ratio=$(median $r_all)
+            libgan_setting="$libgan_setting, median of $pairs" torch_setting="$torch_setting, median of $pairs"
+            echo "median of $pairs pairs: libgan $libgan, PyTorch $torch images/s; median ratio ${pair_ratio}x"
+        fi
+        summary_row "$core" "$model step" images/s "$libgan" "$libgan_setting" "$torch" "$torch_setting" "$pair_ratio"
     done
 done
 

@@ -11,6 +11,10 @@ if "$python" -c 'import torch' > /dev/null 2>&1; then have_torch=yes; fi
 
 load() { awk '{ print $1 }' /proc/loadavg; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "?" }'; }
+# median NUMBER...: the middle one (the mean of the two middle ones for an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+    else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # best max|min SO_FAR NEW: the larger or the smaller, "-" for none so far.
 best() { awk -v a="$2" -v b="$3" -v mode="$1" 'BEGIN {
     if (a == "-") print b; else if (mode == "max") print (b > a ? b : a); else print (b < a ? b : a) }'; }
@@ -48,11 +52,12 @@ details() { cat > /dev/null; }
 # SIDE, its arguments appended ("libgan": 2 threads then 1, spelled by the caller's
 # libgan_threads N; "torch": --threads T --blas-threads B for every pair in {1, 2}^2),
 # print a line per run with the load average before it, and leave the largest figure
-# that PARSER reads from the outputs in $found, its setting in $found_setting.
+# that PARSER reads from the outputs in $found, its setting in $found_setting and the
+# arguments that select it in $found_args.
 search() {
     side=$1 where=$2 unit=$3 parser=$4
     shift 4
-    found="-" found_setting="-"
+    found="-" found_setting="-" found_args=""
     if [ "$side" = libgan ]; then settings="2 1"; else settings="1/1 1/2 2/1 2/2"; fi
     for s in $settings; do
         if [ "$side" = libgan ]; then
@@ -66,13 +71,18 @@ search() {
         r=$(printf '%s\n' "$out" | $parser)
         echo "$side $label (load $load_now): $r $unit"
         printf '%s\n' "$out" | details
-        if [ "$(best max "$found" "$r")" != "$found" ]; then found=$r found_setting=$label; fi
+        if [ "$(best max "$found" "$r")" != "$found" ]; then
+            found=$r found_setting=$label found_args=$args
+        fi
     done
 }
 
-# summary_row CORE MODEL UNIT LIBGAN LIBGAN_SETTING TORCH TORCH_SETTING: one row of the
-# final table into $COMPARE_SUMMARY, when the caller (compare.sh) set it.
+# summary_row CORE MODEL UNIT LIBGAN LIBGAN_SETTING TORCH TORCH_SETTING [RATIO]: one row
+# of the final table into $COMPARE_SUMMARY, when the caller (compare.sh) set it; the
+# ratio is LIBGAN / TORCH unless RATIO (a median of paired ratios) is given.
 summary_row() {
     [ -n "${COMPARE_SUMMARY:-}" ] || return 0
-    echo "$1|$2|$3|$4|$5|$6|$7|$(ratio "$4" "$6")" >> "$COMPARE_SUMMARY"
+    r=${8:-}
+    [ -n "$r" ] || r=$(ratio "$4" "$6")
+    echo "$1|$2|$3|$4|$5|$6|$7|$r" >> "$COMPARE_SUMMARY"
 }
