@@ -11,8 +11,6 @@
 /* Wide points are computed in steps of this many (a whole number of either ISA's
  * forward tiles), so the wide grid is rounded up to it. */
 #define GAN__DC_QSTEP 48
-/* Floats past the last padded plane that a rounded-up wide grid may read. */
-#define GAN__DC_SLACK 64
 /* The weight gradient's images per call: inputs and gradients within this many floats. */
 #define GAN__DC_GROUP_FLOATS ((size_t)96 * 1024)
 
@@ -202,9 +200,6 @@ bool gan__dconv_applies(const gan__conv_geom *g, int32_t filters)
     if (g->pad_top >= g->kernel_h || pad_bottom >= g->kernel_h || pad_bottom < 0 ||
         g->pad_left >= g->kernel_w || pad_right >= g->kernel_w || pad_right < 0)
         return false;
-    /* a wide row's reads end kernel_w - 1 floats past it: within the slack */
-    if (g->kernel_w - 1 > GAN__DC_SLACK - GAN__DC_QSTEP)
-        return false;
     const gan__dc_grid f = gan__dc_forward_grid(g), b = gan__dc_input_grad_grid(g);
     const size_t limit = (size_t)1 << 30;
     return (size_t)g->channels * f.plane < limit && (size_t)filters * b.plane < limit &&
@@ -240,6 +235,13 @@ static size_t gan__dc_max(size_t a, size_t b)
     return a > b ? a : b;
 }
 
+/* Floats past the last padded plane that a rounded-up wide grid may read: the last
+ * tile of up to GAN__DC_QSTEP points, shifted by up to kernel_w - 1. Zeroed. */
+static size_t gan__dc_slack(const gan__conv_geom *g)
+{
+    return gan__dc_max(64, gan__dc_round((size_t)g->kernel_w + GAN__DC_QSTEP, 16));
+}
+
 static gan__dc_layout gan__dc_layout_of(const gan__conv_geom *g, int32_t filters,
                                         int32_t images)
 {
@@ -250,7 +252,7 @@ static gan__dc_layout gan__dc_layout_of(const gan__conv_geom *g, int32_t filters
     const size_t valid = (size_t)g->out_h * g->out_w;
     const size_t fwd_points = (size_t)g->out_h * f.wp, bwd_points = (size_t)g->in_h * b.wp;
     /* forward and weight gradient: images padded; input gradient: the output gradient */
-    const size_t xpad = gan__dc_max(n * C * f.plane, F * b.plane) + GAN__DC_SLACK;
+    const size_t xpad = gan__dc_max(n * C * f.plane, F * b.plane) + gan__dc_slack(g);
     const size_t wide_fwd = gan__dc_max((F + 8) * f.qpad, fwd_points * (F + 32));
     const size_t wide_wg = n * gan__dc_max((F + 8) * f.qpad, valid * (F + 32));
     const size_t wide_bwd = gan__dc_max((C + 8) * b.qpad, bwd_points * (C + 32));
@@ -374,7 +376,7 @@ static void gan__dc_run(const gan__dc_pass *ps, float *y, const float *x, const 
     float *xpad = scratch + l.xpad, *wide = scratch + l.wide;
     int32_t *off = (int32_t *)(void *)(scratch + l.off);
     gan__dc_offsets(off, ps->ins, ps->kh, ps->kw, d);
-    memset(xpad + (size_t)ps->ins * d->plane, 0, GAN__DC_SLACK * sizeof *xpad);
+    memset(xpad + (size_t)ps->ins * d->plane, 0, gan__dc_slack(g) * sizeof *xpad);
     const size_t in_size = (size_t)ps->ins * ps->in_h * ps->in_w, ld = pl.ld;
     const gan__dc_rows rows = {
         .top = d->top, .height = ps->in_h, .groups = ps->ins, .kh = ps->kh, .kw = ps->kw};
@@ -494,7 +496,7 @@ void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
     const size_t x_image = (size_t)g->channels * d.plane;
     const size_t in_size = (size_t)g->channels * g->in_h * g->in_w;
     const size_t out_size = (size_t)filters * valid;
-    memset(xpad + (size_t)images * x_image, 0, GAN__DC_SLACK * sizeof *xpad);
+    memset(xpad + (size_t)images * x_image, 0, gan__dc_slack(g) * sizeof *xpad);
     for (int32_t n = 0; n < images; n++) {
         gan__dc_pad(xpad + (size_t)n * x_image, x + (size_t)n * in_size, g->channels,
                     g->in_h, g->in_w, &d);

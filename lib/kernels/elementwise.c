@@ -30,32 +30,39 @@ void gan__sum_channels(float *db, const float *dy, int32_t n, int32_t c, size_t 
     gan__sum_channels_pair(db, NULL, dy, n, c, inner);
 }
 
-static double gan__channel_sum(const float *dy, int32_t n, int32_t c, int32_t ch, size_t inner)
-{
-    double sum = 0.0;
-    for (int32_t i = 0; i < n; i++) {
-        const float *row = dy + ((size_t)i * c + ch) * inner;
-        for (size_t k = 0; k < inner; k++)
-            sum += row[k];
-    }
-    return sum;
-}
+/* Channels summed side by side: each sum is still one chain of additions in its own
+ * order (images, then points), so the result is that of one channel at a time; the
+ * chains only stop waiting on each other. */
+enum { GAN__SUM_BLOCK = 16 };
 
-void gan__sum_channel(float *db, const float *dy, int32_t n, int32_t c, int32_t ch,
-                      size_t inner)
+void gan__sum_channels_range(float *db_a, float *db_b, const float *dy, int32_t n, int32_t c,
+                             size_t inner, int32_t first, int32_t last)
 {
-    *db += (float)gan__channel_sum(dy, n, c, ch, inner);
+    for (int32_t ch0 = first; ch0 < last; ch0 += GAN__SUM_BLOCK) {
+        const int32_t nb = last - ch0 < GAN__SUM_BLOCK ? last - ch0 : GAN__SUM_BLOCK;
+        double sum[GAN__SUM_BLOCK] = {0};
+        for (int32_t i = 0; i < n; i++) {
+            const float *rows = dy + ((size_t)i * c + ch0) * inner;
+            if (inner == 1) /* (n, c) rows: the block's channels are adjacent */
+                for (int32_t j = 0; j < nb; j++)
+                    sum[j] += rows[j];
+            else
+                for (size_t k = 0; k < inner; k++)
+                    for (int32_t j = 0; j < nb; j++)
+                        sum[j] += rows[(size_t)j * inner + k];
+        }
+        for (int32_t j = 0; j < nb; j++) {
+            db_a[ch0 + j] += (float)sum[j];
+            if (db_b)
+                db_b[ch0 + j] += (float)sum[j];
+        }
+    }
 }
 
 void gan__sum_channels_pair(float *db_a, float *db_b, const float *dy, int32_t n, int32_t c,
                             size_t inner)
 {
-    for (int32_t ch = 0; ch < c; ch++) {
-        const double sum = gan__channel_sum(dy, n, c, ch, inner);
-        db_a[ch] += (float)sum;
-        if (db_b)
-            db_b[ch] += (float)sum;
-    }
+    gan__sum_channels_range(db_a, db_b, dy, n, c, inner, 0, c);
 }
 
 void gan__channels_to_batch(float *dst, const float *src, int32_t n, int32_t c,

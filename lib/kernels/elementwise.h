@@ -12,9 +12,10 @@ void gan__add_channel_bias(float *y, const float *b, int32_t n, int32_t c, size_
 /* db(C) += sum over N and inner of dy(N, C, inner) */
 void gan__sum_channels(float *db, const float *dy, int32_t n, int32_t c, size_t inner);
 
-/* db += channel ch's sum alone, as gan__sum_channels sums it. */
-void gan__sum_channel(float *db, const float *dy, int32_t n, int32_t c, int32_t ch,
-                      size_t inner);
+/* gan__sum_channels_pair over channels [first, last) only: db_a and db_b point at
+ * channel 0 (db_b may be NULL). */
+void gan__sum_channels_range(float *db_a, float *db_b, const float *dy, int32_t n, int32_t c,
+                             size_t inner, int32_t first, int32_t last);
 
 /* db_a(C) += s and db_b(C) += s, s the sums of gan__sum_channels computed once: the two
  * biases of an LSTM gate, whose gradients are the same. */

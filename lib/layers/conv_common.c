@@ -327,9 +327,8 @@ typedef struct gan__conv_bias_job {
 static void gan__conv_bias_range(void *arg, size_t begin, size_t end)
 {
     const gan__conv_bias_job *job = arg;
-    for (size_t ch = begin; ch < end; ch++) /* each channel's sum in its own order */
-        gan__sum_channel(job->db + ch, job->dy, job->batch, job->channels, (int32_t)ch,
-                         job->inner);
+    gan__sum_channels_range(job->db, NULL, job->dy, job->batch, job->channels, job->inner,
+                            (int32_t)begin, (int32_t)end);
 }
 
 void gan__conv_bias_grad(const gan_layer_t *l, const gan__ctx *c, const float *dy,
