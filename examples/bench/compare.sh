@@ -95,22 +95,11 @@ for core in $cores; do
         fi
         pair_ratio=""
         if [ "$pairs" -gt 0 ] && [ "$have_torch" = yes ]; then
-            l_all="" t_all="" r_all=""
-            l_args=$(libgan_threads "${libgan_setting#threads=}")
-            i=1
-            while [ "$i" -le "$pairs" ]; do
-                # shellcheck disable=SC2086 # $runs and $l_args are words
-                l=$(with_core "$core" "$bench" --model "$model" $runs --no-peak $l_args | rate)
-                # shellcheck disable=SC2086
-                t=$(with_core "$core" "$python" "$torch_script" --model "$model" $runs $torch_args | rate)
-                echo "pair $i (load $(load)): libgan $l, PyTorch $t: $(ratio "$l" "$t")x"
-                l_all="$l_all $l" t_all="$t_all $t" r_all="$r_all $(ratio "$l" "$t")"
-                i=$((i + 1))
-            done
-            # shellcheck disable=SC2086 # lists of numbers
-            libgan=$(median $l_all) torch=$(median $t_all) pair_ratio=$(median $r_all)
+            pair_runs "$pairs" "$core" rate "$bench" \
+                "--model $model $runs --no-peak $(libgan_threads "${libgan_setting#threads=}")" \
+                "$python" "$torch_script" "--model $model $runs $torch_args"
+            libgan=$pair_libgan torch=$pair_torch
             libgan_setting="$libgan_setting, median of $pairs" torch_setting="$torch_setting, median of $pairs"
-            echo "median of $pairs pairs: libgan $libgan, PyTorch $torch images/s; median ratio ${pair_ratio}x"
         fi
         summary_row "$core" "$model step" images/s "$libgan" "$libgan_setting" "$torch" "$torch_setting" "$pair_ratio"
     done
@@ -119,9 +108,9 @@ done
 if wants lstm; then
     echo
     if [ -n "$quick" ]; then
-        sh "$here/compare_lstm.sh" "$build" --quick
+        sh "$here/compare_lstm.sh" "$build" --quick --pairs "$pairs"
     else
-        sh "$here/compare_lstm.sh" "$build"
+        sh "$here/compare_lstm.sh" "$build" --pairs "$pairs"
     fi
 fi
 

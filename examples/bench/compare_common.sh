@@ -77,6 +77,28 @@ search() {
     done
 }
 
+# pair_runs N CORE PARSER LIBGAN_PROGRAM LIBGAN_ARGS TORCH_PROGRAM TORCH_SCRIPT TORCH_ARGS:
+# N runs of each side (its program with the words of its ARGS, torch's through python),
+# alternating, a line per pair; leaves the medians in $pair_libgan and $pair_torch and
+# the median of the pairs' ratios in $pair_ratio.
+pair_runs() {
+    n=$1 where=$2 parser=$3 lprog=$4 largs=$5 tprog=$6 tscript=$7 targs=$8
+    l_all="" t_all="" r_all=""
+    i=1
+    while [ "$i" -le "$n" ]; do
+        # shellcheck disable=SC2086 # the ARGS are words
+        l=$(with_core "$where" "$lprog" $largs | $parser)
+        # shellcheck disable=SC2086
+        t=$(with_core "$where" "$tprog" "$tscript" $targs | $parser)
+        echo "pair $i (load $(load)): libgan $l, PyTorch $t: $(ratio "$l" "$t")x"
+        l_all="$l_all $l" t_all="$t_all $t" r_all="$r_all $(ratio "$l" "$t")"
+        i=$((i + 1))
+    done
+    # shellcheck disable=SC2086 # lists of numbers
+    pair_libgan=$(median $l_all) pair_torch=$(median $t_all) pair_ratio=$(median $r_all)
+    echo "median of $n pairs: libgan $pair_libgan, PyTorch $pair_torch; median ratio ${pair_ratio}x"
+}
+
 # summary_row CORE MODEL UNIT LIBGAN LIBGAN_SETTING TORCH TORCH_SETTING [RATIO]: one row
 # of the final table into $COMPARE_SUMMARY, when the caller (compare.sh) set it; the
 # ratio is LIBGAN / TORCH unless RATIO (a median of paired ratios) is given.

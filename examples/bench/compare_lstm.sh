@@ -20,28 +20,36 @@
 # rollouts in the wide layout (the 16 rollouts of a prefix in one 1024-row batch), 1
 # thread each, default core type. About 15 minutes on 2 quiet cores; --quick runs 1 repeat
 # and 2-rollout batches, a smoke test whose figures mean little. compare.sh runs this
-# script and puts its MLE and rollout figures in its summary table.
+# script and puts its MLE and rollout figures in its summary table. --pairs N runs the
+# MLE step's best settings N more times, alternating, as compare.sh does.
 #
-#   examples/bench/compare_lstm.sh BUILD_DIR [--quick]
+#   examples/bench/compare_lstm.sh BUILD_DIR [--quick] [--pairs N]
 set -eu
-usage="usage: examples/bench/compare_lstm.sh BUILD_DIR [--quick]"
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "$usage" >&2; exit 2; fi
+usage="usage: examples/bench/compare_lstm.sh BUILD_DIR [--quick] [--pairs N]"
+if [ $# -lt 1 ]; then echo "$usage" >&2; exit 2; fi
 build=$1
+shift
 lstm_runs="--repeats 5 --passes 5"
 mle_runs="--repeats 5 --passes 20"
 rollouts=16
 rollout_runs="--repeats 5"
 probe_runs="--rollouts 1 --repeats 1 --warmup 0"
-if [ $# -eq 2 ]; then
-    case $2 in
+pairs=0
+while [ $# -gt 0 ]; do
+    case $1 in
     --quick) lstm_runs="--repeats 1 --warmup 0 --passes 3"
              mle_runs="--repeats 1 --warmup 1 --passes 3"
              rollouts=2
              rollout_runs="--repeats 1 --warmup 0 --rollouts $rollouts"
              quick=1 ;;
+    --pairs)
+        if [ $# -lt 2 ] || ! [ "$2" -ge 0 ] 2> /dev/null; then echo "$usage" >&2; exit 2; fi
+        pairs=$2
+        shift ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
-fi
+    shift
+done
 bench="$build/examples/bench_lstm"
 [ -x "$bench" ] || { echo "compare_lstm.sh: no $bench; build libgan first" >&2; exit 1; }
 quick=${quick:-}
@@ -136,10 +144,18 @@ for core in default Haswell; do
     if [ "$have_torch" = yes ]; then
         # shellcheck disable=SC2086
         search torch "$core" sequences/s mle_rate "$python" "$torch_script" --part mle $mle_runs
-        torch=$found torch_setting=$found_setting
+        torch=$found torch_setting=$found_setting torch_args=$found_args
         echo "best: libgan $libgan ($libgan_setting), PyTorch $torch ($torch_setting): libgan / PyTorch $(ratio "$libgan" "$torch")x"
     fi
-    summary_row "$core" "SeqGAN MLE step" sequences/s "$libgan" "$libgan_setting" "$torch" "$torch_setting"
+    pair_ratio=""
+    if [ "$pairs" -gt 0 ] && [ "$have_torch" = yes ]; then
+        pair_runs "$pairs" "$core" mle_rate "$bench" \
+            "--part mle $mle_runs $(libgan_threads "${libgan_setting#threads=}")" \
+            "$python" "$torch_script" "--part mle $mle_runs $torch_args"
+        libgan=$pair_libgan torch=$pair_torch
+        libgan_setting="$libgan_setting, median of $pairs" torch_setting="$torch_setting, median of $pairs"
+    fi
+    summary_row "$core" "SeqGAN MLE step" sequences/s "$libgan" "$libgan_setting" "$torch" "$torch_setting" "$pair_ratio"
 
     echo
     echo "== core type $core: rollouts, V 5000, E 32, H 32, T 20, batch 64, layout branch"
