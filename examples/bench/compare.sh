@@ -83,24 +83,8 @@ for core in $cores; do
         # The sgemm peak (a second) with the DCGAN's runs only.
         peak=--no-peak
         if [ "$model" = dcgan ]; then peak=""; fi
-        # shellcheck disable=SC2086 # $runs and $peak are words or nothing
-        search libgan "$core" images/s rate "$bench" --model "$model" $runs $peak
-        libgan=$found libgan_setting=$found_setting
-        torch="-" torch_setting="-"
-        if [ "$have_torch" = yes ]; then
-            # shellcheck disable=SC2086
-            search torch "$core" images/s rate "$python" "$torch_script" --model "$model" $runs
-            torch=$found torch_setting=$found_setting torch_args=$found_args
-            echo "best: libgan $libgan ($libgan_setting), PyTorch $torch ($torch_setting): libgan / PyTorch $(ratio "$libgan" "$torch")x"
-        fi
-        pair_ratio=""
-        if [ "$pairs" -gt 0 ] && [ "$have_torch" = yes ]; then
-            pair_runs "$pairs" "$core" rate "$bench" \
-                "--model $model $runs --no-peak $(libgan_threads "${libgan_setting#threads=}")" \
-                "$python" "$torch_script" "--model $model $runs $torch_args"
-            libgan=$pair_libgan torch=$pair_torch
-            libgan_setting="$libgan_setting, median of $pairs" torch_setting="$torch_setting, median of $pairs"
-        fi
+        compare_sides "$core" images/s rate "$bench" "--model $model $runs $peak" --no-peak \
+            "$torch_script" "--model $model $runs"
         summary_row "$core" "$model step" images/s "$libgan" "$libgan_setting" "$torch" "$torch_setting" "$pair_ratio"
     done
 done

@@ -99,6 +99,32 @@ pair_runs() {
     echo "median of $n pairs: libgan $pair_libgan, PyTorch $pair_torch; median ratio ${pair_ratio}x"
 }
 
+# compare_sides CORE UNIT PARSER LIBGAN_PROGRAM LIBGAN_ARGS PAIR_ARGS TORCH_SCRIPT
+# TORCH_ARGS: search both sides (libgan's program, torch's script through python; the
+# ARGS are words), print the best of each and their ratio, then, if $pairs (the
+# caller's) is above 0, pair_runs at the best settings (libgan's with PAIR_ARGS too).
+# Leaves $libgan, $libgan_setting, $torch, $torch_setting, and $pair_ratio (empty
+# without pairs).
+compare_sides() {
+    cs_core=$1 cs_unit=$2 cs_parser=$3 cs_lprog=$4 cs_largs=$5 cs_pargs=$6 cs_tscript=$7
+    cs_targs=$8
+    # shellcheck disable=SC2086 # the ARGS are words
+    search libgan "$cs_core" "$cs_unit" "$cs_parser" "$cs_lprog" $cs_largs
+    libgan=$found libgan_setting=$found_setting
+    torch="-" torch_setting="-" pair_ratio=""
+    [ "$have_torch" = yes ] || return 0
+    # shellcheck disable=SC2086
+    search torch "$cs_core" "$cs_unit" "$cs_parser" "$python" "$cs_tscript" $cs_targs
+    torch=$found torch_setting=$found_setting cs_torch_args=$found_args
+    echo "best: libgan $libgan ($libgan_setting), PyTorch $torch ($torch_setting): libgan / PyTorch $(ratio "$libgan" "$torch")x"
+    [ "${pairs:-0}" -gt 0 ] || return 0
+    pair_runs "$pairs" "$cs_core" "$cs_parser" "$cs_lprog" \
+        "$cs_largs $cs_pargs $(libgan_threads "${libgan_setting#threads=}")" \
+        "$python" "$cs_tscript" "$cs_targs $cs_torch_args"
+    libgan=$pair_libgan torch=$pair_torch
+    libgan_setting="$libgan_setting, median of $pairs" torch_setting="$torch_setting, median of $pairs"
+}
+
 # summary_row CORE MODEL UNIT LIBGAN LIBGAN_SETTING TORCH TORCH_SETTING [RATIO]: one row
 # of the final table into $COMPARE_SUMMARY, when the caller (compare.sh) set it; the
 # ratio is LIBGAN / TORCH unless RATIO (a median of paired ratios) is given.

@@ -137,24 +137,8 @@ for core in default Haswell; do
 
     echo
     echo "== core type $core: SeqGAN's maximum-likelihood step, words_seqgan's generator, batch 64"
-    # shellcheck disable=SC2086
-    search libgan "$core" sequences/s mle_rate "$bench" --part mle $mle_runs
-    libgan=$found libgan_setting=$found_setting
-    torch="-" torch_setting="-"
-    if [ "$have_torch" = yes ]; then
-        # shellcheck disable=SC2086
-        search torch "$core" sequences/s mle_rate "$python" "$torch_script" --part mle $mle_runs
-        torch=$found torch_setting=$found_setting torch_args=$found_args
-        echo "best: libgan $libgan ($libgan_setting), PyTorch $torch ($torch_setting): libgan / PyTorch $(ratio "$libgan" "$torch")x"
-    fi
-    pair_ratio=""
-    if [ "$pairs" -gt 0 ] && [ "$have_torch" = yes ]; then
-        pair_runs "$pairs" "$core" mle_rate "$bench" \
-            "--part mle $mle_runs $(libgan_threads "${libgan_setting#threads=}")" \
-            "$python" "$torch_script" "--part mle $mle_runs $torch_args"
-        libgan=$pair_libgan torch=$pair_torch
-        libgan_setting="$libgan_setting, median of $pairs" torch_setting="$torch_setting, median of $pairs"
-    fi
+    compare_sides "$core" sequences/s mle_rate "$bench" "--part mle $mle_runs" "" \
+        "$torch_script" "--part mle $mle_runs"
     summary_row "$core" "SeqGAN MLE step" sequences/s "$libgan" "$libgan_setting" "$torch" "$torch_setting" "$pair_ratio"
 
     echo

@@ -29,10 +29,9 @@
 
 /* Whether the direct kernels can run the convolution @p g with @p filters outputs on
  * this CPU: stride 1, each pad below the kernel's extent, AVX-512 or AVX2 with FMA,
- * and sizes whose offsets fit 31 bits. The environment
- * variable GAN_CONV_DIRECT=0 turns them off (the im2col path then runs; for
- * comparisons), GAN_CONV_DIRECT=avx2 keeps them to AVX2 on an AVX-512 CPU (for the
- * tests). Read once per process. */
+ * and sizes whose offsets fit 31 bits. The environment variable GAN_CONV_DIRECT=0
+ * turns them off (the im2col path then runs; for comparisons), GAN_CONV_DIRECT=avx2
+ * keeps them to AVX2 on an AVX-512 CPU (for the tests). Read once per process. */
 bool gan__dconv_applies(const gan__conv_geom *g, int32_t filters);
 
 /* Floats of scratch for the passes below, the weight gradient over up to @p images
