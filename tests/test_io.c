@@ -20,6 +20,12 @@
 #include <gan/extend.h>
 #include <gan/io.h>
 
+#include "io/zero_runs.h" /* compiled into this test: the coding of sparse datasets */
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 static char dir[256]; /* the tests' scratch directory */
 
 static const char *in_dir(char *buf, size_t size, const char *name)
@@ -752,6 +758,25 @@ static void test_open_dir(void **state)
 
 /* A vendored data set in the directory named by @p env: 10000 digits of 28x28 with the
  * documented class counts, using both ends of [-1, 1]. */
+/* How often each byte value occurs in the images of dir's gzip IDX file. */
+static void raw_histogram(const char *dir, long histogram[256])
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte.gz", dir);
+    gzFile z = gzopen(path, "rb");
+    assert_non_null(z);
+    uint8_t buf[4096];
+    int n, skip_header = 16;
+    memset(histogram, 0, sizeof(long) * 256);
+    while ((n = gzread(z, buf, sizeof buf)) > 0)
+        for (int i = 0; i < n; i++)
+            if (skip_header > 0)
+                skip_header--;
+            else
+                histogram[buf[i]]++;
+    assert_int_equal(gzclose(z), Z_OK);
+}
+
 static void check_vendored(const char *env, const int expected[10])
 {
     const char *dir = getenv(env);
@@ -776,6 +801,7 @@ static void check_vendored(const char *env, const int expected[10])
     int32_t y[B];
     assert_non_null(x);
     double lo = 1, hi = -1;
+    long seen[256] = {0}, raw[256];
     for (int k = 0; k < 10000 / B; k++) {
         GT_OK(gan_dataset_next_batch(ds, B, x, y));
         for (int i = 0; i < B; i++) {
@@ -785,11 +811,18 @@ static void check_vendored(const char *env, const int expected[10])
         for (int i = 0; i < B * 28 * 28; i++) {
             lo = x[i] < lo ? x[i] : lo;
             hi = x[i] > hi ? x[i] : hi;
+            const long p = lroundf((x[i] + 1.0f) * 127.5f);
+            assert_true(p >= 0 && p <= 255 && x[i] == (float)p / 127.5f - 1.0f);
+            seen[p]++;
         }
     }
     for (int k = 0; k < 10; k++)
         assert_int_equal(per_class[k], expected[k]);
     assert_true(lo == -1.0 && hi == 1.0); /* real digits use both ends */
+    /* One epoch hands out every pixel of the file once (the images are held coded). */
+    raw_histogram(dir, raw);
+    for (int v = 0; v < 256; v++)
+        assert_int_equal(seen[v], raw[v]);
     uint64_t epoch;
     GT_OK(gan_dataset_get_epoch(ds, &epoch));
     assert_int_equal(epoch, 1);
@@ -812,6 +845,131 @@ static void test_vendored_printed(void **state)
     static const int expected[10] = {1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000,
                                      1000};
     check_vendored("GAN_TEST_PRINTED_DIR", expected);
+}
+
+/* ---- Sparse images, held as zero runs ---- */
+
+/* Code and decode @p n bytes: the counting pass agrees with the coding one, and the
+ * decoder makes exactly the n bytes, nothing past them. */
+static void round_trip(const uint8_t *src, size_t n)
+{
+    uint8_t *code = malloc(2 * n + 16), *back = malloc(n + 8);
+    assert_non_null(code);
+    assert_non_null(back);
+    const size_t size = gan__zero_runs_encode(NULL, src, n);
+    memset(code, 0xAB, 2 * n + 16);
+    assert_int_equal(gan__zero_runs_encode(code, src, n), size);
+    assert_int_equal(code[size], 0xAB);
+    memset(back, 0xCD, n + 8);
+    gan__zero_runs_decode(back, code, n);
+    assert_memory_equal(back, src, n);
+    for (size_t i = n; i < n + 8; i++)
+        assert_int_equal(back[i], 0xCD);
+    free(code);
+    free(back);
+}
+
+static void test_zero_runs(void **state)
+{
+    (void)state;
+    enum { N = 1200 };
+    uint8_t src[N];
+    /* runs longer than a pair holds (255), of zeros and of other bytes */
+    memset(src, 0, N);
+    round_trip(src, N);
+    assert_true(gan__zero_runs_encode(NULL, src, N) <= 2 * (N / 255 + 2));
+    memset(src, 200, N);
+    round_trip(src, N);
+    /* lengths around the pair limit, a zero at the end, single zeros among others */
+    static const size_t lengths[] = {1, 2, 3, 254, 255, 256, 510, 511, 512};
+    for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+        const size_t n = lengths[k];
+        for (int pattern = 0; pattern < 6; pattern++) {
+            for (size_t i = 0; i < n; i++)
+                src[i] = pattern == 0 ? 0
+                         : pattern == 1 ? (uint8_t)(i % 2 ? 0 : 9)      /* x0x0 */
+                         : pattern == 2 ? (uint8_t)(i % 3 ? 0 : 255)    /* x00x00 */
+                         : pattern == 3 ? (uint8_t)(i + 1 == n ? 0 : 1) /* ends in 0 */
+                         : pattern == 4 ? (uint8_t)(i == 0 ? 0 : 3)
+                                        : (uint8_t)(i % 300 < 280 ? 0 : i);
+            round_trip(src, n);
+        }
+    }
+    /* seeded noise, 80 % zeros like a digit, and 5 % */
+    unsigned r = 12345;
+    for (int density = 0; density < 2; density++) {
+        for (int i = 0; i < N; i++) {
+            r = r * 1103515245u + 12345u;
+            src[i] = (uint8_t)((r >> 16) % 100 < (density ? 95u : 20u) ? (r >> 24) | 1 : 0);
+        }
+        round_trip(src, N);
+    }
+    /* A digit-like image takes a fraction of its bytes. */
+    memset(src, 0, 784);
+    for (int y = 6; y < 22; y++)
+        memset(src + y * 28 + 12, 250, 4);
+    assert_true(gan__zero_runs_encode(NULL, src, 784) < 784 / 5);
+}
+
+enum { SPARSE_N = 200, SPARSE_SIDE = 40, SPARSE = SPARSE_SIDE * SPARSE_SIDE };
+
+/* Sample i of a sparse set: a stroke whose place and brightness say i; sample 0 black. */
+static uint8_t sparse_pixel(int i, int j)
+{
+    const int y = j / SPARSE_SIDE, x = j % SPARSE_SIDE;
+    if (i == 0 || y < 3 + i % 7 || y > 30 || x < i % 23 || x > i % 23 + 1 + i % 5)
+        return 0;
+    return (uint8_t)(1 + (i * 13 + y) % 255);
+}
+
+/* In use on glibc's heap (arenas and mapped blocks), or 0 elsewhere. */
+static size_t heap_in_use(void)
+{
+#ifdef __GLIBC__
+    const struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+#else
+    return 0;
+#endif
+}
+
+/* A dataset of mostly black images hands out the same floats, and holds less memory
+ * than their bytes. */
+static void test_sparse_dataset(void **state)
+{
+    (void)state;
+    uint8_t *px = malloc((size_t)SPARSE_N * SPARSE), lb[SPARSE_N];
+    assert_non_null(px);
+    for (int i = 0; i < SPARSE_N; i++) {
+        for (int j = 0; j < SPARSE; j++)
+            px[(size_t)i * SPARSE + j] = sparse_pixel(i, j);
+        lb[i] = (uint8_t)i;
+    }
+    char images[512], labels[512];
+    const int32_t dims[3] = {SPARSE_N, SPARSE_SIDE, SPARSE_SIDE}, ldims[1] = {SPARSE_N};
+    GT_OK(gan_idx_write_u8(in_dir(images, sizeof images, "sparse-images"), px, 3, dims));
+    GT_OK(gan_idx_write_u8(in_dir(labels, sizeof labels, "sparse-labels"), lb, 1, ldims));
+    free(px);
+
+    const size_t before = heap_in_use();
+    gan_dataset_t *ds;
+    GT_OK(gan_dataset_open_idx(&ds, images, labels, 3));
+    const size_t held = heap_in_use() - before;
+    if (before) /* the images' 320,000 bytes are not all kept */
+        assert_true(held < (size_t)SPARSE_N * SPARSE / 2);
+
+    float *x = malloc(sizeof *x * SPARSE_N * SPARSE);
+    int32_t y[SPARSE_N];
+    assert_non_null(x);
+    for (int epoch = 0; epoch < 2; epoch++) {
+        GT_OK(gan_dataset_next_batch(ds, SPARSE_N, x, y));
+        for (int k = 0; k < SPARSE_N; k++)
+            for (int j = 0; j < SPARSE; j++)
+                assert_true(x[(size_t)k * SPARSE + j] ==
+                            (float)sparse_pixel(y[k], j) / 127.5f - 1.0f);
+    }
+    free(x);
+    gan_dataset_destroy(ds);
 }
 
 /* ---- IDX writing errors ---- */
@@ -1236,6 +1394,8 @@ int main(void)
         T(test_open_dir),
         T(test_vendored_mnist),
         T(test_vendored_printed),
+        T(test_zero_runs),
+        T(test_sparse_dataset),
         T(test_idx_write_errors),
         T(test_writes_past_file_size_limit),
         T(test_png_grid),

@@ -34,7 +34,9 @@ extern "C" {
 
 /**
  * A dataset held in memory as 8-bit pixels (one byte per value; floats are made per
- * batch), with optional labels, handed out in batches in a seeded order.
+ * batch), with optional labels, handed out in batches in a seeded order. Images that
+ * are mostly black, such as MNIST's, are held coded as runs of zeros when that takes
+ * less memory (MNIST's digits: 26 % of their bytes); they are decoded exactly.
  *
  * Order: epoch e is a permutation of the samples that depends on the seed, e and the
  * sample count only (the algorithm is in doc/IO.md). Batches are taken from it in

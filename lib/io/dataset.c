@@ -18,9 +18,13 @@
 #include "gan/io.h"
 #include "core/file.h"
 #include "io/idx.h"
+#include "io/zero_runs.h"
 
 struct gan_dataset {
-    uint8_t *images;  /* (count, C, H, W) pixels */
+    uint8_t *images;  /* (count, C, H, W) pixels, or NULL when they are coded */
+    uint8_t *coded;   /* the samples' zero-run codes back to back, or NULL */
+    uint32_t *starts; /* count + 1 offsets into coded (it is smaller than the images) */
+    uint8_t *pixels;  /* one sample decoded */
     uint8_t *labels;  /* count labels, or NULL */
     int64_t count;
     int32_t channels, height, width, classes;
@@ -75,6 +79,47 @@ static void gan__make_order(gan_dataset_t *ds, uint64_t epoch)
     ds->order_valid = true;
 }
 
+/* Keep the images as zero-run codes if these and their offsets take less memory; the
+ * images stay as they are if not, or if memory for the codes cannot be had. */
+static void gan__dataset_code(gan_dataset_t *ds)
+{
+    const size_t count = (size_t)ds->count, raw = count * ds->sample;
+    size_t size = 0;
+    for (size_t i = 0; i < count && size < raw; i++)
+        size += gan__zero_runs_encode(NULL, ds->images + i * ds->sample, ds->sample);
+    const size_t index = sizeof *ds->starts * (count + 1) + ds->sample;
+    if (size >= raw || index >= raw - size)
+        return;
+    uint8_t *coded = malloc(size), *pixels = malloc(ds->sample);
+    uint32_t *starts = malloc(sizeof *starts * (count + 1));
+    if (!coded || !pixels || !starts) {
+        free(coded);
+        free(pixels);
+        free(starts);
+        return;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+        starts[i] = (uint32_t)at; /* at < raw <= INT32_MAX, the reader's limit */
+        at += gan__zero_runs_encode(coded + at, ds->images + i * ds->sample, ds->sample);
+    }
+    starts[count] = (uint32_t)at;
+    free(ds->images);
+    ds->images = NULL;
+    ds->coded = coded;
+    ds->starts = starts;
+    ds->pixels = pixels;
+}
+
+/* Sample @p i's pixels: in the images, or decoded into ds->pixels. */
+static const uint8_t *gan__dataset_sample(gan_dataset_t *ds, uint32_t i)
+{
+    if (ds->images)
+        return ds->images + (size_t)i * ds->sample;
+    gan__zero_runs_decode(ds->pixels, ds->coded + ds->starts[i], ds->sample);
+    return ds->pixels;
+}
+
 /* Takes the arrays of @p images and @p labels (labels->data may be NULL). */
 static gan_status gan__dataset_make(gan_dataset_t **out, const char *fn, gan__idx *images,
                                     gan__idx *labels, const char *images_path,
@@ -107,6 +152,7 @@ static gan_status gan__dataset_make(gan_dataset_t **out, const char *fn, gan__id
     for (int64_t i = 0; ds->labels && i < ds->count; i++)
         if (ds->labels[i] >= ds->classes)
             ds->classes = ds->labels[i] + 1;
+    gan__dataset_code(ds);
     *out = ds;
     return GAN_OK;
 }
@@ -192,6 +238,9 @@ void gan_dataset_destroy(gan_dataset_t *ds)
     if (!ds)
         return;
     free(ds->images);
+    free(ds->coded);
+    free(ds->starts);
+    free(ds->pixels);
     free(ds->labels);
     free(ds->order);
     free(ds);
@@ -242,7 +291,7 @@ gan_status gan_dataset_next_batch(gan_dataset_t *ds, int32_t batch, float *image
         gan__make_order(ds, epoch);
     for (int32_t k = 0; k < batch; k++) {
         const uint32_t i = ds->order[first + (uint64_t)k];
-        gan_status st = gan_images_from_u8(ds->images + (size_t)i * ds->sample, ds->sample,
+        gan_status st = gan_images_from_u8(gan__dataset_sample(ds, i), ds->sample,
                                            images + (size_t)k * ds->sample);
         if (st != GAN_OK)
             return st;
