@@ -79,34 +79,45 @@ static void gan__make_order(gan_dataset_t *ds, uint64_t epoch)
     ds->order_valid = true;
 }
 
-/* Keep the images as zero-run codes if these and their offsets take less memory; the
- * images stay as they are if not, or if memory for the codes cannot be had. */
+/* Keep the images as zero-run codes if these and their offsets take less memory. The
+ * codes are written over the images, each sample's before the next one's bytes (pass 1
+ * checks that they fit so), and the block is then shrunk: no second block exists at
+ * any time, and the allocator gets the pages back without a free() of a large block
+ * (glibc's then raises its threshold for mapping blocks of their own, and blocks
+ * allocated later land in the heap, zeroed page by page). The images stay as they are
+ * if coding does not pay, or if the small arrays cannot be had. */
 static void gan__dataset_code(gan_dataset_t *ds)
 {
-    const size_t count = (size_t)ds->count, raw = count * ds->sample;
-    size_t size = 0;
-    for (size_t i = 0; i < count && size < raw; i++)
-        size += gan__zero_runs_encode(NULL, ds->images + i * ds->sample, ds->sample);
-    const size_t index = sizeof *ds->starts * (count + 1) + ds->sample;
-    if (size >= raw || index >= raw - size)
+    const size_t count = (size_t)ds->count, n = ds->sample, raw = count * n;
+    size_t size = 0, longest = 0;
+    bool fits = true;
+    for (size_t i = 0; i < count && fits; i++) {
+        const size_t len = gan__zero_runs_encode(NULL, ds->images + i * n, n);
+        longest = len > longest ? len : longest;
+        size += len;
+        fits = size <= (i + 1) * n;
+    }
+    const size_t index = sizeof *ds->starts * (count + 1) + longest;
+    if (!fits || index >= raw - size)
         return;
-    uint8_t *coded = malloc(size), *pixels = malloc(ds->sample);
+    uint8_t *pixels = malloc(longest > n ? longest : n); /* a sample's code, then pixels */
     uint32_t *starts = malloc(sizeof *starts * (count + 1));
-    if (!coded || !pixels || !starts) {
-        free(coded);
+    if (!pixels || !starts) {
         free(pixels);
         free(starts);
         return;
     }
     size_t at = 0;
     for (size_t i = 0; i < count; i++) {
+        const size_t len = gan__zero_runs_encode(pixels, ds->images + i * n, n);
+        memcpy(ds->images + at, pixels, len);
         starts[i] = (uint32_t)at; /* at < raw <= INT32_MAX, the reader's limit */
-        at += gan__zero_runs_encode(coded + at, ds->images + i * ds->sample, ds->sample);
+        at += len;
     }
     starts[count] = (uint32_t)at;
-    free(ds->images);
+    uint8_t *coded = realloc(ds->images, at);
+    ds->coded = coded ? coded : ds->images; /* a failed shrink leaves the block as it was */
     ds->images = NULL;
-    ds->coded = coded;
     ds->starts = starts;
     ds->pixels = pixels;
 }
