@@ -286,7 +286,10 @@ int main(int argc, char **argv)
         CHECK(gan_set_num_threads(1));
         CHECK(gan_blas_set_num_threads((int32_t)o.threads));
     } else {
+        /* Both levels set: gan_set_num_threads(1) alone leaves the BLAS at its own count
+         * (OpenBLAS's: every core), which made "1 thread" runs use two before. */
         CHECK(gan_set_num_threads((int32_t)o.threads));
+        CHECK(gan_blas_set_num_threads(1));
     }
     CHECK(build(&o, &r));
     ex_bench_print_machine(r.m[0], o.threads,
