@@ -2,6 +2,7 @@
  * weight layout and gate order (r, z, n). */
 #include <string.h>
 
+#include "core/clones.h"
 #include "kernels/elementwise.h"
 #include "kernels/vmath.h"
 #include "layers/recurrent.h"
@@ -106,13 +107,37 @@ static gan_status gan__gru_forward(gan_layer_t *l, const gan__ctx *c, const floa
     return GAN_OK;
 }
 
+/* One row of a step of backward through time (gan__gru_cell_backward); @p dys is NULL
+ * for a step without an output gradient. Each of its two inlined forms is a loop
+ * without branches, which the compiler vectorizes (the same operations per element). */
+static inline void gan__gru_row_backward(float *restrict di, float *restrict dr,
+                                         const float *restrict g, const float *restrict hn,
+                                         const float *restrict hp,
+                                         const float *restrict dys, float *restrict dhs,
+                                         size_t H)
+{
+    for (size_t j = 0; j < H; j++) {
+        const float rg = g[j], zg = g[H + j], ng = g[2 * H + j];
+        const float dhv = dhs[j] + (dys ? dys[j] : 0.0f);
+        const float dn = dhv * (1.0f - zg) * (1.0f - ng * ng);
+        const float drg = dn * hn[j] * rg * (1.0f - rg);
+        const float dzg = dhv * (hp[j] - ng) * zg * (1.0f - zg);
+        dhs[j] = dhv * zg;
+        di[j] = dr[j] = drg;
+        di[H + j] = dr[H + j] = dzg;
+        di[2 * H + j] = dn;
+        dr[2 * H + j] = dn * rg;
+    }
+}
+
 /* Step t of backward through time for N rows: dh holds the gradient reaching h_t through
  * h_{t+1} (dy_t is added) and leaves with the part of h_{t-1}'s that goes through z;
  * writes the gradients of the input pre-activations dgi(N, 3H) and of the hidden ones
  * dgh(N, 3H) (the n part through r). */
-static void gan__gru_cell_backward(float *dgi, float *dgh, size_t ldg, const gan__gru_buf *b,
-                                   int32_t t, const float *dy_t, size_t ld_dy, float *dh,
-                                   int32_t n, int32_t T, int32_t hidden)
+GAN__CLONES static void gan__gru_cell_backward(float *dgi, float *dgh, size_t ldg,
+                                               const gan__gru_buf *b, int32_t t,
+                                               const float *dy_t, size_t ld_dy, float *dh,
+                                               int32_t n, int32_t T, int32_t hidden)
 {
     const size_t H = (size_t)hidden, G = 3 * H, ldh = (size_t)T * H;
     for (int32_t s = 0; s < n; s++) {
@@ -120,21 +145,12 @@ static void gan__gru_cell_backward(float *dgi, float *dgh, size_t ldg, const gan
         const float *hn = b->hn + (size_t)s * ldh + (size_t)t * H;
         const float *hp = t ? b->hs + (size_t)s * ldh + (size_t)(t - 1) * H
                             : b->head.h0 + (size_t)s * H;
-        const float *dys = dy_t ? dy_t + (size_t)s * ld_dy : NULL;
         float *dhs = dh + (size_t)s * H;
         float *di = dgi + (size_t)s * ldg, *dr = dgh + (size_t)s * ldg;
-        for (size_t j = 0; j < H; j++) {
-            const float rg = g[j], zg = g[H + j], ng = g[2 * H + j];
-            const float dhv = dhs[j] + (dys ? dys[j] : 0.0f);
-            const float dn = dhv * (1.0f - zg) * (1.0f - ng * ng);
-            const float drg = dn * hn[j] * rg * (1.0f - rg);
-            const float dzg = dhv * (hp[j] - ng) * zg * (1.0f - zg);
-            dhs[j] = dhv * zg;
-            di[j] = dr[j] = drg;
-            di[H + j] = dr[H + j] = dzg;
-            di[2 * H + j] = dn;
-            dr[2 * H + j] = dn * rg;
-        }
+        if (dy_t)
+            gan__gru_row_backward(di, dr, g, hn, hp, dy_t + (size_t)s * ld_dy, dhs, H);
+        else
+            gan__gru_row_backward(di, dr, g, hn, hp, NULL, dhs, H);
     }
 }
 

@@ -2,6 +2,7 @@
  * weight layout and gate order (i, f, g, o). */
 #include <string.h>
 
+#include "core/clones.h"
 #include "kernels/elementwise.h"
 #include "kernels/vmath.h"
 #include "layers/recurrent.h"
@@ -101,37 +102,53 @@ static gan_status gan__lstm_forward(gan_layer_t *l, const gan__ctx *c, const flo
     return GAN_OK;
 }
 
+/* One row of a step of backward through time (gan__lstm_cell_backward); @p dys is NULL
+ * for a step without an output gradient. Written so that each of its two inlined forms
+ * is a loop without branches, which the compiler vectorizes (the same operations in the
+ * same order per element, so the same bits as one element at a time). */
+static inline void gan__lstm_row_backward(float *restrict dp, const float *restrict g,
+                                          const float *restrict cp,
+                                          const float *restrict dys,
+                                          const float *restrict dhs, float *restrict dcs,
+                                          size_t H)
+{
+    for (size_t j = 0; j < H; j++) {
+        const float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
+        const float dhv = dhs[j] + (dys ? dys[j] : 0.0f);
+        const float tc = dp[3 * H + j];
+        const float dcv = dcs[j] + dhv * og * (1.0f - tc * tc);
+        dcs[j] = dcv * fg;
+        dp[j] = dcv * gg * ig * (1.0f - ig);
+        dp[H + j] = dcv * cp[j] * fg * (1.0f - fg);
+        dp[2 * H + j] = dcv * ig * (1.0f - gg * gg);
+        dp[3 * H + j] = dhv * tc * og * (1.0f - og);
+    }
+}
+
 /* Step t of backward through time for N rows: from dh (the gradient reaching h_t
  * through h_{t+1}, to which dy_t is added) and dc (reaching c_t through c_{t+1}, which
  * becomes the gradient of c_{t-1}), the pre-activation gradients dpre(N, 4H). */
-static void gan__lstm_cell_backward(float *dpre, size_t ldg, const gan__lstm_buf *b,
-                                    int32_t t, const float *dy_t, size_t ld_dy,
-                                    const float *dh, float *dc, int32_t n, int32_t T,
-                                    int32_t hidden)
+GAN__CLONES static void gan__lstm_cell_backward(float *dpre, size_t ldg,
+                                                const gan__lstm_buf *b, int32_t t,
+                                                const float *dy_t, size_t ld_dy,
+                                                const float *dh, float *dc, int32_t n,
+                                                int32_t T, int32_t hidden)
 {
     const size_t H = (size_t)hidden, G = 4 * H, ldh = (size_t)T * H;
     for (int32_t s = 0; s < n; s++) {
         const float *g = b->gates + (size_t)s * ldg + (size_t)t * G;
         const float *cs = b->cs + (size_t)s * ldh + (size_t)t * H;
         const float *cp = t ? cs - H : b->head.c0 + (size_t)s * H;
-        const float *dys = dy_t ? dy_t + (size_t)s * ld_dy : NULL;
         const float *dhs = dh + (size_t)s * H;
         float *dcs = dc + (size_t)s * H;
         float *dp = dpre + (size_t)s * ldg;
         /* tanh(c_t) as forward computed it, parked in the o block, which each j reads
          * before it writes its own entry there. */
         gan__vtanhf(dp + 3 * H, cs, H);
-        for (size_t j = 0; j < H; j++) {
-            const float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
-            const float dhv = dhs[j] + (dys ? dys[j] : 0.0f);
-            const float tc = dp[3 * H + j];
-            const float dcv = dcs[j] + dhv * og * (1.0f - tc * tc);
-            dcs[j] = dcv * fg;
-            dp[j] = dcv * gg * ig * (1.0f - ig);
-            dp[H + j] = dcv * cp[j] * fg * (1.0f - fg);
-            dp[2 * H + j] = dcv * ig * (1.0f - gg * gg);
-            dp[3 * H + j] = dhv * tc * og * (1.0f - og);
-        }
+        if (dy_t)
+            gan__lstm_row_backward(dp, g, cp, dy_t + (size_t)s * ld_dy, dhs, dcs, H);
+        else
+            gan__lstm_row_backward(dp, g, cp, NULL, dhs, dcs, H);
     }
 }
 
