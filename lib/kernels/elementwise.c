@@ -3,7 +3,10 @@
 
 #include <string.h>
 
-void gan__add_channel_bias(float *y, const float *b, int32_t n, int32_t c, size_t inner)
+#include "core/clones.h"
+
+GAN__CLONES void gan__add_channel_bias(float *y, const float *b, int32_t n, int32_t c,
+                                       size_t inner)
 {
     if (inner == 1) {
         /* Dense and the recurrent layers' rows: one loop over a row's c values, which
@@ -35,8 +38,9 @@ void gan__sum_channels(float *db, const float *dy, int32_t n, int32_t c, size_t 
  * chains only stop waiting on each other. */
 enum { GAN__SUM_BLOCK = 16 };
 
-void gan__sum_channels_range(float *db_a, float *db_b, const float *dy, int32_t n, int32_t c,
-                             size_t inner, int32_t first, int32_t last)
+GAN__CLONES void gan__sum_channels_range(float *db_a, float *db_b, const float *dy,
+                                         int32_t n, int32_t c, size_t inner, int32_t first,
+                                         int32_t last)
 {
     for (int32_t ch0 = first; ch0 < last; ch0 += GAN__SUM_BLOCK) {
         const int32_t nb = last - ch0 < GAN__SUM_BLOCK ? last - ch0 : GAN__SUM_BLOCK;

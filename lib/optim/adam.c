@@ -1,6 +1,7 @@
 /* Adam: adaptive moment estimation with bias correction and L2 weight decay. */
 #include <math.h>
 
+#include "core/clones.h"
 #include "optim/optimizer.h"
 
 /* Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, Algorithm 1,
@@ -12,8 +13,9 @@
  *
  * eps is added after the square root of the bias-corrected v, as in torch (the paper's
  * "epsilon-hat" variant of section 2 moves it inside the correction). */
-static void gan__adam_update(gan_optimizer_t *o, size_t first, float *restrict p,
-                             const float *restrict g, size_t n)
+GAN__CLONES static void gan__adam_update(gan_optimizer_t *o, size_t first,
+                                         float *restrict p, const float *restrict g,
+                                         size_t n)
 {
     const float *s = o->setting;
     const float lr = s[GAN_OPT_LEARNING_RATE], b1 = s[GAN_OPT_BETA1],
