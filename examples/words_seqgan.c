@@ -109,10 +109,10 @@ static int build(run *r)
     o.baseline = c->reward_baseline;
     CHECK(gan_seqgan_create(&r->t, r->g, r->g_step, r->d, r->g_opt, r->d_opt, &o));
     printf("G: embedding %d, LSTM %d, Dense %d; D: embedding %d, widths 1..%d, %d "
-           "filters, highway, dropout 0.25; batch %d, %d rollouts, backend %s, %d "
-           "threads\n", (int)c->embed, (int)c->hidden, VOCAB, (int)c->d_embed,
+           "filters, highway, dropout 0.25; batch %d, %d rollouts, backend %s (kernels: %s), "
+           "%d threads\n", (int)c->embed, (int)c->hidden, VOCAB, (int)c->d_embed,
            (int)widths[n - 1], (int)total, (int)c->batch, (int)c->rollouts,
-           gan_blas_default_backend(), (int)c->threads);
+           gan_blas_default_backend(), gan_blas_kernels(), (int)c->threads);
     return 0;
 }
 

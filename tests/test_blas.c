@@ -87,6 +87,29 @@ static void test_default_backend(void **state)
     check_backend(b.sgemm, b.name);
 }
 
+/* Which kernels run the products: a known name, the BLAS's own where GAN_SGEMM says so
+ * and for the builds without OpenBLAS. */
+static void test_blas_kernels(void **state)
+{
+    (void)state;
+    const char *kernels = gan_blas_kernels();
+    assert_non_null(kernels);
+    print_message("products on %s kernels\n", kernels);
+    assert_true(strcmp(kernels, "blas") == 0 || strcmp(kernels, "libgan-avx512") == 0 ||
+                strcmp(kernels, "libgan-avx2") == 0);
+    assert_ptr_equal(kernels, gan_blas_kernels()); /* decided once */
+    const char *env = getenv("GAN_SGEMM");
+    const char *backend = gan_blas_default_backend();
+    const bool openblas_chooses = !env && strcmp(backend, "netlib") != 0 &&
+                                  strcmp(backend, "reference") != 0;
+    if (env && strcmp(env, "blas") == 0)
+        assert_string_equal(kernels, "blas");
+    else if (!openblas_chooses && !env)
+        assert_string_equal(kernels, "blas");
+    else if (env && strcmp(env, "avx2") == 0)
+        assert_true(strcmp(kernels, "libgan-avx2") == 0 || strcmp(kernels, "blas") == 0);
+}
+
 /* The CBLAS library really loaded is the one the build chose (Debian's alternatives
  * can silently swap netlib's libblas.so.3 for OpenBLAS's). */
 static void test_loaded_blas_library(void **state)
@@ -234,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_reference_sgemm),
         cmocka_unit_test(test_default_backend),
         cmocka_unit_test(test_loaded_blas_library),
+        cmocka_unit_test(test_blas_kernels),
         cmocka_unit_test(test_user_sgemm_is_used_and_restorable),
         cmocka_unit_test(test_thread_count),
     };

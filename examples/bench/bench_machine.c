@@ -39,8 +39,9 @@ void ex_bench_print_machine(const gan_model_t *m, long threads, const char *plac
     *(void **)&config = dlsym(RTLD_DEFAULT, "openblas_get_config");
     *(void **)&num_threads = dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
     const char *env = getenv("OPENBLAS_CORETYPE");
-    printf("libgan %s, backend %s, %ld thread%s (%s)\n", gan_version_string(), backend,
-           threads, threads == 1 ? "" : "s", placement);
+    printf("libgan %s, backend %s, %ld thread%s (%s), products on %s kernels\n",
+           gan_version_string(), backend, threads, threads == 1 ? "" : "s", placement,
+           gan_blas_kernels());
     if (!corename)
         return;
     if (blas_threads)

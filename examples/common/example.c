@@ -403,8 +403,8 @@ int ex_run(ex_config *c, ex_build_fn build)
                 printf(" on each of %d ranks (%d in all)", (int)r->ranks, (int)r->global);
             const char *backend = gan_blas_default_backend();
             gan_model_get_backend(r->g, &backend);
-            printf(" over %d epochs of %s, backend %s\n%s", (int)c->epochs, c->data_dir,
-                   backend, text);
+            printf(" over %d epochs of %s, backend %s (kernels: %s)\n%s", (int)c->epochs,
+                   c->data_dir, backend, gan_blas_kernels(), text);
             fflush(stdout);
             free(text);
         }

@@ -97,6 +97,22 @@ GAN_API int32_t gan_get_num_threads(void);
  *  Thread-safe. */
 GAN_API const char *gan_blas_default_backend(void);
 
+/** @brief Which kernels run the built-in backend's matrix products on this machine.
+ *  An OpenBLAS that does not know the CPU falls back to old kernels (Debian 12's
+ *  OpenBLAS 0.3.21 takes its SSE3 "Prescott" kernels on Intel's Xeons of 2023, a fifth
+ *  of what their AVX-512 units do); where its kernels predate AVX2 and FMA and the CPU
+ *  has them, libgan runs its own sgemm instead, for the products of models on the
+ *  built-in backend (not for a user's sgemm, gan_model_set_sgemm). The environment
+ *  variable GAN_SGEMM=own (or avx2, to keep to AVX2) asks for libgan's own kernels on
+ *  any such CPU, GAN_SGEMM=blas for the BLAS library's always; it is read once, at the
+ *  first product or call of this function. Results are deterministic either way, but
+ *  differ in their last bits between the two, as between OpenBLAS's kernel sets.
+ *  @return "libgan-avx512" or "libgan-avx2" (libgan's own sgemm), or "blas" (the
+ *          library's cblas_sgemm; always "blas" for the netlib and reference builds
+ *          unless GAN_SGEMM asks): a static string. Cannot fail.
+ *  Thread-safe. */
+GAN_API const char *gan_blas_kernels(void);
+
 #ifdef __cplusplus
 }
 #endif

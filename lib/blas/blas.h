@@ -28,11 +28,19 @@ int gan__sgemm_reference(void *user, int32_t trans_a, int32_t trans_b, int32_t m
                          int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
                          const float *b, int32_t ldb, float beta, float *c, int32_t ldc);
 
+/* C(m,n) = beta C, clearing C (NaN included) for beta 0: a product's first step. */
+void gan__sgemm_scale_c(float *c, int32_t ldc, int32_t m, int32_t n, float beta);
+
 #if defined(GAN_HAVE_CBLAS)
 /* cblas_sgemm of the library chosen at build time. */
 int gan__sgemm_cblas(void *user, int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
                      int32_t k, float alpha, const float *a, int32_t lda, const float *b,
                      int32_t ldb, float beta, float *c, int32_t ldc);
+
+/* Whether the CBLAS backend runs libgan's own sgemm (kernels/sgemm.h) in place of the
+ * library's: when OpenBLAS chose kernels older than the CPU (see blas_cblas.c), or
+ * GAN_SGEMM=own (or avx2) asks for it; never with GAN_SGEMM=blas. Decided once. */
+bool gan__blas_own_sgemm(void);
 #endif
 
 /* The build-time backend's thread count (the only vendor thread control). */

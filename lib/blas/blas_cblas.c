@@ -5,11 +5,18 @@
 #endif
 #include "blas/blas.h"
 
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/sgemm.h"
+
 #include GAN_CBLAS_HEADER
 
 #if defined(GAN_BLAS_OPENBLAS)
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 #elif defined(GAN_BLAS_SYSTEM)
 #include <dlfcn.h>
 #include <pthread.h>
@@ -24,6 +31,7 @@ int openblas_get_num_threads(void);
  * with RTLD_LOCAL. */
 static void (*gan__blas_set_fn)(int);
 static int (*gan__blas_get_fn)(void);
+static char *(*gan__blas_corename_fn)(void);
 static pthread_once_t gan__blas_lookup_once = PTHREAD_ONCE_INIT;
 
 static void gan__blas_lookup(void)
@@ -38,6 +46,7 @@ static void gan__blas_lookup(void)
     void *where = lib ? lib : RTLD_DEFAULT;
     *(void **)&gan__blas_set_fn = dlsym(where, "openblas_set_num_threads");
     *(void **)&gan__blas_get_fn = dlsym(where, "openblas_get_num_threads");
+    *(void **)&gan__blas_corename_fn = dlsym(where, "openblas_get_corename");
     if (!gan__blas_set_fn || !gan__blas_get_fn) {
         gan__blas_set_fn = NULL;
         gan__blas_get_fn = NULL;
@@ -71,11 +80,61 @@ int32_t gan__blas_get_threads(void)
 #endif
 }
 
+/* OpenBLAS's kernel sets for processors before AVX2 and FMA. Its DYNAMIC_ARCH builds
+ * take Prescott's (SSE3) on a processor they do not know: Debian 12's 0.3.21 does so on
+ * Intel's Xeons of 2023, where its sgemm then runs at a fifth of what the CPU can do. */
+static bool gan__blas_core_outdated(const char *core)
+{
+    static const char *const outdated[] = {
+        "Prescott", "Core2",   "Penryn",   "Dunnington", "Nehalem",  "Atom",
+        "Sandybridge", "Katmai", "Coppermine", "Northwood", "Banias", "Athlon",
+        "Opteron", "Opteron(SSE3)", "Barcelona", "Bobcat", "Bulldozer", "Nano",
+        "Unknown",
+    };
+    for (size_t i = 0; i < sizeof outdated / sizeof outdated[0]; i++)
+        if (strcmp(core, outdated[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The name of the kernel set OpenBLAS chose, or NULL for another BLAS. */
+static const char *gan__blas_corename(void)
+{
+#if defined(GAN_BLAS_OPENBLAS)
+    return openblas_get_corename();
+#elif defined(GAN_BLAS_SYSTEM)
+    pthread_once(&gan__blas_lookup_once, gan__blas_lookup);
+    return gan__blas_corename_fn ? gan__blas_corename_fn() : NULL;
+#else
+    return NULL;
+#endif
+}
+
+bool gan__blas_own_sgemm(void)
+{
+    static atomic_int cached = -1;
+    int own = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (own >= 0)
+        return own != 0;
+    const char *env = getenv("GAN_SGEMM");
+    own = 0;
+    if (gan__sgemm_own_isa() != 0) {
+        const char *core = gan__blas_corename();
+        own = (env && (strcmp(env, "own") == 0 || strcmp(env, "avx2") == 0)) ||
+              (core && gan__blas_core_outdated(core));
+    }
+    atomic_store_explicit(&cached, own, memory_order_relaxed);
+    return own != 0;
+}
+
 int gan__sgemm_cblas(void *user, int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
                      int32_t k, float alpha, const float *a, int32_t lda, const float *b,
                      int32_t ldb, float beta, float *c, int32_t ldc)
 {
     (void)user;
+    if (gan__blas_own_sgemm())
+        return gan__sgemm_own(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                              ldc);
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta,
                 c, ldc);

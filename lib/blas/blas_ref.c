@@ -4,12 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Loop orders keep the innermost loop contiguous in memory for each transpose case. */
-int gan__sgemm_reference(void *user, int32_t trans_a, int32_t trans_b, int32_t m,
-                         int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
-                         const float *b, int32_t ldb, float beta, float *c, int32_t ldc)
+void gan__sgemm_scale_c(float *c, int32_t ldc, int32_t m, int32_t n, float beta)
 {
-    (void)user;
     for (int32_t i = 0; i < m; i++) {
         float *ci = c + (size_t)i * ldc;
         if (beta == 0.0f)
@@ -18,6 +14,15 @@ int gan__sgemm_reference(void *user, int32_t trans_a, int32_t trans_b, int32_t m
             for (int32_t j = 0; j < n; j++)
                 ci[j] *= beta;
     }
+}
+
+/* Loop orders keep the innermost loop contiguous in memory for each transpose case. */
+int gan__sgemm_reference(void *user, int32_t trans_a, int32_t trans_b, int32_t m,
+                         int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
+                         const float *b, int32_t ldb, float beta, float *c, int32_t ldc)
+{
+    (void)user;
+    gan__sgemm_scale_c(c, ldc, m, n, beta);
     if (!trans_b) {
         for (int32_t i = 0; i < m; i++) {
             float *ci = c + (size_t)i * ldc;

@@ -2,6 +2,7 @@
 #include "blas/blas.h"
 
 #include "core/error.h"
+#include "kernels/sgemm.h"
 #include "core/pool.h"
 #include "model.h"
 
@@ -44,6 +45,15 @@ gan_status gan_blas_set_num_threads(int32_t threads)
 const char *gan_blas_default_backend(void)
 {
     return GAN_BLAS_NAME;
+}
+
+const char *gan_blas_kernels(void)
+{
+#if defined(GAN_HAVE_CBLAS)
+    if (gan__blas_own_sgemm())
+        return gan__sgemm_own_isa() == 512 ? "libgan-avx512" : "libgan-avx2";
+#endif
+    return "blas";
 }
 
 gan_status gan__gemm(const gan__blas *b, int32_t trans_a, int32_t trans_b, int32_t m,
