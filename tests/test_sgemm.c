@@ -298,6 +298,39 @@ static void test_threads_own_space(void **state)
     }
 }
 
+/* Large products called outside a layer's parts run over libgan's pool, by rows or by
+ * columns: the bits of one thread. */
+static void test_pool_split_same_bits(void **state)
+{
+    (void)state;
+    if (!have_kernels())
+        return;
+    gt_rng r;
+    gt_seed(&r, 13);
+    const int shapes[][3] = {{200, 300, 100}, {20, 2000, 100}, {64, 512, 128}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 0; t < 4; t++) {
+            product p = product_new(&r, t & 1, t >> 1, shapes[s][0], shapes[s][1],
+                                    shapes[s][2]);
+            const size_t nc = (size_t)p.m * p.ldc;
+            float *one = malloc(nc * sizeof *one);
+            assert_non_null(one);
+            memcpy(one, p.c, nc * sizeof *one);
+            GT_OK(gan_set_num_threads(1));
+            assert_int_equal(gan__sgemm_own(p.ta, p.tb, p.m, p.n, p.k, 1.0f, p.a, p.lda,
+                                            p.b, p.ldb, 0.25f, one, p.ldc),
+                             0);
+            GT_OK(gan_set_num_threads(2));
+            assert_int_equal(gan__sgemm_own(p.ta, p.tb, p.m, p.n, p.k, 1.0f, p.a, p.lda,
+                                            p.b, p.ldb, 0.25f, p.c, p.ldc),
+                             0);
+            GT_OK(gan_set_num_threads(1));
+            assert_memory_equal(one, p.c, nc * sizeof *one);
+            free(one);
+            product_free(&p);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_pieces_same_bits),
         cmocka_unit_test(test_backend_switch),
         cmocka_unit_test(test_threads_own_space),
+        cmocka_unit_test(test_pool_split_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,7 +58,7 @@ search() {
     side=$1 where=$2 unit=$3 parser=$4
     shift 4
     found="-" found_setting="-" found_args=""
-    if [ "$side" = libgan ]; then settings="2 1"; else settings="1/1 1/2 2/1 2/2"; fi
+    if [ "$side" = libgan ]; then settings=${libgan_settings:-2 1}; else settings="1/1 1/2 2/1 2/2"; fi
     for s in $settings; do
         if [ "$side" = libgan ]; then
             args=$(libgan_threads "$s") label="threads=$s"

@@ -4,8 +4,9 @@
 # other in this script under each OpenBLAS core type (the one OpenBLAS detects, and
 # Haswell's AVX2 kernels; both programs load the same OpenBLAS, so both run the same
 # kernels). Per core type:
-#   1. the LSTM's passes (5 repeats of 5 passes) with libgan at 1 thread and at 2
-#      threads in the BLAS, and PyTorch at every pair (torch.set_num_threads,
+#   1. the LSTM's passes (5 repeats of 5 passes) with libgan at 1 thread, at 2
+#      threads in the BLAS and at 2 in its own pool (which is what splits the products
+#      where libgan's own sgemm runs them, see gan_blas_kernels()), and PyTorch at every pair (torch.set_num_threads,
 #      OPENBLAS_NUM_THREADS) in {1, 2}, then each side's best and the ratio;
 #   2. SeqGAN's maximum-likelihood step with words_seqgan's generator (5 repeats of 20
 #      steps, sequences/s) at the same settings, each side's best and the ratio;
@@ -100,7 +101,17 @@ probe_report() {
     fi
 }
 
-libgan_threads() { if [ "$1" = 1 ]; then echo "--threads 1"; else echo "--threads $1 --blas-threads"; fi; }
+# libgan's settings: 1 thread; 2 in the BLAS (OpenBLAS's threads run each product); 2pool,
+# 2 in libgan's pool (where libgan's own sgemm runs the products, gan_blas_kernels(),
+# they split large ones over the pool: the BLAS's threads would do nothing there).
+libgan_threads() {
+    case $1 in
+    1) echo "--threads 1" ;;
+    2pool) echo "--threads 2" ;;
+    *) echo "--threads ${1%blas} --blas-threads" ;;
+    esac
+}
+libgan_settings="2 2pool 1"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -111,7 +122,7 @@ for core in default Haswell; do
     rm -f "$tmp"/*
     echo
     echo "== core type $core: LSTM, batch 64, T 20, input 32 (tokens/s, median of the repeats)"
-    for threads in 1 2; do
+    for threads in 1 2 2pool; do
         load_now=$(load)
         # shellcheck disable=SC2086,SC2046 # word lists
         out=$(with_core "$core" "$bench" --part lstm $(libgan_threads "$threads") $lstm_runs)
@@ -144,7 +155,7 @@ for core in default Haswell; do
     echo
     echo "== core type $core: rollouts, V 5000, E 32, H 32, T 20, batch 64, layout branch"
     if [ -z "${quick:-}" ]; then
-        for threads in 1 2; do
+        for threads in 1 2 2pool; do
             load_now=$(load)
             # shellcheck disable=SC2086,SC2046
             out=$(with_core "$core" "$bench" --part rollout $(libgan_threads "$threads") $probe_runs)

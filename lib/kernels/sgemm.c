@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "blas/blas.h"
+#include "core/pool.h"
 #include "kernels/cpu.h"
 
 /* Depth of a block: one micro-panel of B (KC x 32 floats, 32 KiB) stays in L1. */
@@ -340,19 +341,12 @@ static void gan__sg_pack_b(float *pb, const float *b, int32_t trans, int32_t ldb
     }
 }
 
-int gan__sgemm_own(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n, int32_t k,
-                   float alpha, const float *a, int32_t lda, const float *b, int32_t ldb,
-                   float beta, float *c, int32_t ldc)
+/* One thread's product, k > 0 and alpha != 0. */
+static int gan__sg_serial(const gan__sg_isa isa, int32_t trans_a, int32_t trans_b,
+                          int32_t m, int32_t n, int32_t k, float alpha, const float *a,
+                          int32_t lda, const float *b, int32_t ldb, float beta, float *c,
+                          int32_t ldc)
 {
-    const gan__sg_isa isa = gan__sg_pick();
-    if (!isa.kernel)
-        return -1;
-    if (m <= 0 || n <= 0)
-        return 0;
-    if (k <= 0 || alpha == 0.0f) {
-        gan__sgemm_scale_c(c, ldc, m, n, beta);
-        return 0;
-    }
 #ifdef GAN__SG_X86
     if (n <= 2) {
         gan__sg_narrow(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -385,4 +379,74 @@ int gan__sgemm_own(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n, int32
         }
     }
     return 0;
+}
+
+/* A product of at least this many flops, called outside libgan's parallel parts, is
+ * split over its pool (the pieces have the bits of the whole). */
+#define GAN__SGEMM_SPLIT_FLOPS (4.0 * 1024 * 1024)
+#define GAN__SGEMM_SPLIT_ROWS 16
+#define GAN__SGEMM_SPLIT_COLS 32
+
+typedef struct gan__sg_job {
+    gan__sg_isa isa;
+    int32_t trans_a, trans_b, m, n, k, lda, ldb, ldc;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+    bool by_rows;
+    atomic_bool failed;
+} gan__sg_job;
+
+static void gan__sg_range(void *arg, size_t begin, size_t end)
+{
+    gan__sg_job *j = arg;
+    int rc;
+    if (j->by_rows) {
+        const size_t i0 = begin * GAN__SGEMM_SPLIT_ROWS;
+        const size_t i1 = end * GAN__SGEMM_SPLIT_ROWS < (size_t)j->m
+                              ? end * GAN__SGEMM_SPLIT_ROWS
+                              : (size_t)j->m;
+        rc = gan__sg_serial(j->isa, j->trans_a, j->trans_b, (int32_t)(i1 - i0), j->n, j->k,
+                            j->alpha, j->a + (j->trans_a ? i0 : i0 * (size_t)j->lda), j->lda,
+                            j->b, j->ldb, j->beta, j->c + i0 * (size_t)j->ldc, j->ldc);
+    } else {
+        const size_t c0 = begin * GAN__SGEMM_SPLIT_COLS;
+        const size_t c1 = end * GAN__SGEMM_SPLIT_COLS < (size_t)j->n
+                              ? end * GAN__SGEMM_SPLIT_COLS
+                              : (size_t)j->n;
+        rc = gan__sg_serial(j->isa, j->trans_a, j->trans_b, j->m, (int32_t)(c1 - c0), j->k,
+                            j->alpha, j->a, j->lda,
+                            j->b + (j->trans_b ? c0 * (size_t)j->ldb : c0), j->ldb, j->beta,
+                            j->c + c0, j->ldc);
+    }
+    if (rc != 0)
+        atomic_store(&j->failed, true);
+}
+
+int gan__sgemm_own(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n, int32_t k,
+                   float alpha, const float *a, int32_t lda, const float *b, int32_t ldb,
+                   float beta, float *c, int32_t ldc)
+{
+    const gan__sg_isa isa = gan__sg_pick();
+    if (!isa.kernel)
+        return -1;
+    if (m <= 0 || n <= 0)
+        return 0;
+    if (k <= 0 || alpha == 0.0f) {
+        gan__sgemm_scale_c(c, ldc, m, n, beta);
+        return 0;
+    }
+    const int32_t threads = gan__pool_size();
+    if (threads > 1 && 2.0 * m * n * k >= GAN__SGEMM_SPLIT_FLOPS) {
+        gan__sg_job job = {.isa = isa, .trans_a = trans_a, .trans_b = trans_b, .m = m,
+                           .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc,
+                           .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c};
+        const size_t row_units = ((size_t)m + GAN__SGEMM_SPLIT_ROWS - 1) / GAN__SGEMM_SPLIT_ROWS;
+        const size_t col_units = ((size_t)n + GAN__SGEMM_SPLIT_COLS - 1) / GAN__SGEMM_SPLIT_COLS;
+        job.by_rows = row_units >= col_units;
+        atomic_init(&job.failed, false);
+        gan__pool_for(gan__sg_range, &job, job.by_rows ? row_units : col_units, 1, threads);
+        return atomic_load(&job.failed) ? -1 : 0;
+    }
+    return gan__sg_serial(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

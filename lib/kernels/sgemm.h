@@ -1,8 +1,8 @@
 /* libgan's own single-precision matrix product, for CPUs whose BLAS runs kernels far
  * below what the CPU can do (OpenBLAS 0.3.21 falls back to its SSE3 "Prescott" kernels
  * on processors it does not know, such as Intel's of 2023). Packed panels and AVX-512
- * or AVX2 micro-kernels, chosen at run time; one thread per call (libgan's pool splits
- * the work above it). Every element of C sums its k products in order, in blocks of
+ * or AVX2 micro-kernels, chosen at run time. A large product called outside libgan's
+ * parallel parts is split over its pool by rows or columns. Every element of C sums its k products in order, in blocks of
  * GAN__SGEMM_KC, whatever m and n are: a product computed in pieces of rows or columns
  * gives the same bits as whole. */
 #ifndef GAN_KERNELS_SGEMM_H
