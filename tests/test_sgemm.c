@@ -102,7 +102,7 @@ static void check_product(product *p, float alpha, float beta)
 }
 
 /* Sizes on both sides of every tile and block edge of both kernels (tiles of 12 x 32
- * and 6 x 16; blocks of 144 rows, 256 of depth and 2,048 columns), every transpose,
+ * and 6 x 16; blocks of 144 rows, 256 of depth and 512 columns), every transpose,
  * alpha and beta. */
 static void test_against_definition(void **state)
 {
@@ -113,7 +113,7 @@ static void test_against_definition(void **state)
     gt_seed(&r, 7);
     const int shapes[][3] = {
         {1, 3, 1},     {5, 7, 3},     {6, 16, 17},   {12, 32, 255}, {13, 33, 256},
-        {11, 31, 257}, {145, 40, 20}, {7, 2049, 9},  {30, 100, 600}, {64, 1, 300},
+        {11, 31, 257}, {145, 40, 20}, {7, 2049, 9},  {30, 513, 600}, {64, 1, 300},
         {3, 2, 513},   {1, 70, 40},   {288, 65, 33},
     };
     const float alphas[] = {1.0f, -0.75f};

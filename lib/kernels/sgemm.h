@@ -18,7 +18,7 @@ int32_t gan__sgemm_own_isa(void);
 
 /* C(m,n) = alpha op(A) op(B) + beta C, row-major, as cblas_sgemm; C is not read when
  * beta is 0. Returns 0, or -1 when the kernels cannot run here (no ISA) or the calling
- * thread's packing space (about 2.3 MB, kept until the thread ends) cannot be had. */
+ * thread's packing space (about 0.7 MB, kept until the thread ends) cannot be had. */
 int gan__sgemm_own(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n, int32_t k,
                    float alpha, const float *a, int32_t lda, const float *b, int32_t ldb,
                    float beta, float *c, int32_t ldc);
