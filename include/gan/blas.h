@@ -108,8 +108,9 @@ GAN_API const char *gan_blas_default_backend(void);
  *  first product or call of this function. Results are deterministic either way, but
  *  differ in their last bits between the two, as between OpenBLAS's kernel sets.
  *  @return "libgan-avx512" or "libgan-avx2" (libgan's own sgemm), or "blas" (the
- *          library's cblas_sgemm; always "blas" for the netlib and reference builds
- *          unless GAN_SGEMM asks): a static string. Cannot fail.
+ *          backend's own products: cblas_sgemm, or the reference kernels of a build
+ *          without a CBLAS, which GAN_SGEMM does not change; netlib's unless GAN_SGEMM
+ *          asks): a static string. Cannot fail.
  *  Thread-safe. */
 GAN_API const char *gan_blas_kernels(void);
 
