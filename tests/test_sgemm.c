@@ -242,6 +242,50 @@ static void test_backend_switch(void **state)
 #endif
 }
 
+/* Which OpenBLAS kernel sets give way to libgan's, on which CPUs, under GAN_SGEMM. */
+static void test_backend_rule(void **state)
+{
+    (void)state;
+#if defined(GAN_HAVE_CBLAS)
+    static const struct {
+        const char *core;
+        int32_t isa;
+        const char *env;
+        bool own;
+    } cases[] = {
+        {"Prescott", 512, NULL, true},     /* OpenBLAS does not know the CPU */
+        {"Prescott", 256, NULL, true},
+        {"Sandybridge", 256, NULL, true},  /* AVX without FMA */
+        {"Piledriver", 256, NULL, true},
+        {"Unknown", 512, NULL, true},
+        {"Haswell", 512, NULL, true},      /* AVX2 kernels on an AVX-512 CPU */
+        {"Zen", 512, NULL, true},
+        {"Haswell", 256, NULL, false},     /* the CPU's own best: OpenBLAS's */
+        {"Zen", 256, NULL, false},
+        {"SkylakeX", 512, NULL, false},
+        {"Cooperlake", 512, NULL, false},
+        {"SapphireRapids", 512, NULL, false},
+        {NULL, 512, NULL, false},          /* not OpenBLAS */
+        {"Prescott", 0, NULL, false},      /* no AVX2 here */
+        {"Haswell", 512, "blas", false},
+        {"Prescott", 512, "blas", false},
+        {"Cooperlake", 512, "own", true},
+        {NULL, 256, "avx2", true},
+        {"Cooperlake", 0, "own", false},
+        {"Cooperlake", 512, "other", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const bool own = gan__blas_prefer_own(cases[i].core, cases[i].isa, cases[i].env);
+        if (own != cases[i].own)
+            fail_msg("core %s, isa %d, GAN_SGEMM=%s: own %d, want %d",
+                     cases[i].core ? cases[i].core : "(none)", (int)cases[i].isa,
+                     cases[i].env ? cases[i].env : "(unset)", own, cases[i].own);
+    }
+#else
+    print_message("no CBLAS backend in this build\n");
+#endif
+}
+
 typedef struct worker {
     product p;
     float *want;
@@ -338,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_empty_sums),
         cmocka_unit_test(test_pieces_same_bits),
         cmocka_unit_test(test_backend_switch),
+        cmocka_unit_test(test_backend_rule),
         cmocka_unit_test(test_threads_own_space),
         cmocka_unit_test(test_pool_split_same_bits),
     };

@@ -101,7 +101,8 @@ GAN_API const char *gan_blas_default_backend(void);
  *  An OpenBLAS that does not know the CPU falls back to old kernels (Debian 12's
  *  OpenBLAS 0.3.21 takes its SSE3 "Prescott" kernels on Intel's Xeons of 2023, a fifth
  *  of what their AVX-512 units do); where its kernels predate AVX2 and FMA and the CPU
- *  has them, libgan runs its own sgemm instead, for the products of models on the
+ *  has them, or are its AVX2 kernels (as under OPENBLAS_CORETYPE=Haswell) on a CPU with
+ *  AVX-512, libgan runs its own sgemm instead, for the products of models on the
  *  built-in backend (not for a user's sgemm, gan_model_set_sgemm). The environment
  *  variable GAN_SGEMM=own (or avx2, to keep to AVX2) asks for libgan's own kernels on
  *  any such CPU, GAN_SGEMM=blas for the BLAS library's always; it is read once, at the

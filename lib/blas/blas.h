@@ -38,9 +38,15 @@ int gan__sgemm_cblas(void *user, int32_t trans_a, int32_t trans_b, int32_t m, in
                      int32_t ldb, float beta, float *c, int32_t ldc);
 
 /* Whether the CBLAS backend runs libgan's own sgemm (kernels/sgemm.h) in place of the
- * library's: when OpenBLAS chose kernels older than the CPU (see blas_cblas.c), or
- * GAN_SGEMM=own (or avx2) asks for it; never with GAN_SGEMM=blas. Decided once. */
+ * library's: when OpenBLAS chose kernels older than the CPU, or AVX2 ones on a CPU with
+ * AVX-512 (see blas_cblas.c), or GAN_SGEMM=own (or avx2) asks for it; never with
+ * GAN_SGEMM=blas. Decided once. */
 bool gan__blas_own_sgemm(void);
+
+/* The rule behind it: OpenBLAS's kernel set @p core (NULL: another BLAS), the own
+ * kernels' instruction set @p isa (gan__sgemm_own_isa: 512, 256 or 0) and GAN_SGEMM's
+ * value @p env (NULL: unset). */
+bool gan__blas_prefer_own(const char *core, int32_t isa, const char *env);
 #endif
 
 /* The build-time backend's thread count (the only vendor thread control). */

@@ -47,6 +47,9 @@ static gan__pool gan__the_pool = {
 static int32_t gan__pool_saved_blas_threads = 1;
 /* Held by the one caller that owns the pool during a job; others run inline. */
 static pthread_mutex_t gan__pool_owner = PTHREAD_MUTEX_INITIALIZER;
+/* Set while the workers run a job: a range split asked for then would only run its
+ * pieces one after the other (gan__pool_for). */
+static atomic_bool gan__pool_running;
 
 int32_t gan__pool_size(void)
 {
@@ -136,6 +139,7 @@ gan_status gan__pool_run(gan__part_fn fn, void *arg, int32_t parts)
         }
         return GAN_OK;
     }
+    atomic_store(&gan__pool_running, true);
     pthread_mutex_lock(&p->lock);
     p->fn = fn;
     p->arg = arg;
@@ -157,6 +161,7 @@ gan_status gan__pool_run(gan__part_fn fn, void *arg, int32_t parts)
     if (p->failed_part >= 0)
         st = gan__fail(p->failed_status, "%s", p->failed_message);
     pthread_mutex_unlock(&p->lock);
+    atomic_store(&gan__pool_running, false);
     pthread_mutex_unlock(&gan__pool_owner);
     return st;
 }
@@ -181,6 +186,8 @@ void gan__pool_for(gan__range_fn fn, void *arg, size_t n, size_t grain, int32_t 
 {
     if (parts > 1 && n / (size_t)parts < grain)
         parts = (int32_t)(n / grain > 1 ? n / grain : 1);
+    if (parts > 1 && atomic_load(&gan__pool_running))
+        parts = 1; /* inside a running job's part (or beside it): one range, no repeats */
     if (parts <= 1) {
         if (n)
             fn(arg, 0, n);

@@ -33,8 +33,9 @@ static inline void gan__part_range(size_t n, int32_t part, int32_t parts, size_t
 }
 
 /* For work whose result does not depend on the split (elementwise passes, per-channel
- * statistics): fn(arg, begin, end) over [0, n) in up to @p parts ranges, as one range
- * when n is too small to be worth waking threads for. */
+ * statistics, the own sgemm's pieces): fn(arg, begin, end) over [0, n) in up to @p parts
+ * ranges, as one range when n is too small to be worth waking threads for or when the
+ * pool is already running a job (the pieces would only run one after the other). */
 typedef void (*gan__range_fn)(void *arg, size_t begin, size_t end);
 void gan__pool_for(gan__range_fn fn, void *arg, size_t n, size_t grain, int32_t parts);
 
