@@ -9,7 +9,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <unistd.h>
+
+#include "blas/blas.h"
+#include "kernels/sgemm.h"
 
 static gan_status build_dcgan_discriminator(counting *c, gan_model_t **out)
 {
@@ -465,6 +470,53 @@ static void test_failed_keep_layer_output_leaves_the_layout(void **state)
     assert_failed_call_changes_nothing(gan_model_keep_layer_output, 1, "batch 4");
 }
 
+/* A thread's first product on libgan's own sgemm allocates its packing space: when that
+ * fails, the product fails with GAN_E_NO_MEMORY and a message saying so (not the
+ * BLAS's generic error), and the thread's next product gets the space. */
+typedef struct first_product {
+    gan__blas blas;
+    gan_status failed, retried;
+    char message[256];
+    int direct;
+} first_product;
+
+static void *run_first_product(void *arg)
+{
+    first_product *t = arg;
+    float a[8 * 30], b[30 * 40], c[8 * 40];
+    for (int i = 0; i < 8 * 30; i++)
+        a[i] = (float)(i % 7) - 3.0f;
+    for (int i = 0; i < 30 * 40; i++)
+        b[i] = (float)(i % 5) - 2.0f;
+    heap_fail_at = heap_calls + 1;
+    t->direct = gan__sgemm_own(0, 0, 8, 40, 30, 1.0f, a, 30, b, 40, 0.0f, c, 40);
+    heap_fail_at = heap_calls + 1;
+    t->failed = gan__gemm(&t->blas, 0, 0, 8, 40, 30, 1.0f, a, 30, b, 40, 0.0f, c, 40);
+    snprintf(t->message, sizeof t->message, "%s", gan_last_error());
+    heap_fail_at = 0;
+    t->retried = gan__gemm(&t->blas, 0, 0, 8, 40, 30, 1.0f, a, 30, b, 40, 0.0f, c, 40);
+    return NULL;
+}
+
+static void test_own_sgemm_without_packing_space(void **state)
+{
+    (void)state;
+    first_product t = {0};
+    gan__blas_default(&t.blas);
+    if (strcmp(gan_blas_kernels(), "blas") == 0) {
+        print_message("products on the BLAS's kernels here (GAN_SGEMM=own runs this)\n");
+        return;
+    }
+    pthread_t thread; /* a fresh thread: no packing space yet */
+    assert_int_equal(pthread_create(&thread, NULL, run_first_product, &t), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(t.direct, GAN__SGEMM_NO_SPACE);
+    heap_fail_at = 0;
+    assert_int_equal(t.failed, GAN_E_NO_MEMORY);
+    assert_non_null(strstr(t.message, "packing space"));
+    assert_int_equal(t.retried, GAN_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_failed_resize_keeps_the_old_batch),
         cmocka_unit_test(test_failed_resize_keeps_the_gradient_sums),
         cmocka_unit_test(test_failed_keep_layer_output_leaves_the_layout),
+        cmocka_unit_test(test_own_sgemm_without_packing_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,13 @@ gan_status gan__gemm(const gan__blas *b, int32_t trans_a, int32_t trans_b, int32
     gan__blas_count(b, 2ull * (uint64_t)m * (uint64_t)n * (uint64_t)k);
     int rc = b->sgemm(b->user, trans_a, trans_b, m, n, k, alpha, a, lda, bm, ldb, beta, c,
                       ldc);
+#if defined(GAN_HAVE_CBLAS)
+    if (rc == GAN__SGEMM_NO_SPACE && b->sgemm == gan__sgemm_cblas)
+        return gan__fail(GAN_E_NO_MEMORY, "libgan's sgemm (%s%s m=%d n=%d k=%d): no memory "
+                         "for this thread's %zu bytes of packing space",
+                         trans_a ? "T" : "N", trans_b ? "T" : "N", (int)m, (int)n, (int)k,
+                         gan__sgemm_space_bytes());
+#endif
     if (rc != 0)
         return gan__fail(GAN_E_BACKEND, "%s sgemm (%s%s m=%d n=%d k=%d) returned %d",
                          b->name, trans_a ? "T" : "N", trans_b ? "T" : "N", (int)m, (int)n,

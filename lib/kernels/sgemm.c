@@ -253,6 +253,11 @@ static void gan__sg_make_key(void)
         atomic_store(&gan__sg_key_made, true);
 }
 
+size_t gan__sgemm_space_bytes(void)
+{
+    return GAN__SGEMM_PACK_FLOATS * sizeof(float);
+}
+
 static float *gan__sg_space(void)
 {
     pthread_once(&gan__sg_key_once, gan__sg_make_key);
@@ -261,8 +266,11 @@ static float *gan__sg_space(void)
     float *space = pthread_getspecific(gan__sg_key);
     if (space)
         return space;
-    space = aligned_alloc(64, GAN__SGEMM_PACK_FLOATS * sizeof *space);
-    if (space && pthread_setspecific(gan__sg_key, space) != 0) {
+    void *block = NULL;
+    if (posix_memalign(&block, 64, GAN__SGEMM_PACK_FLOATS * sizeof *space) != 0)
+        return NULL;
+    space = block;
+    if (pthread_setspecific(gan__sg_key, space) != 0) {
         free(space);
         space = NULL;
     }
@@ -354,7 +362,7 @@ static int gan__sg_serial(const gan__sg_isa isa, int32_t trans_a, int32_t trans_
 #endif
     float *space = gan__sg_space();
     if (!space)
-        return -1;
+        return GAN__SGEMM_NO_SPACE;
     float *pa = space, *pb = space + (size_t)GAN__SGEMM_MC * GAN__SGEMM_KC;
     for (int32_t j0 = 0; j0 < n; j0 += GAN__SGEMM_NC) {
         const int32_t nc = n - j0 < GAN__SGEMM_NC ? n - j0 : GAN__SGEMM_NC;
@@ -445,7 +453,7 @@ int gan__sgemm_own(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n, int32
         job.by_rows = row_units >= col_units;
         atomic_init(&job.failed, false);
         gan__pool_for(gan__sg_range, &job, job.by_rows ? row_units : col_units, 1, threads);
-        return atomic_load(&job.failed) ? -1 : 0;
+        return atomic_load(&job.failed) ? GAN__SGEMM_NO_SPACE : 0;
     }
     return gan__sg_serial(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

@@ -9,6 +9,7 @@
 #define GAN_KERNELS_SGEMM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The instruction set the kernels would run with here: 512 (AVX-512), 256 (AVX2 and
@@ -17,10 +18,15 @@
 int32_t gan__sgemm_own_isa(void);
 
 /* C(m,n) = alpha op(A) op(B) + beta C, row-major, as cblas_sgemm; C is not read when
- * beta is 0. Returns 0, or -1 when the kernels cannot run here (no ISA) or the calling
- * thread's packing space (about 0.7 MB, kept until the thread ends) cannot be had. */
+ * beta is 0. Returns 0, -1 when the kernels cannot run here (no ISA), or
+ * GAN__SGEMM_NO_SPACE when the calling thread's packing space (gan__sgemm_space_bytes,
+ * kept until the thread ends) cannot be had. */
+#define GAN__SGEMM_NO_SPACE (-2)
 int gan__sgemm_own(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n, int32_t k,
                    float alpha, const float *a, int32_t lda, const float *b, int32_t ldb,
                    float beta, float *c, int32_t ldc);
+
+/* The packing space a thread allocates at its first product. */
+size_t gan__sgemm_space_bytes(void);
 
 #endif
