@@ -120,6 +120,8 @@ static void gan__model_set_parts(gan_model_t *m, int32_t parts)
 gan_status gan__model_resize(gan_model_t *m, int32_t batch, const char *who)
 {
     gan_status st = gan__check_batch_fits(m, batch, who);
+    if (st == GAN_OK)
+        st = gan__blas_reserve(who);
     if (st != GAN_OK)
         return st;
     const int32_t old_parts = m->parts;

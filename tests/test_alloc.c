@@ -470,9 +470,12 @@ static void test_failed_keep_layer_output_leaves_the_layout(void **state)
     assert_failed_call_changes_nothing(gan_model_keep_layer_output, 1, "batch 4");
 }
 
-/* A thread's first product on libgan's own sgemm allocates its packing space: when that
- * fails, the product fails with GAN_E_NO_MEMORY and a message saying so (not the
- * BLAS's generic error), and the thread's next product gets the space. */
+/* A thread's first product on libgan's own blocked path allocates its packing space
+ * (unless a model's build did): when that fails, the product fails with GAN_E_NO_MEMORY
+ * and a message saying so (not the BLAS's generic error), and the thread's next product
+ * gets the space. 64 x 64 x 300 is large enough for the blocked path. */
+enum { FP_M = 64, FP_N = 64, FP_K = 300 };
+
 typedef struct first_product {
     gan__blas blas;
     gan_status failed, retried;
@@ -483,18 +486,20 @@ typedef struct first_product {
 static void *run_first_product(void *arg)
 {
     first_product *t = arg;
-    float a[8 * 30], b[30 * 40], c[8 * 40];
-    for (int i = 0; i < 8 * 30; i++)
+    static float a[FP_M * FP_K], b[FP_K * FP_N], c[FP_M * FP_N];
+    for (int i = 0; i < FP_M * FP_K; i++)
         a[i] = (float)(i % 7) - 3.0f;
-    for (int i = 0; i < 30 * 40; i++)
+    for (int i = 0; i < FP_K * FP_N; i++)
         b[i] = (float)(i % 5) - 2.0f;
     heap_fail_at = heap_calls + 1;
-    t->direct = gan__sgemm_own(0, 0, 8, 40, 30, 1.0f, a, 30, b, 40, 0.0f, c, 40);
+    t->direct = gan__sgemm_own(0, 0, FP_M, FP_N, FP_K, 1.0f, a, FP_K, b, FP_N, 0.0f, c, FP_N);
     heap_fail_at = heap_calls + 1;
-    t->failed = gan__gemm(&t->blas, 0, 0, 8, 40, 30, 1.0f, a, 30, b, 40, 0.0f, c, 40);
+    t->failed = gan__gemm(&t->blas, 0, 0, FP_M, FP_N, FP_K, 1.0f, a, FP_K, b, FP_N, 0.0f, c,
+                          FP_N);
     snprintf(t->message, sizeof t->message, "%s", gan_last_error());
     heap_fail_at = 0;
-    t->retried = gan__gemm(&t->blas, 0, 0, 8, 40, 30, 1.0f, a, 30, b, 40, 0.0f, c, 40);
+    t->retried = gan__gemm(&t->blas, 0, 0, FP_M, FP_N, FP_K, 1.0f, a, FP_K, b, FP_N, 0.0f, c,
+                           FP_N);
     return NULL;
 }
 

@@ -66,6 +66,11 @@ static inline void gan__blas_count(const gan__blas *b, uint64_t flops)
         atomic_fetch_add_explicit(b->flops, flops, memory_order_relaxed);
 }
 
+/* Where libgan's own sgemm runs the built-in backend's products, allocate the calling
+ * thread's packing space now (a model's build or batch change): GAN_E_NO_MEMORY, with
+ * @p who in the message, if it cannot be had. */
+gan_status gan__blas_reserve(const char *who);
+
 /* C(m,n) = alpha op(A) op(B) + beta C through @p b; a backend failure becomes
  * GAN_E_BACKEND with a message giving the product's dimensions. */
 gan_status gan__gemm(const gan__blas *b, int32_t trans_a, int32_t trans_b, int32_t m,

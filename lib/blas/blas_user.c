@@ -56,6 +56,18 @@ const char *gan_blas_kernels(void)
     return "blas";
 }
 
+gan_status gan__blas_reserve(const char *who)
+{
+#if defined(GAN_HAVE_CBLAS)
+    if (gan__blas_own_sgemm() && gan__sgemm_reserve() != 0)
+        return gan__fail(GAN_E_NO_MEMORY, "%s: no memory for this thread's %zu bytes of "
+                         "packing space for libgan's sgemm", who, gan__sgemm_space_bytes());
+#else
+    (void)who;
+#endif
+    return GAN_OK;
+}
+
 gan_status gan__gemm(const gan__blas *b, int32_t trans_a, int32_t trans_b, int32_t m,
                      int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
                      const float *bm, int32_t ldb, float beta, float *c, int32_t ldc)

@@ -230,6 +230,14 @@ static void gan__pool_register_fork(void)
     pthread_atfork(NULL, NULL, gan__pool_after_fork_child);
 }
 
+static gan_status gan__pool_reserve_part(void *arg, int32_t part, int32_t parts)
+{
+    (void)arg;
+    (void)part;
+    (void)parts;
+    return gan__blas_reserve("gan_set_num_threads");
+}
+
 gan_status gan_set_num_threads(int32_t threads)
 {
     static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
@@ -273,6 +281,11 @@ gan_status gan_set_num_threads(int32_t threads)
     }
 #endif
     pthread_mutex_unlock(&gan__pool_owner);
+    /* New workers take their packing space for libgan's sgemm now, not in a step; one
+     * that cannot is told so at its first large product. */
+    const int32_t now = gan__pool_size();
+    if (st == GAN_OK && now > before)
+        (void)gan__pool_run(gan__pool_reserve_part, NULL, now);
     return st;
 }
 

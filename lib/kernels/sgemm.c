@@ -12,9 +12,25 @@
 #include "blas/blas.h"
 #include "core/pool.h"
 #include "kernels/cpu.h"
+#include "kernels/sgemm_small.h"
 
-/* Depth of a block: one micro-panel of B (KC x 32 floats, 32 KiB) stays in L1. */
-#define GAN__SGEMM_KC 256
+/* Depth of a block (one micro-panel of B, KC x 32 floats, 40 KiB, about L1), and how
+ * the depth is cut into blocks: OpenBLAS's rule (its level-3 driver) with the constants
+ * of its Cooperlake kernels, GEMM_Q 320 and GEMM_UNROLL_M 16, so that on large products
+ * the two sum every element in the same order and give the same bits. */
+#define GAN__SGEMM_KC 320
+#define GAN__SGEMM_KU 16
+
+/* The depth of the block that starts with @p rest of k still to sum: whole blocks
+ * while two remain, then the rest in two near-halves (a multiple of KU first). */
+static inline int32_t gan__sg_depth(int32_t rest)
+{
+    if (rest >= 2 * GAN__SGEMM_KC)
+        return GAN__SGEMM_KC;
+    if (rest > GAN__SGEMM_KC)
+        return (rest / 2 + GAN__SGEMM_KU - 1) / GAN__SGEMM_KU * GAN__SGEMM_KU;
+    return rest;
+}
 /* Rows of A packed at a time (144 KiB with KC: in L2), a multiple of both tiles' rows. */
 #define GAN__SGEMM_MC 144
 /* Columns of B packed at a time (512 KiB with KC, in L2; 2,048 was no faster and took
@@ -182,8 +198,8 @@ GAN__SG256 static void gan__sg_narrow(int32_t trans_a, int32_t trans_b, int32_t 
     for (int32_t j = 0; j < n; j++)
         for (int32_t i0 = 0; i0 < m; i0 += 8) {
             const int32_t rows = m - i0 < 8 ? m - i0 : 8;
-            for (int32_t p0 = 0; p0 < k; p0 += GAN__SGEMM_KC) {
-                const int32_t kc = k - p0 < GAN__SGEMM_KC ? k - p0 : GAN__SGEMM_KC;
+            for (int32_t p0 = 0, kc; p0 < k; p0 += kc) {
+                kc = gan__sg_depth(k - p0);
                 float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
                 const float *bj = b + (size_t)j * bs + (size_t)p0 * bp;
                 for (int32_t p = 0; p < kc; p++) {
@@ -256,6 +272,13 @@ static void gan__sg_make_key(void)
 size_t gan__sgemm_space_bytes(void)
 {
     return GAN__SGEMM_PACK_FLOATS * sizeof(float);
+}
+
+static float *gan__sg_space(void);
+
+int gan__sgemm_reserve(void)
+{
+    return gan__sg_space() ? 0 : GAN__SGEMM_NO_SPACE;
 }
 
 static float *gan__sg_space(void)
@@ -366,8 +389,8 @@ static int gan__sg_serial(const gan__sg_isa isa, int32_t trans_a, int32_t trans_
     float *pa = space, *pb = space + (size_t)GAN__SGEMM_MC * GAN__SGEMM_KC;
     for (int32_t j0 = 0; j0 < n; j0 += GAN__SGEMM_NC) {
         const int32_t nc = n - j0 < GAN__SGEMM_NC ? n - j0 : GAN__SGEMM_NC;
-        for (int32_t p0 = 0; p0 < k; p0 += GAN__SGEMM_KC) {
-            const int32_t kc = k - p0 < GAN__SGEMM_KC ? k - p0 : GAN__SGEMM_KC;
+        for (int32_t p0 = 0, kc; p0 < k; p0 += kc) {
+            kc = gan__sg_depth(k - p0);
             const float block_beta = p0 == 0 ? beta : 1.0f;
             gan__sg_pack_b(pb, b, trans_b, ldb, p0, kc, j0, nc, isa.nr);
             for (int32_t i0 = 0; i0 < m; i0 += GAN__SGEMM_MC) {
@@ -443,6 +466,8 @@ int gan__sgemm_own(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n, int32
         gan__sgemm_scale_c(c, ldc, m, n, beta);
         return 0;
     }
+    if (gan__sgemm_small(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return 0;
     const int32_t threads = gan__pool_size();
     if (threads > 1 && 2.0 * m * n * k >= GAN__SGEMM_SPLIT_FLOPS) {
         gan__sg_job job = {.isa = isa, .trans_a = trans_a, .trans_b = trans_b, .m = m,

@@ -2,9 +2,11 @@
  * below what the CPU can do (OpenBLAS 0.3.21 falls back to its SSE3 "Prescott" kernels
  * on processors it does not know, such as Intel's of 2023). Packed panels and AVX-512
  * or AVX2 micro-kernels, chosen at run time. A large product called outside libgan's
- * parallel parts is split over its pool by rows or columns. Every element of C sums its k products in order, in blocks of
- * GAN__SGEMM_KC, whatever m and n are: a product computed in pieces of rows or columns
- * gives the same bits as whole. */
+ * parallel parts is split over its pool by rows or columns. Every element of C sums its
+ * k products in order, in blocks whose depths depend on k alone (OpenBLAS's rule with
+ * its Cooperlake kernels' constants), whatever m and n are: a product computed in pieces
+ * of rows or columns gives the same bits as whole, and a large one the bits of
+ * OpenBLAS's Cooperlake kernels. */
 #ifndef GAN_KERNELS_SGEMM_H
 #define GAN_KERNELS_SGEMM_H
 
@@ -26,7 +28,12 @@ int gan__sgemm_own(int32_t trans_a, int32_t trans_b, int32_t m, int32_t n, int32
                    float alpha, const float *a, int32_t lda, const float *b, int32_t ldb,
                    float beta, float *c, int32_t ldc);
 
-/* The packing space a thread allocates at its first product. */
+/* The packing space a thread allocates at its first product on the blocked path. */
 size_t gan__sgemm_space_bytes(void);
+
+/* Allocate the calling thread's packing space now, where memory is allocated (a model's
+ * build or batch change, the pool's start), not at a later pass's first large product:
+ * 0, or GAN__SGEMM_NO_SPACE. */
+int gan__sgemm_reserve(void);
 
 #endif
