@@ -31,9 +31,9 @@ static inline int32_t gan__sg_depth(int32_t rest)
         return (rest / 2 + GAN__SGEMM_KU - 1) / GAN__SGEMM_KU * GAN__SGEMM_KU;
     return rest;
 }
-/* Rows of A packed at a time (144 KiB with KC: in L2), a multiple of both tiles' rows. */
+/* Rows of A packed at a time (180 KiB with KC: in L2), a multiple of both tiles' rows. */
 #define GAN__SGEMM_MC 144
-/* Columns of B packed at a time (512 KiB with KC, in L2; 2,048 was no faster and took
+/* Columns of B packed at a time (640 KiB with KC, in L2; 2,048 was no faster and took
  * 1.5 MB more of every thread). */
 #define GAN__SGEMM_NC 512
 #define GAN__SGEMM_PACK_FLOATS                                                          \
