@@ -98,7 +98,7 @@ static gan__gn_job gan__gn_job_of(const gan__groupnorm *g, int32_t batch)
 /* Groups whose sums run side by side: each group's sum is the same chain of double
  * additions in the same order as alone, but the chains of several groups overlap in
  * the CPU instead of each waiting on its previous addition. */
-#define GAN__GN_CHAINS 4
+#define GAN__GN_CHAINS 8
 
 /* sum[i] = the values of group i of n (n <= GAN__GN_CHAINS) groups of `size` values
  * from x, each in order; with @p mean, the sums of squared deviations from mean[i]. */

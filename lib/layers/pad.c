@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 
+#include "core/clones.h"
 #include "core/pool.h"
 #include "layers/layer.h"
 
@@ -105,7 +106,17 @@ static void gan__pad_forward_range(void *arg, size_t first, size_t last)
     }
 }
 
-/* The adjoint: every output pixel's gradient added to its source pixel. */
+/* to[i] += from[i]: a pad's interior columns, each to its own source pixel. */
+GAN__CLONES static void gan__pad_add_row(float *restrict to, const float *restrict from,
+                                         int32_t n)
+{
+    for (int32_t i = 0; i < n; i++)
+        to[i] += from[i];
+}
+
+/* The adjoint: every output pixel's gradient added to its source pixel, in the order of
+ * the output pixels (rows, then columns), as a scalar loop over them would: a source
+ * pixel at the border can have several (up to left + 1 under replication). */
 static void gan__pad_backward_range(void *arg, size_t first, size_t last)
 {
     const gan__pad_job *j = arg;
@@ -121,7 +132,13 @@ static void gan__pad_backward_range(void *arg, size_t first, size_t last)
                 continue;
             const float *row = dy + (size_t)r * ow;
             float *to = dx + (size_t)sr * w;
-            for (int32_t c = 0; c < ow; c++) {
+            for (int32_t c = 0; c < p->left; c++) {
+                const int32_t sc = gan__pad_source(p->mode, c, p->left, w);
+                if (sc >= 0)
+                    to[sc] += row[c];
+            }
+            gan__pad_add_row(to, row + p->left, w);
+            for (int32_t c = p->left + w; c < ow; c++) {
                 const int32_t sc = gan__pad_source(p->mode, c, p->left, w);
                 if (sc >= 0)
                     to[sc] += row[c];
