@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "kernels/elementwise.h"
 #include "kernels/im2col.h"
+#include "kernels/transpose.h"
 #include "tensor.h"
 
 static const gan__conv_geom geometries[] = {
@@ -189,6 +190,46 @@ static void test_shape_helpers(void **state)
     assert_int_equal(gan__shape_from(&big, dims, 3, "t"), GAN_OK);
 }
 
+/* The tiled transposition against its definition, element for element: sizes below,
+ * at and past a tile, rows picked through an index, copies and additions. */
+static void test_transpose_matches_definition(void **state)
+{
+    (void)state;
+    const size_t sizes[][2] = {{1, 1}, {7, 64}, {8, 8}, {49, 64}, {64, 49}, {576, 64},
+                               {13, 21}, {16, 3}};
+    gt_rng rng;
+    gt_seed(&rng, 23);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        for (int variant = 0; variant < 4; variant++) {
+            const bool add = variant & 1, indexed = variant & 2;
+            const size_t rows = sizes[k][0], cols = sizes[k][1];
+            const size_t lds = cols + 5, ldd = rows + 3, src_rows = 2 * rows + 1;
+            float *src = malloc(src_rows * lds * sizeof *src);
+            float *dst = malloc(cols * ldd * sizeof *dst), *want = malloc(cols * ldd * sizeof *want);
+            int32_t *row_of = malloc(rows * sizeof *row_of);
+            assert_non_null(src);
+            assert_non_null(dst);
+            assert_non_null(want);
+            assert_non_null(row_of);
+            gt_fill(&rng, src, src_rows * lds, -1e3f, 1e3f);
+            gt_fill(&rng, dst, cols * ldd, -1e-3f, 1e-3f);
+            memcpy(want, dst, cols * ldd * sizeof *want);
+            for (size_t r = 0; r < rows; r++)
+                row_of[r] = (int32_t)(2 * r + (r % 3 == 0));
+            for (size_t r = 0; r < rows; r++)
+                for (size_t c = 0; c < cols; c++) {
+                    const float v = src[(indexed ? (size_t)row_of[r] : r) * lds + c];
+                    want[c * ldd + r] = add ? want[c * ldd + r] + v : v;
+                }
+            gan__transpose(dst, ldd, src, lds, indexed ? row_of : NULL, rows, cols, add);
+            assert_memory_equal(dst, want, cols * ldd * sizeof *dst);
+            free(row_of);
+            free(want);
+            free(dst);
+            free(src);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_col2im_is_adjoint),
         cmocka_unit_test(test_valid_range),
         cmocka_unit_test(test_channel_reorder_round_trip),
+        cmocka_unit_test(test_transpose_matches_definition),
         cmocka_unit_test(test_rng_is_reproducible_and_normal),
         cmocka_unit_test(test_shape_helpers),
     };

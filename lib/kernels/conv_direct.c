@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels/cpu.h"
+#include "kernels/transpose.h"
 
 /* Wide points are computed in steps of this many (a whole number of either ISA's
  * forward tiles), so the wide grid is rounded up to it. */
@@ -258,7 +259,7 @@ static gan__dc_layout gan__dc_layout_of(const gan__conv_geom *g, int32_t filters
     const size_t wide_bwd = gan__dc_max((C + 8) * b.qpad, bwd_points * (C + 32));
     gan__dc_layout l = {.off = 0};
     l.points = gan__dc_round(l.off + gan__dc_max(C, F) * kk, 16);
-    l.xpad = gan__dc_round(l.points + valid, 16);
+    l.xpad = gan__dc_round(l.points + gan__dc_max(valid, (size_t)g->in_h * g->in_w), 16);
     l.wide = gan__dc_round(l.xpad + xpad, 16);
     l.dwt = gan__dc_round(l.wide + gan__dc_max(gan__dc_max(wide_fwd, wide_wg), wide_bwd), 16);
     l.total = gan__dc_round(l.dwt + C * kk * (F + 32), 16);
@@ -365,6 +366,14 @@ static gan__dc_plan gan__dc_plan_of(const gan__dc_pass *ps)
     return pl;
 }
 
+/* q[p]: the wide grid's point (rows of wp) of valid point p (rows of out_w). */
+static void gan__dc_points(int32_t *q, int32_t out_h, int32_t out_w, int32_t wp)
+{
+    for (int32_t oh = 0; oh < out_h; oh++)
+        for (int32_t ow = 0; ow < out_w; ow++)
+            q[(size_t)oh * out_w + ow] = oh * wp + ow;
+}
+
 /* y (images, outs, out_h, out_w) = the pass over x (images, ins, in_h, in_w). */
 static void gan__dc_run(const gan__dc_pass *ps, float *y, const float *x, const float *wpack,
                         const gan__conv_geom *g, int32_t filters, int32_t images,
@@ -375,7 +384,10 @@ static void gan__dc_run(const gan__dc_pass *ps, float *y, const float *x, const 
     const gan__dc_grid *d = &ps->d;
     float *xpad = scratch + l.xpad, *wide = scratch + l.wide;
     int32_t *off = (int32_t *)(void *)(scratch + l.off);
+    int32_t *q = (int32_t *)(void *)(scratch + l.points);
     gan__dc_offsets(off, ps->ins, ps->kh, ps->kw, d);
+    if (pl.over_outputs)
+        gan__dc_points(q, ps->out_h, ps->out_w, d->wp);
     memset(xpad + (size_t)ps->ins * d->plane, 0, gan__dc_slack(g) * sizeof *xpad);
     const size_t in_size = (size_t)ps->ins * ps->in_h * ps->in_w, ld = pl.ld;
     const gan__dc_rows rows = {
@@ -394,16 +406,14 @@ static void gan__dc_run(const gan__dc_pass *ps, float *y, const float *x, const 
             gan__dc256_conv(wide, d->qpad, xpad, off, ps->taps, wpack, ps->outs);
 #endif
         /* the first out_w points of each wide row: wide (outs, qpad) or (points, ld) */
-        for (int32_t o = 0; o < ps->outs; o++)
-            for (int32_t oh = 0; oh < ps->out_h; oh++) {
-                float *dst = yn + ((size_t)o * ps->out_h + oh) * ps->out_w;
-                const size_t q = (size_t)oh * d->wp;
-                if (pl.over_outputs)
-                    for (int32_t ow = 0; ow < ps->out_w; ow++)
-                        dst[ow] = wide[(q + (size_t)ow) * ld + (size_t)o];
-                else
-                    memcpy(dst, wide + (size_t)o * d->qpad + q, (size_t)ps->out_w * sizeof *dst);
-            }
+        if (pl.over_outputs)
+            gan__transpose(yn, pl.valid, wide, ld, q, pl.valid, (size_t)ps->outs, false);
+        else
+            for (int32_t o = 0; o < ps->outs; o++)
+                for (int32_t oh = 0; oh < ps->out_h; oh++)
+                    memcpy(yn + ((size_t)o * ps->out_h + oh) * ps->out_w,
+                           wide + (size_t)o * d->qpad + (size_t)oh * d->wp,
+                           (size_t)ps->out_w * sizeof *yn);
     }
 }
 
@@ -490,9 +500,7 @@ void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
     int32_t *off = (int32_t *)(void *)(scratch + l.off);
     int32_t *q = (int32_t *)(void *)(scratch + l.points);
     gan__dc_offsets(off, g->channels, g->kernel_h, g->kernel_w, &d);
-    for (int32_t oh = 0; oh < g->out_h; oh++)
-        for (int32_t ow = 0; ow < g->out_w; ow++)
-            q[(size_t)oh * g->out_w + ow] = oh * d.wp + ow;
+    gan__dc_points(q, g->out_h, g->out_w, d.wp);
     const size_t x_image = (size_t)g->channels * d.plane;
     const size_t in_size = (size_t)g->channels * g->in_h * g->in_w;
     const size_t out_size = (size_t)filters * valid;
@@ -503,11 +511,10 @@ void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
         float *wn = wide + (size_t)n * dy_image;
         const float *dyn = dy + (size_t)n * out_size;
         memset(wn, 0, dy_image * sizeof *wn);
-        for (int32_t f = 0; f < filters; f++)
-            if (over_outputs)
-                for (size_t p = 0; p < valid; p++)
-                    wn[p * ld + (size_t)f] = dyn[(size_t)f * valid + p];
-            else
+        if (over_outputs)
+            gan__transpose(wn, ld, dyn, valid, NULL, (size_t)filters, valid, false);
+        else
+            for (int32_t f = 0; f < filters; f++)
                 for (int32_t oh = 0; oh < g->out_h; oh++)
                     memcpy(wn + (size_t)f * d.qpad + (size_t)oh * d.wp,
                            dyn + (size_t)f * valid + (size_t)oh * g->out_w,
@@ -522,9 +529,7 @@ void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
         else
             gan__dc256_fv_weight_grad(dwt, ld, taps, wide, dy_image, xpad, x_image, off, q,
                                       (int32_t)valid, images);
-        for (int32_t f = 0; f < filters; f++)
-            for (int32_t r = 0; r < taps; r++)
-                dw[(size_t)f * taps + r] += dwt[(size_t)r * ld + f];
+        gan__transpose(dw, (size_t)taps, dwt, ld, NULL, (size_t)taps, (size_t)filters, true);
     } else if (isa == GAN__DC_AVX512) {
         gan__dc512_weight_grad(dw, filters, taps, wide, d.qpad, dy_image, xpad, x_image, off,
                                images);

@@ -1,6 +1,7 @@
 /* CPU features (cpu.h). Compilers without the x86 CPUID header report none. */
 #include "kernels/cpu.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -17,7 +18,7 @@ static uint32_t gan__xcr0(void)
     return lo;
 }
 
-bool gan__cpu_avx2(void)
+static bool gan__probe_avx2(void)
 {
     unsigned a, b, c, d;
     if ((gan__xcr0() & 0x6u) != 0x6u) /* SSE and AVX state */
@@ -27,13 +28,36 @@ bool gan__cpu_avx2(void)
     return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 5)); /* AVX2 */
 }
 
-bool gan__cpu_avx512(void)
+static bool gan__probe_avx512(void)
 {
     unsigned a, b, c, d;
     if ((gan__xcr0() & 0xe6u) != 0xe6u) /* SSE, AVX and the AVX-512 state */
         return false;
     return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 16)) && /* F */
            (b & (1u << 30));                                              /* BW */
+}
+
+/* CPUID traps to the hypervisor in a virtual machine (microseconds): asked once. */
+static bool gan__cached(atomic_int *known, bool (*probe)(void))
+{
+    int v = atomic_load_explicit(known, memory_order_relaxed);
+    if (v < 0) {
+        v = probe();
+        atomic_store_explicit(known, v, memory_order_relaxed);
+    }
+    return v != 0;
+}
+
+bool gan__cpu_avx2(void)
+{
+    static atomic_int known = -1;
+    return gan__cached(&known, gan__probe_avx2);
+}
+
+bool gan__cpu_avx512(void)
+{
+    static atomic_int known = -1;
+    return gan__cached(&known, gan__probe_avx512);
 }
 
 #else
