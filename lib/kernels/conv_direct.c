@@ -2,6 +2,12 @@
  * micro-kernels in conv_direct_body.inc, compiled for AVX-512 and for AVX2. */
 #include "kernels/conv_direct.h"
 
+/* The rows copied here are 7 to 28 floats: GCC would turn their loops into memmove
+ * calls, each costing more than the copy. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+#endif
+
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,14 +288,21 @@ int32_t gan__dconv_group(const gan__conv_geom *g, int32_t filters, int32_t most)
 }
 
 /* dst: channels planes of the grid, zero but for src (channels, h, w) at top/left. */
+/* Rows here are short (7 to 28 values): a loop, not a memcpy call per row. */
+static inline void gan__dc_copy(float *restrict to, const float *restrict from, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++)
+        to[i] = from[i];
+}
+
 static void gan__dc_pad(float *dst, const float *src, int32_t channels, int32_t h,
                         int32_t w, const gan__dc_grid *d)
 {
     memset(dst, 0, (size_t)channels * d->plane * sizeof *dst);
     for (int32_t c = 0; c < channels; c++)
         for (int32_t y = 0; y < h; y++)
-            memcpy(dst + (size_t)c * d->plane + (size_t)(y + d->top) * d->wp + d->left,
-                   src + ((size_t)c * h + y) * w, (size_t)w * sizeof *dst);
+            gan__dc_copy(dst + (size_t)c * d->plane + (size_t)(y + d->top) * d->wp + d->left,
+                         src + ((size_t)c * h + y) * w, w);
 }
 
 /* off[c, i, j] = c*plane + i*wp + j for `channels` planes of a kh x kw kernel. */
@@ -411,9 +424,8 @@ static void gan__dc_run(const gan__dc_pass *ps, float *y, const float *x, const 
         else
             for (int32_t o = 0; o < ps->outs; o++)
                 for (int32_t oh = 0; oh < ps->out_h; oh++)
-                    memcpy(yn + ((size_t)o * ps->out_h + oh) * ps->out_w,
-                           wide + (size_t)o * d->qpad + (size_t)oh * d->wp,
-                           (size_t)ps->out_w * sizeof *yn);
+                    gan__dc_copy(yn + ((size_t)o * ps->out_h + oh) * ps->out_w,
+                                 wide + (size_t)o * d->qpad + (size_t)oh * d->wp, ps->out_w);
     }
 }
 
@@ -516,9 +528,8 @@ void gan__dconv_weight_grad(float *dw, const float *dy, const float *x,
         else
             for (int32_t f = 0; f < filters; f++)
                 for (int32_t oh = 0; oh < g->out_h; oh++)
-                    memcpy(wn + (size_t)f * d.qpad + (size_t)oh * d.wp,
-                           dyn + (size_t)f * valid + (size_t)oh * g->out_w,
-                           (size_t)g->out_w * sizeof *wn);
+                    gan__dc_copy(wn + (size_t)f * d.qpad + (size_t)oh * d.wp,
+                                 dyn + (size_t)f * valid + (size_t)oh * g->out_w, g->out_w);
     }
 #ifdef GAN__DC_X86
     if (over_outputs) {

@@ -13,6 +13,7 @@
 #include "core/pool.h"
 #include "kernels/cpu.h"
 #include "kernels/sgemm_small.h"
+#include "kernels/transpose.h"
 
 /* Depth of a block (one micro-panel of B, KC x 32 floats, 40 KiB, about L1), and how
  * the depth is cut into blocks: OpenBLAS's rule (its level-3 driver) with the constants
@@ -308,6 +309,14 @@ __attribute__((destructor)) static void gan__sg_unload(void)
     pthread_setspecific(gan__sg_key, NULL);
 }
 
+/* Lanes [used, width) of kc packed steps of `width` floats: zeros. */
+static void gan__sg_zero_lanes(float *panel, int32_t width, int32_t used, int32_t kc)
+{
+    for (int32_t p = 0; used < width && p < kc; p++)
+        for (int32_t r = used; r < width; r++)
+            panel[(size_t)p * width + r] = 0.0f;
+}
+
 /* Rows [i0, i0+mc) and columns [p0, p0+kc) of op(A) as panels of mr rows, each column
  * of a panel mr floats; rows past the end are zeros. */
 static void gan__sg_pack_a(float *pa, const float *a, int32_t trans, int32_t lda,
@@ -325,17 +334,9 @@ static void gan__sg_pack_a(float *pa, const float *a, int32_t trans, int32_t lda
                     dst[r] = 0.0f;
             }
         } else {
-            for (int32_t r = 0; r < mr; r++) {
-                float *dst = pa + r;
-                if (r >= rows) {
-                    for (int32_t p = 0; p < kc; p++)
-                        dst[(size_t)p * mr] = 0.0f;
-                    continue;
-                }
-                const float *src = a + (size_t)(i0 + ir + r) * lda + p0;
-                for (int32_t p = 0; p < kc; p++)
-                    dst[(size_t)p * mr] = src[p];
-            }
+            gan__transpose(pa, (size_t)mr, a + (size_t)(i0 + ir) * lda + p0, (size_t)lda,
+                           NULL, (size_t)rows, (size_t)kc, false);
+            gan__sg_zero_lanes(pa, mr, rows, kc);
         }
     }
 }
@@ -348,22 +349,15 @@ static void gan__sg_pack_b(float *pb, const float *b, int32_t trans, int32_t ldb
     for (int32_t jr = 0; jr < nc; jr += nr, pb += (size_t)kc * nr) {
         const int32_t cols = nc - jr < nr ? nc - jr : nr;
         if (trans) {
-            for (int32_t j = 0; j < nr; j++) {
-                float *dst = pb + j;
-                if (j >= cols) {
-                    for (int32_t p = 0; p < kc; p++)
-                        dst[(size_t)p * nr] = 0.0f;
-                    continue;
-                }
-                const float *src = b + (size_t)(j0 + jr + j) * ldb + p0;
-                for (int32_t p = 0; p < kc; p++)
-                    dst[(size_t)p * nr] = src[p];
-            }
+            gan__transpose(pb, (size_t)nr, b + (size_t)(j0 + jr) * ldb + p0, (size_t)ldb,
+                           NULL, (size_t)cols, (size_t)kc, false);
+            gan__sg_zero_lanes(pb, nr, cols, kc);
         } else {
             for (int32_t p = 0; p < kc; p++) {
-                const float *src = b + (size_t)(p0 + p) * ldb + j0 + jr;
-                float *dst = pb + (size_t)p * nr;
-                memcpy(dst, src, (size_t)cols * sizeof *dst);
+                const float *restrict src = b + (size_t)(p0 + p) * ldb + j0 + jr;
+                float *restrict dst = pb + (size_t)p * nr;
+                for (int32_t j = 0; j < cols; j++)
+                    dst[j] = src[j];
                 for (int32_t j = cols; j < nr; j++)
                     dst[j] = 0.0f;
             }
