@@ -287,7 +287,6 @@ int32_t gan__dconv_group(const gan__conv_geom *g, int32_t filters, int32_t most)
     return n < (size_t)most ? (int32_t)n : most;
 }
 
-/* dst: channels planes of the grid, zero but for src (channels, h, w) at top/left. */
 /* Rows here are short (7 to 28 values): a loop, not a memcpy call per row. */
 static inline void gan__dc_copy(float *restrict to, const float *restrict from, int32_t n)
 {
@@ -295,6 +294,7 @@ static inline void gan__dc_copy(float *restrict to, const float *restrict from, 
         to[i] = from[i];
 }
 
+/* dst: channels planes of the grid, zero but for src (channels, h, w) at top/left. */
 static void gan__dc_pad(float *dst, const float *src, int32_t channels, int32_t h,
                         int32_t w, const gan__dc_grid *d)
 {

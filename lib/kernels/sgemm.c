@@ -354,10 +354,9 @@ static void gan__sg_pack_b(float *pb, const float *b, int32_t trans, int32_t ldb
             gan__sg_zero_lanes(pb, nr, cols, kc);
         } else {
             for (int32_t p = 0; p < kc; p++) {
-                const float *restrict src = b + (size_t)(p0 + p) * ldb + j0 + jr;
-                float *restrict dst = pb + (size_t)p * nr;
-                for (int32_t j = 0; j < cols; j++)
-                    dst[j] = src[j];
+                const float *src = b + (size_t)(p0 + p) * ldb + j0 + jr;
+                float *dst = pb + (size_t)p * nr;
+                memcpy(dst, src, (size_t)cols * sizeof *dst);
                 for (int32_t j = cols; j < nr; j++)
                     dst[j] = 0.0f;
             }
